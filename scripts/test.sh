@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The project's test command: bash scripts/test.sh [pytest arguments...]
+#
+# 1. Installs the system tools the tests drive, from Debian's packages:
+#      chromium              -> /usr/bin/chromium (browser tests, axe-core)
+#      default-jre-headless  -> java (the Nu HTML checker, jing)
+#      jing                  -> RELAX NG validation of the Atom feed
+#    Skipped when the commands chromium, java and jing all exist already.
+#    On a machine that has only some of them (a GitHub-hosted Ubuntu runner
+#    ships chromium and java), only the missing packages are installed.
+# 2. Creates .venv (python3 -m venv) if it does not exist.
+# 3. Installs the project with its test extras into it: pip install -e '.[test]'.
+# 4. Runs .venv/bin/python -m pytest "$@".
+#
+# Never downloads a browser build of its own (no `playwright install`).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+say() { printf 'test.sh: %s\n' "$*"; }
+
+# --- 1. system packages ---------------------------------------------------
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
+command -v jing >/dev/null 2>&1 || missing+=(jing)
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  say "chromium, java and jing are already installed; skipping apt-get"
+else
+  if [ "$(id -u)" -eq 0 ]; then
+    as_root=()
+  elif command -v sudo >/dev/null 2>&1; then
+    as_root=(sudo)
+  else
+    say "error: need root (or sudo) to apt-get install: ${missing[*]}" >&2
+    exit 1
+  fi
+  say "installing system packages with apt-get: ${missing[*]}"
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+for cmd in chromium java jing; do
+  if ! command -v "$cmd" >/dev/null 2>&1; then
+    say "error: '$cmd' is still not on PATH after the install step" >&2
+    exit 1
+  fi
+done
+
+# --- 2. virtual environment -----------------------------------------------
+if [ ! -x .venv/bin/python ]; then
+  say "creating .venv with $(command -v python3) ($(python3 --version 2>&1))"
+  python3 -m venv .venv
+else
+  say "using existing .venv ($(.venv/bin/python --version 2>&1))"
+fi
+
+# --- 3. Python packages ---------------------------------------------------
+say "installing the project and its test dependencies: pip install -e '.[test]'"
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+
+# --- 4. tests -------------------------------------------------------------
+say "running: .venv/bin/python -m pytest $*"
+exec .venv/bin/python -m pytest "$@"
