@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # The project's test command: bash scripts/test.sh [pytest arguments...]
+#                   or, to install everything and run nothing: bash scripts/test.sh --install-only
 #
 # 1. Installs the system tools the tests drive, from Debian's packages:
 #      chromium              -> /usr/bin/chromium (browser tests, axe-core)
@@ -59,8 +60,12 @@ fi
 
 # --- 3. Python packages ---------------------------------------------------
 say "installing the project and its test dependencies: pip install -e '.[test]'"
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+.venv/bin/python -m pip install -qq --disable-pip-version-check -e '.[test]'
 
 # --- 4. tests -------------------------------------------------------------
+if [ "${1:-}" = "--install-only" ]; then
+  say "installed; not running the tests (--install-only)"
+  exit 0
+fi
 say "running: .venv/bin/python -m pytest $*"
 exec .venv/bin/python -m pytest "$@"
