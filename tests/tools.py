@@ -72,16 +72,25 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         pass
 
+    def _url_path(self) -> str | None:
+        """The request's path relative to the mount point, or None outside it."""
+        url_path = urlsplit(self.path).path
+        if self.prefix == "/":
+            return url_path
+        if url_path + "/" == self.prefix:
+            return "/"  # "/sub": the folder itself; send_head redirects to "/sub/"
+        if url_path.startswith(self.prefix):
+            return "/" + url_path[len(self.prefix):]
+        return None
+
+    def send_head(self):  # noqa: ANN201
+        if self._url_path() is None:
+            self.send_error(404, f"Not under {self.prefix}")
+            return None
+        return super().send_head()
+
     def translate_path(self, path: str) -> str:
-        url_path = urlsplit(path).path
-        if self.prefix != "/":
-            if url_path + "/" == self.prefix:
-                url_path = self.prefix  # "/sub" -> "/sub/" (directory redirect)
-            if not url_path.startswith(self.prefix):
-                # Outside the mount point: a path that cannot exist -> 404.
-                return os.path.join(self.directory, "\0outside-prefix")
-            url_path = "/" + url_path[len(self.prefix):]
-        return super().translate_path(url_path)
+        return super().translate_path(self._url_path() or "/")
 
 
 class _QuietServer(http.server.ThreadingHTTPServer):
@@ -245,20 +254,33 @@ def vnu_jar_path() -> Path:
 def run_nu_checker(paths: Iterable[str | os.PathLike[str]], extra_args: Sequence[str] = ()) -> list[str]:
     """Check HTML files with the Nu HTML Checker; return its error messages.
 
-    All ``paths`` (HTML files, or folders: their ``.html`` files are checked,
-    other files skipped) go to ONE ``java -jar vnu.jar --format json --stdout
+    All ``paths`` (HTML files, or folders: the ``.html``/``.htm``/``.xhtml``
+    files in them, recursively) go to ONE ``java -jar vnu.jar --format json --stdout
     --errors-only --skip-non-html`` call, because each JVM start costs about
     1.5 s. Warnings are not reported. ``extra_args`` are passed to vnu before
     the paths (e.g. ``["--also-check-css"]`` or ``["--filterpattern", REGEX]``).
 
     Each returned message reads ``PATH:LINE:COLUMN: MESSAGE``; an empty list
     means valid. Raises ``AssertionError`` when ``java`` or the jar is missing,
-    when no path is given, or when vnu's output is not what it should be::
+    when no path is given, a path does not exist or a folder has no HTML
+    file (vnu would silently pass those), or when vnu's output is not what
+    it should be::
 
         errors = run_nu_checker(sorted(site.rglob("*.html")))
         assert not errors, "\\n".join(errors)
     """
-    files = [str(p) for p in paths]
+    files: list[str] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.suffix.lower() in _HTML_SUFFIXES and p.is_file())
+            if not found:
+                raise AssertionError(f"run_nu_checker: no HTML files in {path}")
+            files.extend(map(str, found))
+        elif path.is_file():
+            files.append(str(path))
+        else:
+            # vnu itself would pass a missing file silently.
+            raise AssertionError(f"run_nu_checker: no such file or folder: {path}")
     if not files:
         raise AssertionError("run_nu_checker: no files given")
     java = shutil.which("java")
@@ -297,6 +319,9 @@ def run_nu_checker(paths: Iterable[str | os.PathLike[str]], extra_args: Sequence
             f"vnu.jar exited {proc.returncode} without reporting errors.\nstderr: {proc.stderr[-2000:]}"
         )
     return problems
+
+
+_HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 
 
 def _file_url_to_path(url: str) -> str:
