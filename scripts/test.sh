@@ -18,7 +18,7 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-say() { printf 'test.sh: %s\n' "$*"; }
+say() { printf 'test.sh [%ss]: %s\n' "$SECONDS" "$*"; }
 
 # --- 1. system packages ---------------------------------------------------
 missing=()
