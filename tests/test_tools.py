@@ -219,6 +219,12 @@ def test_link_checker_checks_absolute_urls_under_base_url(tmp_path: Path) -> Non
         internal_link_problems(site, base_path="/other/", base_url=base_url)
 
 
+def test_link_checker_refuses_a_folder_without_pages(tmp_path: Path) -> None:
+    write(tmp_path, {"style.css": "p{}"})
+    with pytest.raises(AssertionError, match="no HTML files"):
+        internal_link_problems(tmp_path)
+
+
 def test_link_checker_honours_base_href(tmp_path: Path) -> None:
     # With <base href="/"> every relative URL, "#main" included, resolves from the root.
     site = write(

@@ -433,7 +433,8 @@ def internal_link_problems(
       text fragments ``#:~:`` are not checked).
 
     Messages read ``PAGE:LINE: <tag attr> 'URL': PROBLEM`` with PAGE relative
-    to ``site_dir``; the list is sorted, and empty for a good site::
+    to ``site_dir``; the list is sorted, and empty for a good site. A
+    ``site_dir`` without any HTML file raises ``AssertionError``::
 
         problems = internal_link_problems(site_dir, base_url=config_base_url)
         assert not problems, "\\n".join(problems)
@@ -462,6 +463,8 @@ def internal_link_problems(
 
     problems: list[str] = []
     pages = sorted(p for p in root.rglob("*") if p.suffix.lower() in (".html", ".htm") and p.is_file())
+    if not pages:
+        raise AssertionError(f"internal_link_problems: no HTML files in {root} (wrong folder, or no build?)")
     for page in pages:
         rel_page = page.relative_to(root).as_posix()
         page_url = _SITE_ORIGIN + base_path + rel_page
