@@ -1,0 +1,147 @@
+"""The pipeline, top to bottom: load → validate → parse bodies → graph → render → write.
+
+Every stage records problems instead of raising, so one run reports all of them; the
+site is written only when no stage found an error (or, with --strict, a warning).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from .coverage import check_coverage
+from .diagnostics import Problems
+from .graph import build_graph, build_lookup, check_front_matter_refs, check_graph
+from .loader import load_project
+from .markup import Lookup, PageEnv, make_markdown, render_body
+from .model import Entry, Project
+from .render import DEFAULT_LAYOUTS, Body, Renderer, SiteData, TemplateProblem, make_environment
+from .writer import OutputDir, OutputError
+
+Output = tuple[str, "str | bytes"]
+#: Extra outputs (feeds, sitemap, exports): functions of the finished site data.
+EXTRA_OUTPUTS: list[Callable[[SiteData, Renderer], Iterable[Output]]] = []
+
+
+@dataclass
+class BuildResult:
+    problems: Problems
+    site: SiteData | None = None
+    written: list[str] = field(default_factory=list)
+    out: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.site is not None
+
+
+def root_for(entry: Entry) -> str:
+    """Relative prefix from an entry's page to the site root."""
+    return "../" * entry.url_path.count("/")
+
+
+def parse_bodies(project: Project, lookup: Lookup, problems: Problems) -> dict[str, Body]:
+    """Render every body once; each records its references, citations, disputes and claims."""
+    md = make_markdown(trust_html=bool(project.config.trust_html))
+    bodies: dict[str, Body] = {}
+    for entry in project.all_documents:
+        bodies[entry.id] = parse_body(md, entry, lookup, problems)
+    return bodies
+
+
+def parse_body(md, entry: Entry, lookup: Lookup, problems: Problems) -> Body:  # type: ignore[no-untyped-def]
+    env = PageEnv(
+        path=entry.path, body_line=entry.body_line, lines=entry.body.split("\n"), lookup=lookup,
+        problems=problems, root=root_for(entry), check_claims=entry.kind in ("actor", "event"),
+    )
+    html = render_body(md, env, entry.body)
+    return Body(html, list(env.cited.values()), env.disputes, env.claims.total, env.claims.cited, env.refs)
+
+
+def analyse(root: Path, problems: Problems) -> SiteData:
+    """Everything `check` does: load, validate, parse and link; problems go to `problems`."""
+    project = load_project(root, problems)
+    check_front_matter_refs(project, problems)
+    lookup = build_lookup(project)
+    bodies = parse_bodies(project, lookup, problems)
+    graph = build_graph(project, {k: b.refs for k, b in bodies.items()})
+    check_graph(project, graph, problems)
+    site = SiteData(project, bodies, graph)
+    site.disputes = [(doc, d) for doc in project.all_documents for d in bodies[doc.id].disputes]
+    check_coverage(site, problems)
+    return site
+
+
+def iter_outputs(site: SiteData) -> Iterator[Output]:
+    """Every file of the site: pages, assets, then extra machine-readable outputs."""
+    renderer = Renderer(site, make_environment(site.project.root))
+    for page in renderer.pages():
+        yield page.out, renderer.render(page)
+    for rel, path in assets(site.project.root):
+        yield rel, path.read_bytes()
+    for make in EXTRA_OUTPUTS:
+        yield from make(site, renderer)
+
+
+def assets(root: Path) -> list[tuple[str, Path]]:
+    """Files of `layouts/assets/`: the project's override the package's of the same name."""
+    found: dict[str, Path] = {}
+    for base in (DEFAULT_LAYOUTS / "assets", root / "layouts" / "assets"):
+        if base.is_dir():
+            for path in sorted(base.rglob("*")):
+                if path.is_file() and not path.name.startswith("."):
+                    found["assets/" + path.relative_to(base).as_posix()] = path
+    return sorted(found.items())
+
+
+def build(root: Path, out: Path | None = None, strict: bool = False) -> BuildResult:
+    """Build the site into `out` (default `root/site`), atomically; never half-writes."""
+    problems = Problems()
+    site = analyse(root, problems)
+    result = BuildResult(problems)
+    if problems.has_errors(strict):
+        return result
+    target = out if out is not None else root / "site"
+    try:
+        output = OutputDir(target)
+    except OutputError as exc:
+        problems.add("output-error", _shown(target, root), 1, 1, str(exc))
+        return result
+    try:
+        for rel, data in iter_outputs(site):
+            output.write(rel, data)
+        output.commit()
+    except TemplateProblem as exc:
+        output.abort()
+        problems.add("template-error", exc.path, exc.line, 1, exc.message)
+        return result
+    except OutputError as exc:
+        output.abort()
+        problems.add("output-error", _shown(target, root), 1, 1, str(exc))
+        return result
+    except BaseException:
+        output.abort()
+        raise
+    result.site, result.written, result.out = site, output.written, target
+    return result
+
+
+def check(root: Path) -> tuple[Problems, SiteData]:
+    """Validate everything a build would, and render every page in memory; write nothing."""
+    problems = Problems()
+    site = analyse(root, problems)
+    if not problems.errors:
+        try:
+            for _ in iter_outputs(site):
+                pass
+        except TemplateProblem as exc:
+            problems.add("template-error", exc.path, exc.line, 1, exc.message)
+    return problems, site
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix() or "."
+    except ValueError:
+        return str(path)

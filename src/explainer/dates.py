@@ -1,0 +1,85 @@
+"""ISO 8601 dates that may be partial (`2023`, `2023-07`, `2023-07-11`) and know it."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+
+_ISO = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+MONTHS = [
+    "January", "February", "March", "April", "May", "June", "July",
+    "August", "September", "October", "November", "December",
+]
+
+
+@dataclass(frozen=True, order=True)
+class PartialDate:
+    """A calendar date known to the day, the month or only the year."""
+
+    year: int
+    month: int = 0
+    day: int = 0
+
+    @classmethod
+    def parse(cls, text: str) -> PartialDate | None:
+        """Parse `YYYY`, `YYYY-MM` or `YYYY-MM-DD`; None if it is not a real date."""
+        m = _ISO.match(text.strip())
+        if not m:
+            return None
+        year, month, day = int(m[1]), int(m[2] or 0), int(m[3] or 0)
+        if m[2] and not 1 <= month <= 12:
+            return None
+        if m[3] and not 1 <= day <= calendar.monthrange(year, month)[1]:
+            return None
+        if year < 1:
+            return None
+        return cls(year, month, day)
+
+    @property
+    def precision(self) -> str:
+        return "day" if self.day else "month" if self.month else "year"
+
+    @property
+    def iso(self) -> str:
+        if self.day:
+            return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+        if self.month:
+            return f"{self.year:04d}-{self.month:02d}"
+        return f"{self.year:04d}"
+
+    @property
+    def first_day(self) -> tuple[int, int, int]:
+        return (self.year, self.month or 1, self.day or 1)
+
+    @property
+    def last_day(self) -> tuple[int, int, int]:
+        month = self.month or 12
+        return (self.year, month, self.day or calendar.monthrange(self.year, month)[1])
+
+    def display(self, approximate: bool = False) -> str:
+        """Human form at the date's own precision: `11 July 2023`, `July 2023`, `2023`."""
+        if self.day:
+            text = f"{self.day} {MONTHS[self.month - 1]} {self.year}"
+        elif self.month:
+            text = f"{MONTHS[self.month - 1]} {self.year}"
+        else:
+            text = str(self.year)
+        return f"c. {text}" if approximate else text
+
+    def __str__(self) -> str:
+        return self.iso
+
+
+def display_range(start: PartialDate, end: PartialDate | None, approximate: bool = False) -> str:
+    """`11–12 July 2023`, `30 June – 1 July 2022`, or a single date when there is no end."""
+    if end is None or end == start:
+        return start.display(approximate)
+    prefix = "c. " if approximate else ""
+    if start.day and end.day and (start.year, start.month) == (end.year, end.month):
+        return f"{prefix}{start.day}–{end.display()}"
+    if start.year == end.year and start.month and end.month:
+        head = f"{start.day} {MONTHS[start.month - 1]}" if start.day else MONTHS[start.month - 1]
+        return f"{prefix}{head} – {end.display()}"
+    return f"{prefix}{start.display()} – {end.display()}"

@@ -1,0 +1,181 @@
+"""Problems found in an author's input: one type, one format, one place for every code.
+
+Every mistake an author can make ends as a `Problem` with the file, line and column of
+the offending spot, so editors and CI can jump to it. Python tracebacks are for bugs in
+the tool, never for bad content.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from difflib import get_close_matches
+from enum import IntEnum
+from typing import Iterable
+
+
+class Severity(IntEnum):
+    OFF = 0
+    WARNING = 20
+    ERROR = 30
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class Code:
+    """A stable problem code: its default severity and what it means (for the README)."""
+
+    name: str
+    severity: Severity
+    summary: str
+
+
+#: Every problem kind the tool reports. The name is stable: configs and scripts refer to it.
+CODES: dict[str, Code] = {
+    c.name: c
+    for c in [
+        # files and front matter
+        Code("file-encoding", Severity.ERROR, "a file is not valid UTF-8"),
+        Code("file-symlink", Severity.ERROR, "a symlink points outside content/ or loops"),
+        Code("file-unexpected", Severity.ERROR, "a file or folder in content/ that is not an entry"),
+        Code("front-matter-missing", Severity.ERROR, "an entry has no front matter"),
+        Code("front-matter-unclosed", Severity.ERROR, "front matter has no closing '---'"),
+        Code("yaml-syntax", Severity.ERROR, "front matter or config.yaml is not valid YAML"),
+        Code("yaml-unsafe", Severity.ERROR, "YAML uses a tag, an alias bomb or nesting the tool refuses"),
+        Code("id-invalid", Severity.ERROR, "a file name is not a lower-case kebab-case id"),
+        Code("id-duplicate", Severity.ERROR, "two entries share an id (ids are unique across kinds)"),
+        Code("id-case-clash", Severity.ERROR, "two file names differ only in case"),
+        Code("key-unknown", Severity.ERROR, "a front-matter or config key the schema does not know"),
+        Code("key-missing", Severity.ERROR, "a required key is missing"),
+        Code("value-type", Severity.ERROR, "a value has the wrong type"),
+        Code("value-choice", Severity.ERROR, "a value is not one of the allowed ones"),
+        Code("value-date", Severity.ERROR, "a value is not an ISO 8601 date"),
+        Code("value-url", Severity.ERROR, "a URL is not an absolute http(s) URL"),
+        Code("date-order", Severity.ERROR, "an event ends before it starts"),
+        # references
+        Code("ref-unknown", Severity.ERROR, "a reference names an id that does not exist"),
+        Code("ref-wrong-kind", Severity.ERROR, "a reference names an entry of the wrong kind"),
+        Code("link-unknown-file", Severity.ERROR, "a Markdown link to a .md file that is not an entry"),
+        Code("citation-malformed", Severity.ERROR, "a '[@…]' that is not a valid citation"),
+        Code("dispute-malformed", Severity.ERROR, "a dispute block without a question, positions or citations"),
+        Code("dispute-unclosed", Severity.ERROR, "a dispute block with no closing ':::'"),
+        # warnings
+        Code("source-uncited", Severity.WARNING, "a source nobody cites"),
+        Code("event-unsourced", Severity.WARNING, "an event with no source"),
+        Code("entry-orphan", Severity.WARNING, "an entry nothing links to"),
+        Code("uncited-paragraph", Severity.WARNING, "a paragraph of an event or actor body with no citation"),
+        Code("source-unarchived", Severity.WARNING, "a source with a url but neither accessed nor archive_url"),
+        Code("coverage-low", Severity.WARNING, "an entry's citation coverage is below coverage_min"),
+        # build
+        Code("template-error", Severity.ERROR, "a layout template failed to load or render"),
+        Code("output-error", Severity.ERROR, "the output folder could not be written"),
+        Code("build-locked", Severity.ERROR, "another build of the same project is running"),
+        Code("config-missing", Severity.ERROR, "the project has no config.yaml"),
+    ]
+}
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One problem at one spot of one file. Sorts by file, line, column."""
+
+    path: str
+    line: int
+    column: int
+    code: str
+    message: str
+    hint: str | None = None
+    severity: Severity = field(default=Severity.ERROR, compare=False)
+    end_line: int | None = field(default=None, compare=False)
+    end_column: int | None = field(default=None, compare=False)
+
+    def format(self) -> str:
+        """Render as `path:line:col: severity: message (hint)`, the format editors understand."""
+        text = f"{self.path}:{self.line}:{self.column}: {self.severity.label}: {self.message}"
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+
+class Problems:
+    """Collects problems during a build; severities come from the code table and the config."""
+
+    def __init__(self, overrides: dict[str, Severity] | None = None) -> None:
+        self._items: list[Problem] = []
+        self._seen: set[tuple[str, int, int, str, str]] = set()
+        self.overrides: dict[str, Severity] = dict(overrides or {})
+
+    def add(
+        self,
+        code: str,
+        path: str,
+        line: int,
+        column: int,
+        message: str,
+        hint: str | None = None,
+        end: tuple[int, int] | None = None,
+    ) -> None:
+        """Record a problem; the code decides its severity (possibly turned off by config)."""
+        severity = self.overrides.get(code, CODES[code].severity)
+        if severity is Severity.OFF:
+            return
+        key = (path, line, column, code, message)
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        self._items.append(
+            Problem(
+                path,
+                max(line, 1),
+                max(column, 1),
+                code,
+                message,
+                hint,
+                severity,
+                end[0] if end else None,
+                end[1] if end else None,
+            )
+        )
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        for p in problems:
+            self.add(p.code, p.path, p.line, p.column, p.message, p.hint,
+                     (p.end_line, p.end_column) if p.end_line else None)
+
+    @property
+    def items(self) -> list[Problem]:
+        return sorted(self._items)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.items if p.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.items if p.severity is Severity.WARNING]
+
+    def has_errors(self, strict: bool = False) -> bool:
+        return bool(self.errors) or (strict and bool(self.warnings))
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
+    """Suggest the closest candidate, as a hint string, or None when nothing is close."""
+    matches = get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f"did you mean '{matches[0]}'?" if matches else None
+
+
+class ExplainerError(Exception):
+    """A failure the CLI reports as problems (never with a traceback)."""
+
+    def __init__(self, problems: Problems) -> None:
+        super().__init__(f"{len(problems.errors)} error(s)")
+        self.problems = problems
+
+
+class UsageError(Exception):
+    """Wrong use of the command line (exit code 2): a bad argument, not bad content."""

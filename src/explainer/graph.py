@@ -1,0 +1,121 @@
+"""The entry graph: who references whom, from front matter and from bodies.
+
+Built once per build, after every body is parsed (body references are only known then),
+and handed to every template so each page can show its back-links.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from . import schema
+from .diagnostics import Problems, did_you_mean
+from .markup import Lookup, Target
+from .model import Entry, Project
+
+
+def build_lookup(project: Project) -> Lookup:
+    """Targets by id and by file path, for the Markdown rules."""
+    by_id = {e.id: Target(e.id, e.kind, e.title, e.url_path) for e in project.entries.values()}
+    by_path = {e.path: e.id for e in project.entries.values()}
+    return Lookup(by_id, by_path)
+
+
+def front_matter_refs(entry: Entry) -> list[tuple[str, str, tuple[int, int]]]:
+    """(target id, field name, position) for every reference field of an entry."""
+    kind = schema.KINDS.get(entry.kind)
+    if kind is None:
+        return []
+    refs = []
+    for f in kind.fields:
+        if f.type == schema.REF and f.name in entry.meta:
+            refs.append((entry.meta[f.name], f.name, entry.pos(f.name)))
+        elif f.type == schema.REF_LIST:
+            for i, target in enumerate(entry.meta.get(f.name, [])):
+                refs.append((target, f.name, entry.pos(f.name, i)))
+    return refs
+
+
+def check_front_matter_refs(project: Project, problems: Problems) -> None:
+    """Every id in a reference field exists and is of a kind the field accepts."""
+    for entry in project.entries.values():
+        kind = schema.KINDS[entry.kind]
+        for target_id, name, (line, col) in front_matter_refs(entry):
+            target = project.entries.get(target_id)
+            wanted = kind.field(name).targets  # type: ignore[union-attr]
+            if target is None:
+                candidates = [e.id for e in project.entries.values() if e.kind in wanted]
+                problems.add("ref-unknown", entry.path, line, col,
+                             f"unknown {' or '.join(wanted)} '{target_id}' in '{name}'",
+                             did_you_mean(target_id, candidates))
+            elif target.kind not in wanted:
+                problems.add("ref-wrong-kind", entry.path, line, col,
+                             f"'{target_id}' in '{name}' is {_a(target.kind)}, but '{name}' lists "
+                             f"{' or '.join(w + 's' for w in wanted)}")
+            elif target_id == entry.id:
+                problems.add("ref-wrong-kind", entry.path, line, col, f"'{name}' names the entry itself")
+
+
+def _a(kind: str) -> str:
+    return {"actor": "an actor", "event": "an event", "source": "a source", "page": "a page"}[kind]
+
+
+@dataclass
+class Graph:
+    """Outgoing and incoming references of every entry (front matter and body)."""
+
+    outgoing: dict[str, dict[str, set[str]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(set)))
+    """source id -> target id -> set of ways ('link', 'citation', or a front-matter key)."""
+    incoming: dict[str, dict[str, set[str]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(set)))
+
+    def add(self, source: str, target: str, how: str) -> None:
+        if source == target:
+            return
+        self.outgoing[source][target].add(how)
+        self.incoming[target][source].add(how)
+
+    def referrers(self, target: str, how: set[str] | None = None) -> list[str]:
+        """Ids of entries that reference `target` (optionally only in the given ways), sorted."""
+        return sorted(src for src, ways in self.incoming.get(target, {}).items() if how is None or ways & how)
+
+    def targets(self, source: str, how: set[str] | None = None) -> list[str]:
+        return sorted(t for t, ways in self.outgoing.get(source, {}).items() if how is None or ways & how)
+
+
+def build_graph(project: Project, body_refs: dict[str, list[tuple[str, str]]]) -> Graph:
+    """Combine front-matter references with those found while parsing bodies."""
+    graph = Graph()
+    for entry in project.entries.values():
+        for target_id, name, _ in front_matter_refs(entry):
+            if target_id in project.entries:
+                graph.add(entry.id, target_id, name)
+    for source_id, refs in body_refs.items():
+        for target_id, how in refs:
+            if target_id in project.entries:
+                graph.add(source_id, target_id, how)
+    return graph
+
+
+def check_graph(project: Project, graph: Graph, problems: Problems) -> None:
+    """Warnings about the graph: sources nobody cites, unsourced events, orphans, unarchived URLs."""
+    for entry in sorted(project.entries.values(), key=lambda e: e.path):
+        if entry.kind == "source":
+            if not graph.referrers(entry.id, {"citation", "sources"}):
+                problems.add("source-uncited", entry.path, 1, 1,
+                             f"source '{entry.id}' is not cited by any entry",
+                             "cite it with [@" + entry.id + "] or remove it")
+            if "url" in entry.meta and "accessed" not in entry.meta and "archive_url" not in entry.meta:
+                line, col = entry.doc.key("url")
+                problems.add("source-unarchived", entry.path, line, col,
+                             "source has a url but neither 'accessed' nor 'archive_url'",
+                             "add accessed: YYYY-MM-DD (when you read it) or an archive_url")
+        elif entry.kind == "event":
+            if not graph.targets(entry.id, {"citation", "sources"}):
+                problems.add("event-unsourced", entry.path, 1, 1, f"event '{entry.id}' has no source",
+                             "list its sources in 'sources:' or cite them in the text")
+        in_menu = entry.kind == "page" and ("nav" in entry.meta or entry.id in (project.config.nav or []))
+        if entry.kind != "source" and not in_menu and not graph.referrers(entry.id):
+            problems.add("entry-orphan", entry.path, 1, 1,
+                         f"nothing links to {_a(entry.kind)} '{entry.id}'",
+                         f"link to it with [[{entry.id}]] from a related entry")

@@ -1,0 +1,369 @@
+"""Fill the Jinja2 layouts: one context per page, built from entries, bodies and the graph.
+
+Templates come from the project's `layouts/` first and the package's defaults second,
+file by file. Autoescape is on and undefined variables are errors, so a typo in a
+layout fails the build instead of shipping an empty string.
+"""
+
+from __future__ import annotations
+
+import json
+import traceback
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import jinja2
+from markupsafe import Markup
+
+from . import __version__, schema
+from .dates import PartialDate, display_range
+from .graph import Graph
+from .markup import Cited, Dispute
+from .model import HOME_ID, Entry, Project
+
+DEFAULT_LAYOUTS = Path(__file__).parent / "layouts"
+KIND_ORDER = ("country", "organisation", "grouping", "person")
+KIND_HEADINGS = {"country": "Countries", "organisation": "Organisations", "grouping": "Groupings",
+                 "person": "People"}
+SOURCE_TYPES = {"official": "Official documents", "statement": "Statements", "report": "Reports",
+                "news": "News reports", "analysis": "Analysis and opinion", None: "Other sources"}
+
+
+class TemplateProblem(Exception):
+    """A layout failed; carries the template's path and line for the message."""
+
+    def __init__(self, path: str, line: int, message: str) -> None:
+        super().__init__(message)
+        self.path, self.line, self.message = path, line, message
+
+
+@dataclass
+class Body:
+    """A rendered body and what parsing it found."""
+
+    html: str
+    cited: list[Cited]
+    disputes: list[Dispute]
+    claims_total: int
+    claims_cited: int
+    refs: list[tuple[str, str]] = field(default_factory=list)
+    """(target id, how) for every reference in the body, in order."""
+
+
+@dataclass
+class SiteData:
+    """Everything templates can ask about: entries, bodies, graph, config."""
+
+    project: Project
+    bodies: dict[str, Body]
+    graph: Graph
+    disputes: list[tuple[Entry, Dispute]] = field(default_factory=list)
+
+    @property
+    def config(self):  # type: ignore[no-untyped-def]
+        return self.project.config
+
+
+def make_environment(root: Path) -> jinja2.Environment:
+    """One Jinja2 environment per process: project layouts over the packaged defaults."""
+    loaders: list[jinja2.BaseLoader] = []
+    project_layouts = root / "layouts"
+    if project_layouts.is_dir():
+        loaders.append(jinja2.FileSystemLoader(str(project_layouts)))
+    loaders.append(jinja2.FileSystemLoader(str(DEFAULT_LAYOUTS)))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["tojson_safe"] = json_for_script
+    env.globals["generator"] = f"explainer {__version__}"
+    return env
+
+
+def json_for_script(value: Any) -> Markup:
+    """JSON that cannot end a <script> element or open a comment, whatever the text says."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return Markup(text)
+
+
+def template_location(exc: BaseException, root: Path) -> tuple[str, int]:
+    """Where in which layout a Jinja error happened, as (path for messages, line)."""
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
+        return _layout_name(exc.filename, root), exc.lineno or 1
+    for frame, line in reversed(list(traceback.walk_tb(exc.__traceback__))):
+        name = frame.f_code.co_filename
+        if name.endswith((".html", ".xml", ".txt", ".json")):
+            return _layout_name(name, root), line
+    return "layouts", 1
+
+
+def _layout_name(filename: str, root: Path) -> str:
+    path = Path(filename)
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        try:
+            return "(default) layouts/" + path.resolve().relative_to(DEFAULT_LAYOUTS.resolve()).as_posix()
+        except ValueError:
+            return path.name
+
+
+# --- views: what templates see of an entry ----------------------------------------------------
+
+@dataclass
+class View:
+    """An entry as templates see it: plain values, no methods to misuse."""
+
+    id: str
+    kind: str
+    title: str
+    url_path: str
+    summary: str
+    meta: dict[str, Any]
+    date: str = ""
+    date_iso: str = ""
+    year: str = ""
+    dates: dict[str, str] = field(default_factory=dict)
+    """Human forms of every date field (date, end_date, accessed, updated, reviewed)."""
+
+
+def view(entry: Entry) -> View:
+    kind = schema.KINDS.get(entry.kind) or schema.HOME
+    meta: dict[str, Any] = {f.name: None for f in kind.fields}  # templates may test any key
+    meta.update({k: (v.iso if isinstance(v, PartialDate) else v) for k, v in entry.meta.items()})
+    date = entry.date
+    end = entry.meta.get("end_date")
+    return View(
+        id=entry.id, kind=entry.kind, title=entry.title, url_path=entry.url_path,
+        summary=str(entry.meta.get("summary", "")), meta=meta,
+        date=display_range(date, end, entry.approximate) if date else "",
+        date_iso=date.iso if date else "",
+        year=str(date.year) if date else "",
+        dates={k: v.display() for k, v in entry.meta.items() if isinstance(v, PartialDate)},
+    )
+
+
+def _date_key(entry: Entry) -> tuple[Any, ...]:
+    d = entry.date
+    return (d.first_day if d else (9999, 12, 31), entry.id)
+
+
+@dataclass
+class SourceItem:
+    """One line of a page's Sources list."""
+
+    number: int
+    source: View
+    anchors: list[str]
+    locators: list[str]
+    inline: bool
+
+
+def sources_list(entry: Entry, body: Body, site: SiteData) -> list[SourceItem]:
+    """Cited sources in order of first citation, then front-matter sources not cited inline."""
+    items = [SourceItem(c.number, view(site.project.entries[c.id]), c.anchors, c.locators, True)
+             for c in body.cited if c.id in site.project.entries]
+    seen = {c.id for c in body.cited}
+    for sid in entry.meta.get("sources", []):
+        if sid not in seen and sid in site.project.entries:
+            seen.add(sid)
+            items.append(SourceItem(len(items) + 1, view(site.project.entries[sid]), [], [], False))
+    return items
+
+
+def letters(n: int) -> str:
+    """Back-link labels: a, b, … z, aa, ab."""
+    s = ""
+    while n > 0:
+        n, r = divmod(n - 1, 26)
+        s = chr(97 + r) + s
+    return s
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+@dataclass
+class Page:
+    """One output file: where it goes and how to fill it."""
+
+    out: str
+    template: str
+    context: dict[str, Any]
+    depth: int
+
+
+class Renderer:
+    """Builds page contexts and renders them with the layouts."""
+
+    def __init__(self, site: SiteData, env: jinja2.Environment) -> None:
+        self.site = site
+        self.env = env
+        self.config = site.project.config
+        self.entries = site.project.entries
+
+    def nav(self) -> list[dict[str, str]]:
+        items = self.config.nav
+        pages = sorted((e for e in self.entries.values() if e.kind == "page" and "nav" in e.meta),
+                       key=lambda e: (e.meta["nav"], e.id))
+        if not items:
+            items = ["timeline", "actors", "sources", "disputes"] + [p.id for p in pages]
+        result = []
+        for item in items:
+            if item in ("timeline", "actors", "sources", "disputes", "search"):
+                result.append({"title": item.capitalize(), "url_path": f"{item}/"})
+            elif item in self.entries:
+                result.append({"title": self.entries[item].title, "url_path": self.entries[item].url_path})
+        return result
+
+    def common(self, url_path: str, title: str, description: str, kind: str, depth: int | None) -> dict[str, Any]:
+        root = "../" * url_path.count("/") if depth is None else self.config.base_path
+        return {
+            "site": self.config.values,
+            "root": root,
+            "nav": self.nav(),
+            "current": url_path,
+            "page": {"title": title, "url_path": url_path, "description": description, "kind": kind,
+                     "canonical": self.config.site_url + url_path},
+        }
+
+    def entry_page(self, entry: Entry) -> Page:
+        body = self.site.bodies[entry.id]
+        graph = self.site.graph
+        ctx = self.common(entry.url_path, entry.title, str(entry.meta.get("summary", "")), entry.kind, None)
+        by_id = self.entries
+
+        def views(ids: list[str], sort_by_date: bool = False) -> list[View]:
+            found = [by_id[i] for i in ids if i in by_id]
+            found.sort(key=_date_key if sort_by_date else (lambda e: (e.title.lower(), e.id)))
+            return [view(e) for e in found]
+
+        sources = sources_list(entry, body, self.site)
+        ctx.update(
+            entry=view(entry),
+            body=Markup(body.html),
+            sources=sources,
+            letters=letters,
+            disputes=body.disputes,
+            coverage={"total": body.claims_total, "cited": body.claims_cited, "sources": len(sources)},
+        )
+        if entry.kind == "actor":
+            events = [i for i in graph.referrers(entry.id) if i in by_id and by_id[i].kind == "event"
+                      and "actors" in graph.outgoing[i][entry.id]]
+            mentioned = [i for i in graph.referrers(entry.id, {"link"}) if i not in events and i in by_id]
+            members = set(entry.meta.get("members", [])) | {
+                i for i in graph.referrers(entry.id, {"member_of"})}
+            member_of = set(entry.meta.get("member_of", [])) | {
+                i for i in graph.referrers(entry.id, {"members"})}
+            ctx["related"] = {
+                "events": views(events, sort_by_date=True),
+                "members": views(sorted(members)),
+                "member_of": views(sorted(member_of)),
+                "affiliations": views(entry.meta.get("affiliations", [])),
+                "country": views([entry.meta["country"]]) if "country" in entry.meta else [],
+                "mentioned_by": views(mentioned),
+            }
+        elif entry.kind == "event":
+            mentioned = [i for i in graph.referrers(entry.id, {"link"}) if i in by_id]
+            ctx["related"] = {
+                "actors": views(entry.meta.get("actors", [])),
+                "mentioned_by": views(mentioned),
+            }
+        elif entry.kind == "source":
+            cited_by = graph.referrers(entry.id, {"citation", "sources"})
+            home_cites = HOME_ID in graph.incoming.get(entry.id, {})
+            ctx["related"] = {
+                "cited_by": views([i for i in cited_by if i in by_id]),
+                "cited_by_home": home_cites,
+            }
+        else:
+            ctx["related"] = {}
+        template = "home.html" if entry.kind == "home" else f"{entry.kind}.html"
+        if entry.kind == "home":
+            ctx.update(self.home_extras())
+        return Page(entry.url_path + "index.html", template, ctx, entry.url_path.count("/"))
+
+    def home_extras(self) -> dict[str, Any]:
+        events = sorted(self.site.project.of_kind("event"), key=_date_key)
+        actors = self.site.project.of_kind("actor")
+        actors.sort(key=lambda a: (-len(self.site.graph.referrers(a.id)), a.title.lower()))
+        return {"latest_events": [view(e) for e in reversed(events[-5:])],
+                "key_actors": [view(a) for a in actors[:8]]}
+
+    def timeline(self) -> Page:
+        events = sorted(self.site.project.of_kind("event"), key=_date_key)
+        years: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for e in events:
+            years[str(e.date.year) if e.date else "Undated"].append(
+                {"event": view(e), "actors": [view(self.entries[a]) for a in e.meta.get("actors", [])
+                                              if a in self.entries]})
+        ctx = self.common("timeline/", "Timeline", "Every event, by date.", "timeline", None)
+        ctx["years"] = list(years.items())
+        return Page("timeline/index.html", "timeline.html", ctx, 1)
+
+    def actors(self) -> Page:
+        groups: dict[str, list[View]] = defaultdict(list)
+        for a in sorted(self.site.project.of_kind("actor"), key=lambda a: (a.title.lower(), a.id)):
+            groups[a.meta.get("kind", "organisation")].append(view(a))
+        ctx = self.common("actors/", "Actors", "Everyone in the story, by kind.", "actors", None)
+        ctx["groups"] = [(KIND_HEADINGS[k], groups[k]) for k in KIND_ORDER if groups.get(k)]
+        return Page("actors/index.html", "actors.html", ctx, 1)
+
+    def bibliography(self) -> Page:
+        groups: dict[Any, list[View]] = defaultdict(list)
+        for s in sorted(self.site.project.of_kind("source"), key=_source_sort_key):
+            groups[s.meta.get("type")].append(view(s))
+        ctx = self.common("sources/", "Sources", "Every source this site cites.", "sources", None)
+        ctx["groups"] = [(SOURCE_TYPES[t], groups[t]) for t in SOURCE_TYPES if groups.get(t)]
+        ctx["cited_count"] = {s.id: len(self.site.graph.referrers(s.id, {"citation", "sources"}))
+                              + (HOME_ID in self.site.graph.incoming.get(s.id, {}))
+                              for s in self.site.project.of_kind("source")}
+        return Page("sources/index.html", "sources.html", ctx, 1)
+
+    def disputes(self) -> Page:
+        ctx = self.common("disputes/", "Disputes", "Points on which the sources disagree.", "disputes", None)
+        ctx["disputes"] = [{"entry": view(e) if e.kind != "home" else None, "url_path": e.url_path,
+                            "where": e.title, "dispute": d} for e, d in self.site.disputes]
+        return Page("disputes/index.html", "disputes.html", ctx, 1)
+
+    def not_found(self) -> Page:
+        ctx = self.common("404.html", "Page not found", "This page does not exist.", "404", 0)
+        return Page("404.html", "404.html", ctx, 0)
+
+    def pages(self) -> Iterator[Page]:
+        """Every HTML page of the site, in a stable order."""
+        project = self.site.project
+        if project.home is not None:
+            yield self.entry_page(project.home)
+        for entry in sorted(project.entries.values(), key=lambda e: (e.kind, e.id)):
+            yield self.entry_page(entry)
+        yield self.timeline()
+        yield self.actors()
+        yield self.bibliography()
+        yield self.disputes()
+        yield self.not_found()
+
+    def render(self, page: Page) -> str:
+        try:
+            return self.env.get_template(page.template).render(page.context)
+        except jinja2.TemplateNotFound as exc:
+            raise TemplateProblem("layouts", 1, f"layout '{exc.name}' not found") from None
+        except jinja2.TemplateError as exc:
+            path, line = template_location(exc, self.site.project.root)
+            raise TemplateProblem(path, line, f"layout error: {exc.message or exc}") from None
+        except Exception as exc:  # a broken filter or a bad value in a layout
+            path, line = template_location(exc, self.site.project.root)
+            raise TemplateProblem(path, line, f"layout error: {type(exc).__name__}: {exc}") from None
+
+
+def _source_sort_key(entry: Entry) -> tuple[Any, ...]:
+    d = entry.date
+    return (d.first_day if d else (9999, 12, 31), entry.meta.get("publisher", "").lower(), entry.title.lower())
+

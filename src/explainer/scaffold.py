@@ -1,0 +1,92 @@
+"""`explainer new` and `explainer init`: files that start right and pass `check --strict`."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import shutil
+from pathlib import Path
+
+from . import schema
+from .diagnostics import UsageError
+from .render import DEFAULT_LAYOUTS
+from .validate import id_problem
+
+SKELETON = Path(__file__).parent / "skeleton"
+
+
+def today() -> str:
+    """Today's date, or the one SOURCE_DATE_EPOCH fixes (for reproducible output)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc).date().isoformat()
+    return _dt.date.today().isoformat()
+
+
+_PLACEHOLDERS = {
+    "title": '"TITLE"',
+    "kind": "organisation",
+    "date": None,  # today
+    "publisher": '"PUBLISHER"',
+}
+
+
+def entry_template(kind: schema.Kind, entry_id: str) -> str:
+    """Front matter with the required keys filled in and the optional ones commented out."""
+    lines = ["---"]
+    date = today()
+    for f in kind.fields:
+        if f.required:
+            value = date if f.type == schema.DATE else _PLACEHOLDERS.get(f.name, '""')
+            if f.name == "title":
+                value = '"' + entry_id.replace("-", " ").capitalize() + '"'
+            lines.append(f"{f.name}: {value}")
+    for f in kind.fields:
+        if f.required:
+            continue
+        if f.type == schema.DATE:
+            example = date
+        elif f.type in (schema.REF_LIST, schema.TEXT_LIST):
+            example = "[]"
+        elif f.type == schema.CHOICE:
+            example = f.choices[0]
+        elif f.type == schema.INT:
+            example = "1"
+        elif f.type == schema.URL:
+            example = "https://"
+        else:
+            example = '""'
+        choices = f" ({', '.join(f.choices)})" if f.choices else ""
+        lines.append(f"# {f.name}: {example}    # {f.description}{choices}")
+    lines.append("---")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def new_entry(root: Path, kind_name: str, entry_id: str) -> Path:
+    """Write `content/<kind>s/<id>.md`; refuses a bad id or one already used by any entry."""
+    if not (root / "config.yaml").is_file():
+        raise UsageError(f"no config.yaml in '{root}': run this inside an explainer project or pass --root")
+    why = id_problem(entry_id)
+    if why:
+        raise UsageError(why[0] + (f" ({why[1].replace('rename the file to', 'try')})" if why[1] else ""))
+    kind = schema.KINDS[kind_name]
+    content = root / "content"
+    for other in schema.KINDS.values():
+        existing = content / other.folder / f"{entry_id}.md"
+        if existing.exists():
+            raise UsageError(f"'{entry_id}' is already used by {existing.relative_to(root).as_posix()}; "
+                             "ids are unique across kinds")
+    path = content / kind.folder / f"{entry_id}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "x", encoding="utf-8") as fh:  # "x": never overwrite, even in a race
+        fh.write(entry_template(kind, entry_id))
+    return path
+
+
+def init_project(target: Path) -> None:
+    """Copy the skeleton project and the default layouts into a new or empty folder."""
+    if target.exists() and any(target.iterdir()):
+        raise UsageError(f"'{target}' is not empty; choose a new folder")
+    shutil.copytree(SKELETON, target, dirs_exist_ok=True)
+    shutil.copytree(DEFAULT_LAYOUTS, target / "layouts", dirs_exist_ok=True)

@@ -1,0 +1,184 @@
+"""Check front matter and config values against the schema table, pointing at each mistake."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from . import schema
+from .dates import PartialDate
+from .diagnostics import CODES, Problems, Severity, did_you_mean
+from .yamlsafe import YamlDoc
+
+ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_ID_LENGTH = 100
+WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}
+
+
+def id_problem(name: str) -> tuple[str, str | None] | None:
+    """Why `name` is not a valid id (message, hint), or None when it is one."""
+    if len(name) > MAX_ID_LENGTH:
+        return f"id '{name[:40]}…' is longer than {MAX_ID_LENGTH} characters", None
+    if name in WINDOWS_RESERVED:
+        return f"id '{name}' is a reserved file name on Windows", f"try '{name}-1' or a longer name"
+    if ID_RE.match(name):
+        return None
+    suggestion = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    hint = f"rename the file to '{suggestion}.md'" if suggestion and ID_RE.match(suggestion) else None
+    return (
+        f"'{name}' is not a valid id: use lower-case letters, digits and single hyphens (like 'vilnius-summit-2023')",
+        hint,
+    )
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__  # pragma: no cover
+
+
+def validate_fields(
+    kind: schema.Kind, doc: YamlDoc, path: str, problems: Problems, what: str
+) -> dict[str, Any]:
+    """Validate a mapping of front matter (or config) and return the clean values.
+
+    Unknown keys, missing required keys, wrong types, bad choices and bad dates are
+    reported at the key's or value's position; a bad value is left out of the result.
+    """
+    data = doc.data
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        line, col = doc.pos()
+        problems.add("value-type", path, line, col,
+                     f"{what} must be a mapping of keys to values, not {_describe(data)}")
+        return {}
+    clean: dict[str, Any] = {}
+    known = [f.name for f in kind.fields]
+    for key, value in data.items():
+        field = kind.field(key)
+        line, col = doc.key(key)
+        if field is None:
+            problems.add("key-unknown", path, line, col, f"unknown key '{key}' for {what}",
+                         did_you_mean(key, known) or f"known keys: {', '.join(known)}")
+            continue
+        result = _check_value(field, value, doc, (key,), path, problems)
+        if result is not _BAD:
+            clean[key] = result
+    missing = [name for name in kind.required if name not in data]
+    for name in missing:
+        line, col = (1, 1)
+        problems.add("key-missing", path, line, col,
+                     f"missing required key '{name}' for {what}",
+                     f"{what} needs: {', '.join(kind.required)}")
+    return clean
+
+
+_BAD = object()
+
+
+def _check_value(field: schema.Field, value: Any, doc: YamlDoc, at: tuple[Any, ...],
+                 path: str, problems: Problems) -> Any:
+    line, col = doc.pos(*at)
+    name = field.name
+
+    def bad(code: str, message: str, hint: str | None = None) -> object:
+        problems.add(code, path, line, col, message, hint)
+        return _BAD
+
+    kind = field.type
+    if value is None and not field.required:
+        return bad("value-type", f"'{name}' is empty", "give it a value or remove the line")
+    if kind == schema.TEXT:
+        if not isinstance(value, str) or not value.strip():
+            if isinstance(value, int | float | bool):
+                return bad("value-type", f"'{name}' must be text, not {_describe(value)}",
+                           f"quote it: {name}: \"{str(value).lower() if isinstance(value, bool) else value}\"")
+            return bad("value-type", f"'{name}' must be text, not {_describe(value) if value != '' else 'empty'}")
+        return value.strip()
+    if kind == schema.TEXT_LIST or kind == schema.REF_LIST or kind == schema.NAV_LIST:
+        if isinstance(value, str):
+            return bad("value-type", f"'{name}' must be a list, not text",
+                       f"write it as {name}: [{value}]")
+        if not isinstance(value, list):
+            return bad("value-type", f"'{name}' must be a list, not {_describe(value)}")
+        items = []
+        for i, item in enumerate(value):
+            il, ic = doc.pos(*at, i)
+            if not isinstance(item, str) or not item.strip():
+                problems.add("value-type", path, il, ic,
+                             f"'{name}' items must be text, not {_describe(item)}")
+                continue
+            if kind == schema.REF_LIST and not ID_RE.match(item.strip()):
+                problems.add("value-type", path, il, ic, f"'{item}' in '{name}' is not a valid id")
+                continue
+            items.append(item.strip())
+        return items
+    if kind == schema.REF:
+        if not isinstance(value, str):
+            return bad("value-type", f"'{name}' must be an id, not {_describe(value)}")
+        if not ID_RE.match(value.strip()):
+            return bad("value-type", f"'{value}' in '{name}' is not a valid id",
+                       "ids are lower-case words joined by hyphens, like 'japan'")
+        return value.strip()
+    if kind == schema.DATE:
+        text = value if isinstance(value, str) else str(value) if isinstance(value, int) else None
+        parsed = PartialDate.parse(text) if text is not None else None
+        if parsed is None:
+            return bad("value-date",
+                       f"'{name}' must be an ISO 8601 date like 2023-07-11, 2023-07 or 2023, not '{value}'")
+        return parsed
+    if kind == schema.URL:
+        if not isinstance(value, str):
+            return bad("value-type", f"'{name}' must be a URL, not {_describe(value)}")
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc or any(c in value for c in " <>\"'`"):
+            return bad("value-url", f"'{name}' must be an absolute http or https URL, not '{value}'")
+        return value.strip()
+    if kind == schema.INT:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return bad("value-type", f"'{name}' must be a whole number, not {_describe(value)}")
+        if field.minimum is not None and value < field.minimum or field.maximum is not None and value > field.maximum:
+            lo = field.minimum if field.minimum is not None else "…"
+            hi = field.maximum if field.maximum is not None else "…"
+            return bad("value-choice", f"'{name}' must be between {lo} and {hi}, not {value}")
+        return value
+    if kind == schema.BOOL:
+        if not isinstance(value, bool):
+            return bad("value-type", f"'{name}' must be true or false, not {_describe(value)}")
+        return value
+    if kind == schema.CHOICE:
+        if not isinstance(value, str) or value not in field.choices:
+            shown = value if isinstance(value, str) else _describe(value)
+            return bad("value-choice", f"'{name}' must be one of {', '.join(field.choices)}, not '{shown}'",
+                       did_you_mean(str(value), field.choices))
+        return value
+    if kind == schema.SEVERITY_MAP:
+        if not isinstance(value, dict):
+            return bad("value-type", f"'{name}' must be a mapping of problem codes to error, warning or off")
+        levels = {"error": Severity.ERROR, "warning": Severity.WARNING, "off": Severity.OFF}
+        result = {}
+        for code, level in value.items():
+            kl, kc = doc.key(*at, code)
+            if code not in CODES:
+                problems.add("key-unknown", path, kl, kc, f"unknown problem code '{code}'",
+                             did_you_mean(code, CODES))
+            elif level not in levels:
+                vl, vc = doc.pos(*at, code)
+                problems.add("value-choice", path, vl, vc,
+                             f"problem level must be error, warning or off, not '{level}'")
+            else:
+                result[code] = levels[level]
+        return result
+    raise AssertionError(f"unknown field type {kind}")  # pragma: no cover

@@ -1,0 +1,82 @@
+"""The only module that writes the site: into a fresh folder, swapped in when complete.
+
+A failed build must leave the previous `site/` exactly as it was, so everything is
+written to a temporary folder beside the target and renamed into place at the end.
+Every path is checked to stay inside that folder, whatever an id or a layout says.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path, PurePosixPath
+
+
+class OutputError(Exception):
+    """The output folder could not be prepared or written."""
+
+
+class OutputDir:
+    """A build's output: files go to a temporary sibling of `target` until `commit()`."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.exists() and not target.is_dir():
+                raise OutputError(f"'{target}' exists and is not a folder")
+            self.tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+        except OSError as exc:
+            raise OutputError(f"cannot create the output folder beside '{target}': {exc.strerror or exc}") from None
+        self.written: list[str] = []
+
+    def path_for(self, rel: str) -> Path:
+        """The file for a site-relative path; refuses anything that would leave the folder."""
+        pure = PurePosixPath(rel)
+        if pure.is_absolute() or ".." in pure.parts or "\\" in rel or "\x00" in rel or not pure.parts:
+            raise OutputError(f"refusing to write outside the output folder: '{rel}'")
+        return self.tmp.joinpath(*pure.parts)
+
+    def write(self, rel: str, data: str | bytes) -> None:
+        path = self.path_for(rel)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(data, str):
+                data = data.encode("utf-8")
+            with open(path, "wb") as fh:
+                fh.write(data)
+        except OSError as exc:
+            raise OutputError(f"cannot write '{rel}': {exc.strerror or exc}") from None
+        self.written.append(rel)
+
+    def copy(self, src: Path, rel: str) -> None:
+        path = self.path_for(rel)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, path)
+        except OSError as exc:
+            raise OutputError(f"cannot copy '{rel}': {exc.strerror or exc}") from None
+        self.written.append(rel)
+
+    def commit(self) -> None:
+        """Swap the finished folder into place and remove the previous one."""
+        old = None
+        try:
+            os.chmod(self.tmp, 0o755)
+            if self.target.exists():
+                old = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.old-", dir=self.target.parent))
+                os.rmdir(old)
+                os.rename(self.target, old)
+            os.rename(self.tmp, self.target)
+        except OSError as exc:
+            if old is not None and old.exists() and not self.target.exists():
+                os.rename(old, self.target)
+            self.abort()
+            raise OutputError(f"cannot replace '{self.target}': {exc.strerror or exc}") from None
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+    def abort(self) -> None:
+        """Throw the unfinished folder away."""
+        shutil.rmtree(self.tmp, ignore_errors=True)

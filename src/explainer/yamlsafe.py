@@ -1,0 +1,193 @@
+"""Load YAML safely and keep where every key and value came from.
+
+Why not `yaml.safe_load`: it forgets positions (we need `line:col` for every message),
+it turns `NO` into False and `2023-07-11` into a `date`, and it expands aliases without
+bound. Here YAML is composed into nodes (which carry marks), resolved with the YAML 1.2
+core schema (only `true`/`false` are booleans, nothing becomes a date), and converted to
+plain Python values with a budget on alias expansion and nesting.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+_Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+MAX_NODES = 20_000
+"""How many nodes one document may expand to (an alias bomb expands to millions)."""
+
+MAX_DEPTH = 40
+"""How deeply collections may nest; front matter needs two or three levels."""
+
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+_BOOL = "tag:yaml.org,2002:bool"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_NULL = "tag:yaml.org,2002:null"
+
+
+class _CoreSchemaLoader(_Loader):  # type: ignore[misc,valid-type]
+    """A safe loader whose implicit types are YAML 1.2's core schema only."""
+
+
+_CoreSchemaLoader.yaml_implicit_resolvers = {}
+for _tag, _pattern, _first in [
+    (_BOOL, r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF")),
+    (_INT, r"^[-+]?[0-9]+$", list("-+0123456789")),
+    (_FLOAT, r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$", list("-+.0123456789")),
+    (_NULL, r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+]:
+    _CoreSchemaLoader.add_implicit_resolver(_tag, re.compile(_pattern), _first)
+
+
+class YamlError(Exception):
+    """Bad or refused YAML, with a 1-based position relative to the YAML text."""
+
+    def __init__(self, message: str, line: int, column: int, code: str = "yaml-syntax") -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+        self.code = code
+
+
+Path_ = tuple[Any, ...]
+
+
+@dataclass
+class YamlDoc:
+    """Plain data plus the position of every value (and every mapping key) by its path."""
+
+    data: Any
+    value_pos: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    key_pos: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+
+    def pos(self, *path: Any) -> tuple[int, int]:
+        """Best position for a path: the value, else its key, else the nearest parent."""
+        while path:
+            if path in self.value_pos:
+                return self.value_pos[path]
+            if path in self.key_pos:
+                return self.key_pos[path]
+            path = path[:-1]
+        return self.value_pos.get((), (1, 1))
+
+    def key(self, *path: Any) -> tuple[int, int]:
+        """Position of a mapping key (falls back to the value's position)."""
+        return self.key_pos.get(path) or self.pos(*path)
+
+
+def _flow_depth_ok(text: str) -> bool:
+    """Cheap guard before parsing: libyaml's composer recurses per nesting level."""
+    depth = deepest = 0
+    for ch in text:
+        if ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth = max(depth - 1, 0)
+    return deepest <= MAX_DEPTH
+
+
+def load_yaml(text: str, line_offset: int = 0) -> YamlDoc:
+    """Parse one YAML document into a `YamlDoc`; positions are 1-based, shifted by `line_offset`.
+
+    Raises `YamlError` for syntax errors and for refused constructs (tags, alias bombs,
+    deep nesting, non-string keys).
+    """
+    if "\x00" in text:
+        idx = text.index("\x00")
+        line = text.count("\n", 0, idx)
+        col = idx - (text.rfind("\n", 0, idx) + 1)
+        raise YamlError("YAML may not contain a NUL character", line + 1 + line_offset, col + 1)
+    if not _flow_depth_ok(text):
+        raise YamlError(f"YAML nests deeper than {MAX_DEPTH} levels", 1 + line_offset, 1, "yaml-unsafe")
+    try:
+        node = yaml.compose(text, Loader=_CoreSchemaLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = exc.problem or str(exc)
+        if exc.context and "while" not in (exc.context or ""):
+            message = f"{exc.context}: {message}"
+        raise YamlError(f"invalid YAML: {message}", line + line_offset, col) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(f"invalid YAML: {exc}", 1 + line_offset, 1) from None
+    except RecursionError:
+        raise YamlError("YAML nests too deeply", 1 + line_offset, 1, "yaml-unsafe") from None
+    doc = YamlDoc(None)
+    if node is None:
+        doc.data = None
+        return doc
+    budget = [MAX_NODES]
+    doc.data = _convert(node, (), doc, line_offset, budget, 0)
+    return doc
+
+
+def _mark(node: yaml.Node, line_offset: int) -> tuple[int, int]:
+    return node.start_mark.line + 1 + line_offset, node.start_mark.column + 1
+
+
+def _convert(node: yaml.Node, path: Path_, doc: YamlDoc, off: int, budget: list[int], depth: int) -> Any:
+    budget[0] -= 1
+    if budget[0] < 0:
+        line, col = _mark(node, off)
+        raise YamlError(
+            f"YAML expands to more than {MAX_NODES} values (an alias bomb?)", line, col, "yaml-unsafe"
+        )
+    if depth > MAX_DEPTH:
+        line, col = _mark(node, off)
+        raise YamlError(f"YAML nests deeper than {MAX_DEPTH} levels", line, col, "yaml-unsafe")
+    doc.value_pos.setdefault(path, _mark(node, off))
+    if isinstance(node, yaml.ScalarNode):
+        return _scalar(node, off)
+    if isinstance(node, yaml.SequenceNode):
+        _check_tag(node, _SEQ, off)
+        return [_convert(item, path + (i,), doc, off, budget, depth + 1) for i, item in enumerate(node.value)]
+    if isinstance(node, yaml.MappingNode):
+        _check_tag(node, _MAP, off)
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                line, col = _mark(key_node, off)
+                raise YamlError("mapping keys must be plain text", line, col, "yaml-unsafe")
+            key = _scalar(key_node, off)
+            if not isinstance(key, str):
+                key = str(key).lower() if isinstance(key, bool) else ("" if key is None else str(key))
+            if key in result:
+                line, col = _mark(key_node, off)
+                raise YamlError(f"duplicate key '{key}'", line, col)
+            doc.key_pos[path + (key,)] = _mark(key_node, off)
+            result[key] = _convert(value_node, path + (key,), doc, off, budget, depth + 1)
+        return result
+    line, col = _mark(node, off)  # pragma: no cover - PyYAML has only three node kinds
+    raise YamlError("unsupported YAML node", line, col, "yaml-unsafe")
+
+
+def _check_tag(node: yaml.Node, expected: str, off: int) -> None:
+    if node.tag != expected:
+        line, col = _mark(node, off)
+        raise YamlError(f"YAML tag '{node.tag}' is not allowed", line, col, "yaml-unsafe")
+
+
+def _scalar(node: yaml.ScalarNode, off: int) -> Any:
+    tag, value = node.tag, node.value
+    if tag == _STR:
+        return value
+    if tag == _BOOL:
+        return value.lower() == "true"
+    if tag == _INT:
+        return int(value)
+    if tag == _FLOAT:
+        return float(value)
+    if tag == _NULL:
+        return None
+    line, col = _mark(node, off)
+    shown = tag.replace("tag:yaml.org,2002:", "!!")
+    raise YamlError(f"YAML tag '{shown}' is not allowed", line, col, "yaml-unsafe")
