@@ -17,7 +17,7 @@ from .loader import load_project
 from .markup import Lookup, PageEnv, make_markdown, render_body
 from .model import Entry, Project
 from .render import DEFAULT_LAYOUTS, Body, Renderer, SiteData, TemplateProblem, make_environment
-from .writer import OutputDir, OutputError
+from .writer import BuildLocked, OutputDir, OutputError
 
 Output = tuple[str, "str | bytes"]
 #: Extra outputs (feeds, sitemap, exports): functions of the finished site data.
@@ -106,7 +106,8 @@ def build(root: Path, out: Path | None = None, strict: bool = False) -> BuildRes
     try:
         output = OutputDir(target)
     except OutputError as exc:
-        problems.add("output-error", _shown(target, root), 1, 1, str(exc))
+        code = "build-locked" if isinstance(exc, BuildLocked) else "output-error"
+        problems.add(code, _shown(target, root), 1, 1, str(exc))
         return result
     try:
         for rel, data in iter_outputs(site):

@@ -7,6 +7,7 @@ Every path is checked to stay inside that folder, whatever an id or a layout say
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import tempfile
@@ -17,19 +18,46 @@ class OutputError(Exception):
     """The output folder could not be prepared or written."""
 
 
+class BuildLocked(OutputError):
+    """Another build holds the output folder's lock."""
+
+
 class OutputDir:
     """A build's output: files go to a temporary sibling of `target` until `commit()`."""
 
     def __init__(self, target: Path) -> None:
         self.target = target
+        self._lock: int | None = None
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             if target.exists() and not target.is_dir():
                 raise OutputError(f"'{target}' exists and is not a folder")
+            self._acquire_lock()
             self.tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
         except OSError as exc:
+            self._release_lock()
             raise OutputError(f"cannot create the output folder beside '{target}': {exc.strerror or exc}") from None
+        except OutputError:
+            self._release_lock()
+            raise
         self.written: list[str] = []
+
+    def _acquire_lock(self) -> None:
+        """One build per output folder at a time: two at once would swap folders under each other."""
+        path = self.target.parent / f".{self.target.name}.lock"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise BuildLocked(f"another build is writing '{self.target.name}' right now; "
+                              "wait for it to finish and try again") from None
+        self._lock = fd
+
+    def _release_lock(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
 
     def path_for(self, rel: str) -> Path:
         """The file for a site-relative path; refuses anything that would leave the folder."""
@@ -76,7 +104,9 @@ class OutputDir:
             raise OutputError(f"cannot replace '{self.target}': {exc.strerror or exc}") from None
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+        self._release_lock()
 
     def abort(self) -> None:
         """Throw the unfinished folder away."""
         shutil.rmtree(self.tmp, ignore_errors=True)
+        self._release_lock()
