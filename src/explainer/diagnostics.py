@@ -13,6 +13,10 @@ from enum import IntEnum
 from typing import Iterable
 
 
+MAX_PER_FILE = 100
+"""Problems shown per file; past that one note says how many more there are."""
+
+
 class Severity(IntEnum):
     OFF = 0
     WARNING = 20
@@ -38,6 +42,7 @@ CODES: dict[str, Code] = {
     for c in [
         # files and front matter
         Code("file-encoding", Severity.ERROR, "a file is not valid UTF-8"),
+        Code("file-too-large", Severity.ERROR, "an entry file is larger than the 5 MB limit"),
         Code("file-symlink", Severity.ERROR, "a symlink points outside content/ or loops"),
         Code("file-unexpected", Severity.ERROR, "a file or folder in content/ that is not an entry"),
         Code("front-matter-missing", Severity.ERROR, "an entry has no front matter"),
@@ -73,6 +78,7 @@ CODES: dict[str, Code] = {
         Code("output-error", Severity.ERROR, "the output folder could not be written"),
         Code("build-locked", Severity.ERROR, "another build of the same project is running"),
         Code("config-missing", Severity.ERROR, "the project has no config.yaml"),
+        Code("too-many-problems", Severity.ERROR, "a file has more than 100 problems; the rest are counted"),
     ]
 }
 
@@ -105,6 +111,8 @@ class Problems:
     def __init__(self, overrides: dict[str, Severity] | None = None) -> None:
         self._items: list[Problem] = []
         self._seen: set[tuple[str, int, int, str, str]] = set()
+        self._per_file: dict[str, int] = {}
+        self._dropped: dict[str, Severity] = {}
         self.overrides: dict[str, Severity] = dict(overrides or {})
 
     def add(
@@ -125,6 +133,12 @@ class Problems:
         if key in self._seen:
             return
         self._seen.add(key)
+        shown = self._per_file.get(path, 0)
+        self._per_file[path] = shown + 1
+        if shown >= MAX_PER_FILE:  # an author fixes the first hundred; the rest is noise
+            worst = self._dropped.get(path, Severity.WARNING)
+            self._dropped[path] = max(worst, severity)
+            return
         self._items.append(
             Problem(
                 path,
@@ -146,7 +160,13 @@ class Problems:
 
     @property
     def items(self) -> list[Problem]:
-        return sorted(self._items)
+        notes = [
+            Problem(path, 1, 1, "too-many-problems",
+                    f"{self._per_file[path] - MAX_PER_FILE} more problems in this file are not shown",
+                    "fix the ones above and run again", severity)
+            for path, severity in self._dropped.items()
+        ]
+        return sorted(self._items + notes)
 
     @property
     def errors(self) -> list[Problem]:

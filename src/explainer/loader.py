@@ -167,8 +167,8 @@ def _read_text(path: Path, rel: str, problems: Problems) -> str | None:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            problems.add("file-unexpected", rel, 1, 1,
-                         f"file is {size // 1_000_000} MB; entries are limited to {MAX_FILE_BYTES // 1_000_000} MB",
+            problems.add("file-too-large", rel, 1, 1,
+                         f"file is {size / 1_000_000:.1f} MB; entries are limited to {MAX_FILE_BYTES // 1_000_000} MB",
                          "split it into several entries")
             return None
         data = path.read_bytes()

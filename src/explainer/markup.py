@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from html import escape
@@ -92,20 +93,28 @@ class PageEnv:
     claims: Claims = field(default_factory=Claims)
     current_map: list[int] | None = None
     current_src: str = ""
+    _starts_of: str | None = field(default=None, repr=False)
+    _starts: list[int] = field(default_factory=list, repr=False)
+    _found: dict[int, int] = field(default_factory=dict, repr=False)
 
     def position(self, offset: int) -> tuple[int, int]:
         """File (line, column) of an offset into the inline text being parsed."""
         src, block = self.current_src, self.current_map
-        k = src.count("\n", 0, offset)
-        line_start = src.rfind("\n", 0, offset) + 1
+        if self._starts_of is not src:  # line starts, computed once per inline block
+            self._starts_of = src
+            self._starts = [0] + [i + 1 for i, ch in enumerate(src) if ch == "\n"]
+            self._found = {}
+        k = bisect_right(self._starts, offset) - 1
+        line_start = self._starts[k]
         col_in_line = offset - line_start
         if block is None:
             return self.body_line, col_in_line + 1
         index = block[0] + k
         raw = self.lines[index] if 0 <= index < len(self.lines) else ""
-        content_line = src[line_start:].split("\n", 1)[0]
-        found = raw.find(content_line) if content_line else 0
-        return self.body_line + index, max(found, 0) + col_in_line + 1
+        if k not in self._found:  # where the block's k-th line starts in the raw source line
+            content_line = src[line_start:].split("\n", 1)[0]
+            self._found[k] = max(raw.find(content_line), 0) if content_line else 0
+        return self.body_line + index, self._found[k] + col_in_line + 1
 
     def line_of(self, block_line: int) -> int:
         return self.body_line + block_line
@@ -179,25 +188,26 @@ def citation_rule(state: StateInline, silent: bool) -> bool:
     offset = state.pos + 1
     for part in inner.split(";"):
         m = _CITE_ITEM.match(part)
-        line, col = env.position(offset + len(part) - len(part.lstrip()))
+        start = offset + len(part) - len(part.lstrip())
         offset += len(part) + 1
+        target = env.lookup.by_id.get(m.group(1)) if m else None
+        if target is not None and target.kind == "source":
+            items.append((target.id, " ".join((m.group(2) or "").split())))  # type: ignore[union-attr]
+            continue
+        line, col = env.position(start)  # positions cost a scan of the text: only for problems
         if not m:
             env.problems.add("citation-malformed", env.path, line, col,
                              f"'[{inner}]' is not a citation",
                              "write [@source-id], [@source-id, p. 3] or [@a; @b]; "
                              "to show '[@' literally, write '\\[@'")
             continue
-        cid, locator = m.group(1), " ".join((m.group(2) or "").split())
-        target = env.lookup.by_id.get(cid)
+        cid = m.group(1)
         if target is None:
             _unknown(env, cid, line, col, "citation")
-            continue
-        if target.kind != "source":
+        else:
             env.problems.add("ref-wrong-kind", env.path, line, col,
                              f"'{cid}' is {_a(target.kind)}, not a source: citations name sources",
                              f"to link to it, write [[{cid}]]")
-            continue
-        items.append((cid, locator))
     token = state.push("citation", "sup", 0)
     token.meta = {"items": items}
     for cid, _ in items:
