@@ -59,6 +59,7 @@ CODES: dict[str, Code] = {
         Code("value-date", Severity.ERROR, "a value is not an ISO 8601 date"),
         Code("value-url", Severity.ERROR, "a URL is not an absolute http(s) URL"),
         Code("date-order", Severity.ERROR, "an event ends before it starts"),
+        Code("date-precision", Severity.ERROR, "date_precision disagrees with how precisely the date is written"),
         # references
         Code("ref-unknown", Severity.ERROR, "a reference names an id that does not exist"),
         Code("ref-wrong-kind", Severity.ERROR, "a reference names an entry of the wrong kind"),

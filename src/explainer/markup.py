@@ -279,8 +279,7 @@ def resolve_md_links(state: Any) -> None:
             target_path = posixpath.normpath(posixpath.join(base, unquote(path)))
             target_id = env.lookup.by_path.get(target_path)
             if target_id is None:
-                line = env.line_of(block.map[0]) if block.map else env.body_line
-                col = _find_col(env, block, href)
+                line, col = _find_pos(env, block, href)
                 env.problems.add("link-unknown-file", env.path, line, col,
                                  f"link to '{href}', which is not an entry file",
                                  did_you_mean(target_path, env.lookup.by_path) and
@@ -297,13 +296,15 @@ def _closest(path: str, env: PageEnv) -> str:
     return get_close_matches(path, list(env.lookup.by_path), n=1, cutoff=0.6)[0]
 
 
-def _find_col(env: PageEnv, block: Token, needle: str) -> int:
-    if block.map:
-        raw = env.lines[block.map[0]] if block.map[0] < len(env.lines) else ""
-        found = raw.find(needle)
+def _find_pos(env: PageEnv, block: Token, needle: str) -> tuple[int, int]:
+    """File (line, column) of `needle` in a block's source lines (its first line when absent)."""
+    if not block.map:
+        return env.body_line, 1
+    for index in range(block.map[0], min(block.map[1], len(env.lines))):
+        found = env.lines[index].find(needle)
         if found >= 0:
-            return found + 1
-    return 1
+            return env.line_of(index), found + 1
+    return env.line_of(block.map[0]), 1
 
 
 # --- inline parsing that knows where it is -------------------------------------------------

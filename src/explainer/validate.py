@@ -82,7 +82,22 @@ def validate_fields(
         problems.add("key-missing", path, line, col,
                      f"missing required key '{name}' for {what}",
                      f"{what} needs: {', '.join(kind.required)}")
+    _check_date_pair(clean, doc, path, problems)
     return clean
+
+
+def _check_date_pair(clean: dict[str, Any], doc: YamlDoc, path: str, problems: Problems) -> None:
+    """An end before the start, or a precision the date is not written with, is a contradiction."""
+    start, end = clean.get("date"), clean.get("end_date")
+    if isinstance(start, PartialDate) and isinstance(end, PartialDate) and end.last_day < start.first_day:
+        line, col = doc.pos("end_date")
+        problems.add("date-order", path, line, col, f"'end_date' {end.iso} is before 'date' {start.iso}")
+    precision = clean.get("date_precision")
+    if isinstance(start, PartialDate) and precision in ("day", "month", "year") and precision != start.precision:
+        line, col = doc.pos("date_precision")
+        problems.add("date-precision", path, line, col,
+                     f"'date_precision' is {precision}, but 'date' {start.iso} is written to the {start.precision}",
+                     f"write the date to the {precision}, or use date_precision: {start.precision}")
 
 
 _BAD = object()

@@ -173,7 +173,8 @@ def _convert(node: yaml.Node, path: Path_, doc: YamlDoc, off: int, budget: list[
 def _check_tag(node: yaml.Node, expected: str, off: int) -> None:
     if node.tag != expected:
         line, col = _mark(node, off)
-        raise YamlError(f"YAML tag '{node.tag}' is not allowed", line, col, "yaml-unsafe")
+        shown = node.tag.replace("tag:yaml.org,2002:", "!!")
+        raise YamlError(f"YAML tag '{shown}' is not allowed", line, col, "yaml-unsafe")
 
 
 def _scalar(node: yaml.ScalarNode, off: int) -> Any:
