@@ -19,7 +19,7 @@ def build_lookup(project: Project) -> Lookup:
     """Targets by id and by file path, for the Markdown rules."""
     by_id = {e.id: Target(e.id, e.kind, e.title, e.url_path) for e in project.entries.values()}
     by_path = {e.path: e.id for e in project.entries.values()}
-    return Lookup(by_id, by_path)
+    return Lookup(by_id, by_path, dict(project.unreadable))
 
 
 def front_matter_refs(entry: Entry) -> list[tuple[str, str, tuple[int, int]]]:
@@ -44,6 +44,8 @@ def check_front_matter_refs(project: Project, problems: Problems) -> None:
         for target_id, name, (line, col) in front_matter_refs(entry):
             target = project.entries.get(target_id)
             wanted = kind.field(name).targets  # type: ignore[union-attr]
+            if target is None and target_id in project.unreadable.values():
+                continue
             if target is None:
                 candidates = [e.id for e in project.entries.values() if e.kind in wanted]
                 problems.add("ref-unknown", entry.path, line, col,

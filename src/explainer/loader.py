@@ -75,6 +75,8 @@ def load_project(root: Path, problems: Problems) -> Project:
     for rel, kind in _walk(root, content, content_real, problems):
         entry = load_entry(root, rel, kind, problems)
         if entry is None:
+            if kind.name != "home" and id_problem(Path(rel).stem) is None:
+                project.unreadable[rel] = Path(rel).stem
             continue
         if kind.name == "home":
             project.home = entry

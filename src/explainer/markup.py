@@ -44,6 +44,8 @@ class Lookup:
 
     by_id: dict[str, Target]
     by_path: dict[str, str]
+    unreadable: dict[str, str] = field(default_factory=dict)
+    """Path -> id of entry files that failed to load: their problem is reported once, there."""
 
 
 @dataclass
@@ -159,6 +161,8 @@ def xref_rule(state: StateInline, silent: bool) -> bool:
 
 
 def _unknown(env: PageEnv, target_id: str, line: int, col: int, what: str) -> None:
+    if target_id in env.lookup.unreadable.values():
+        return
     if not ID_RE.match(target_id):
         env.problems.add("ref-unknown", env.path, line, col, f"'{target_id}' in a {what} is not a valid id",
                          "ids are lower-case words joined by hyphens")
@@ -279,6 +283,8 @@ def resolve_md_links(state: Any) -> None:
             target_path = posixpath.normpath(posixpath.join(base, unquote(path)))
             target_id = env.lookup.by_path.get(target_path)
             if target_id is None:
+                if target_path in env.lookup.unreadable:
+                    continue
                 line, col = _find_pos(env, block, href)
                 env.problems.add("link-unknown-file", env.path, line, col,
                                  f"link to '{href}', which is not an entry file",

@@ -95,6 +95,9 @@ class Project:
     config: Config
     entries: dict[str, Entry] = field(default_factory=dict)
     home: Entry | None = None
+    unreadable: dict[str, str] = field(default_factory=dict)
+    """Path -> id of entry files that exist but could not be loaded (already reported):
+    references to them are not reported again as unknown ids."""
 
     def of_kind(self, kind: str) -> list[Entry]:
         return [e for e in self.entries.values() if e.kind == kind]
