@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from .coverage import check_coverage
 from .diagnostics import Problems
@@ -22,6 +22,10 @@ from .writer import BuildLocked, OutputDir, OutputError
 Output = tuple[str, "str | bytes"]
 #: Extra outputs (feeds, sitemap, exports): functions of the finished site data.
 EXTRA_OUTPUTS: list[Callable[[SiteData, Renderer], Iterable[Output]]] = []
+
+from .outputs import OUTPUTS as _PUBLISHED  # noqa: E402  sitemap, robots.txt, feed, data.json, bibliography
+
+EXTRA_OUTPUTS.extend(_PUBLISHED)
 
 
 @dataclass
@@ -59,12 +63,18 @@ def parse_body(md, entry: Entry, lookup: Lookup, problems: Problems) -> Body:  #
     return Body(html, list(env.cited.values()), env.disputes, env.claims.total, env.claims.cited, env.refs)
 
 
-def analyse(root: Path, problems: Problems) -> SiteData:
-    """Everything `check` does: load, validate, parse and link; problems go to `problems`."""
-    project = load_project(root, problems)
+def analyse(root: Path, problems: Problems, cache: Any = None) -> SiteData:
+    """Everything `check` does: load, validate, parse and link; problems go to `problems`.
+
+    `cache` (the dev server's `incremental.Engine`) may stand in for the two costly
+    stages, loading files and parsing bodies, reusing what did not change; every other
+    stage runs here for both, so `serve` and `build` cannot drift apart.
+    """
+    project = load_project(root, problems) if cache is None else cache.load_project(root, problems)
     check_front_matter_refs(project, problems)
     lookup = build_lookup(project)
-    bodies = parse_bodies(project, lookup, problems)
+    bodies = (parse_bodies(project, lookup, problems) if cache is None
+              else cache.parse_bodies(project, lookup, problems))
     graph = build_graph(project, {k: b.refs for k, b in bodies.items()})
     check_graph(project, graph, problems)
     site = SiteData(project, bodies, graph)

@@ -82,6 +82,8 @@ def make_environment(root: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["tojson_safe"] = json_for_script
+    from .outputs.jsonld import json_ld  # not at the top: the outputs package imports this module
+    env.globals["json_ld"] = json_ld
     env.globals["generator"] = f"explainer {__version__}"
     return env
 

@@ -1,0 +1,67 @@
+"""data.json: the whole entry graph for researchers, in a documented, versioned format.
+
+The format is described by `data.schema.json` (JSON Schema 2020-12), shipped in this
+package and published next to data.json. `version` changes its major number only when
+a field is removed or changes meaning; new fields bump the minor number.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Iterator
+
+from .. import __version__
+from ..render import Renderer, SiteData
+from .common import absolute, plain
+
+FORMAT = "explainer-data"
+VERSION = "1.0"
+SCHEMA_FILE = Path(__file__).with_name("data.schema.json")
+"""The JSON Schema of data.json (the same file is written to the site as data.schema.json)."""
+
+
+def data(site: SiteData) -> dict[str, Any]:
+    """The export as plain data: site settings, the home page (id ''), then every entry by id."""
+    project = site.project
+    graph = site.graph
+    config = project.config
+    entries = []
+    documents = ([project.home] if project.home else []) + sorted(project.entries.values(), key=lambda e: e.id)
+    for entry in documents:
+        references = [{"id": target, "how": sorted(ways)}
+                      for target, ways in sorted(graph.outgoing.get(entry.id, {}).items())]
+        referenced_by = [{"id": src, "how": sorted(ways)}
+                         for src, ways in sorted(graph.incoming.get(entry.id, {}).items())]
+        entries.append({
+            "id": entry.id,
+            "kind": entry.kind,
+            "title": entry.title,
+            "url": absolute(project, entry.url_path),
+            "file": entry.path,
+            "front_matter": plain(entry.meta),
+            "references": references,
+            "referenced_by": referenced_by,
+        })
+    return {
+        "$schema": absolute(project, "data.schema.json"),
+        "format": FORMAT,
+        "version": VERSION,
+        "generator": f"explainer {__version__}",
+        "site": {
+            "title": config.title,
+            "description": config.values.get("description") or "",
+            "language": config.language,
+            "base_url": config.site_url,
+            "feed": absolute(project, "feed.xml"),
+            "bibliography": {"csl_json": absolute(project, "sources.json"),
+                             "bibtex": absolute(project, "sources.bib")},
+        },
+        "entries": entries,
+    }
+
+
+def data_json_output(site: SiteData, renderer: Renderer) -> Iterator[tuple[str, str]]:
+    """Write data.json (sorted keys, so two builds are byte-identical) and its schema."""
+    yield "data.json", json.dumps(data(site), ensure_ascii=False, sort_keys=True, indent=1) + "\n"
+    yield "data.schema.json", SCHEMA_FILE.read_text(encoding="utf-8")

@@ -1,0 +1,74 @@
+"""feed.xml: an Atom feed (RFC 4287) of the events, newest first.
+
+Entry ids are the events' page URLs (stable: URLs are part of the interface). An
+entry's `updated` is its `updated` field when known, else its date; the feed's is the
+newest of those, so a build never reads the clock (SOURCE_DATE_EPOCH, then the Unix
+epoch, only stand in when there are no events). Bodies go in as escaped HTML with
+`xml:base` set to the event's page, so the body's relative links resolve in readers.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from .. import __version__
+from ..model import Entry
+from ..render import Renderer, SiteData, _date_key
+from .common import absolute, escape, quoteattr, rfc3339, source_date_epoch, updated_of
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+FEED_PATH = "feed.xml"
+EPOCH = "1970-01-01T00:00:00Z"
+
+
+def entry_updated(entry: Entry) -> str:
+    """RFC 3339 `updated` of an event: its `updated` field, else its date, else the epoch."""
+    return rfc3339(updated_of(entry)) or rfc3339(entry.date) or EPOCH
+
+
+def newest_first(site: SiteData) -> list[Entry]:
+    """Events by date, newest first (the timeline's order reversed, so ties never depend on file order)."""
+    return sorted(site.project.of_kind("event"), key=_date_key, reverse=True)
+
+
+def feed_output(site: SiteData, renderer: Renderer) -> Iterator[tuple[str, str]]:
+    """Write feed.xml."""
+    project = site.project
+    config = project.config
+    events = newest_first(site)
+    stamps = [entry_updated(e) for e in events]
+    feed_updated = max(stamps) if stamps else (source_date_epoch() or EPOCH)
+    author = config.values.get("author") or config.title
+    out = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        f'<feed xmlns="{ATOM_NS}" xml:lang={quoteattr(str(config.language))}>',
+        f"  <id>{escape(absolute(project, ''))}</id>",
+        f"  <title>{escape(config.title)}: events</title>",
+    ]
+    if config.values.get("description"):
+        out.append(f"  <subtitle>{escape(str(config.description))}</subtitle>")
+    out += [
+        f"  <updated>{feed_updated}</updated>",
+        f"  <author><name>{escape(str(author))}</name></author>",
+        f'  <link rel="self" type="application/atom+xml" href={quoteattr(absolute(project, FEED_PATH))}/>',
+        f'  <link rel="alternate" type="text/html" href={quoteattr(absolute(project, "timeline/"))}/>',
+        f'  <generator version={quoteattr(__version__)}>explainer</generator>',
+    ]
+    for entry, stamp in zip(events, stamps):
+        url = absolute(project, entry.url_path)
+        out += [
+            "  <entry>",
+            f"    <id>{escape(url)}</id>",
+            f"    <title>{escape(entry.title)}</title>",
+            f"    <updated>{stamp}</updated>",
+            f'    <link rel="alternate" type="text/html" href={quoteattr(url)}/>',
+        ]
+        summary = str(entry.meta.get("summary", "")).strip()
+        if summary:
+            out.append(f'    <summary type="text">{escape(summary)}</summary>')
+        html = site.bodies[entry.id].html if entry.id in site.bodies else ""
+        if html.strip():
+            out.append(f'    <content type="html" xml:base={quoteattr(url)}>{escape(html)}</content>')
+        out.append("  </entry>")
+    out.append("</feed>")
+    yield FEED_PATH, "\n".join(out) + "\n"
