@@ -16,6 +16,7 @@ from .graph import build_graph, build_lookup, check_front_matter_refs, check_gra
 from .loader import load_project
 from .markup import Lookup, PageEnv, make_markdown, render_body
 from .model import Entry, Project
+from .provenance import apply_git_dates
 from .render import DEFAULT_LAYOUTS, Body, Renderer, SiteData, TemplateProblem, make_environment
 from .writer import BuildLocked, OutputDir, OutputError
 
@@ -71,6 +72,7 @@ def analyse(root: Path, problems: Problems, cache: Any = None) -> SiteData:
     stage runs here for both, so `serve` and `build` cannot drift apart.
     """
     project = load_project(root, problems) if cache is None else cache.load_project(root, problems)
+    apply_git_dates(project)  # `updated` from the last commit where front matter has none
     check_front_matter_refs(project, problems)
     lookup = build_lookup(project)
     bodies = (parse_bodies(project, lookup, problems) if cache is None

@@ -15,9 +15,30 @@ from . import __version__
 from .diagnostics import Problems, UsageError
 
 
-def _problems_out(problems: Problems, strict: bool) -> None:
-    for p in problems.items:
-        print(p.format(), file=sys.stderr)
+def _format(args: argparse.Namespace) -> str:
+    from .formats import default_format
+
+    return getattr(args, "format", None) or default_format()
+
+
+def _human(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """Where progress text goes: stderr under --format json, so stdout is only JSON lines."""
+    return sys.stderr if _format(args) == "json" else sys.stdout
+
+
+def _problems_out(problems: Problems, strict: bool, args: argparse.Namespace | None = None) -> None:
+    """Print every problem in the chosen --format, then a one-line count on stderr.
+
+    Text goes to stderr as before; json and github go to stdout, where scripts and the
+    Actions runner read them.
+    """
+    from .formats import format_problems, workspace_prefix
+
+    fmt = _format(args) if args is not None else "text"
+    prefix = workspace_prefix(Path(args.root)) if args is not None and fmt == "github" else ""
+    stream = sys.stderr if fmt == "text" else sys.stdout
+    for line in format_problems(problems.items, fmt, prefix):
+        print(line, file=stream)
     errors, warnings = len(problems.errors), len(problems.warnings)
     if errors or warnings:
         parts = [f"{errors} error{'s' if errors != 1 else ''}", f"{warnings} warning{'s' if warnings != 1 else ''}"]
@@ -39,15 +60,16 @@ def cmd_build(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     out = Path(args.out) if args.out else None
     result = build(root, out=out, strict=args.strict)
-    _problems_out(result.problems, args.strict)
+    _problems_out(result.problems, args.strict, args)
     if not result.ok:
         print("Build failed: the previous output was left as it was.", file=sys.stderr)
         return 1
     shown = args.out or "site"
     elapsed = time.perf_counter() - started
     pages = sum(1 for w in result.written if w.endswith(".html"))
-    print(f"Built {pages} pages ({len(result.written)} files) into {shown}/ in {elapsed:.2f} s.")
-    print("Preview it with: explainer serve   (or any static server in that folder)")
+    out_stream = _human(args)
+    print(f"Built {pages} pages ({len(result.written)} files) into {shown}/ in {elapsed:.2f} s.", file=out_stream)
+    print("Preview it with: explainer serve   (or any static server in that folder)", file=out_stream)
     return 0
 
 
@@ -55,15 +77,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .build import check
 
     problems, site = check(_root(args))
-    _problems_out(problems, args.strict)
+    _problems_out(problems, args.strict, args)
     if args.report:
         from .coverage import coverage_report
 
-        print(coverage_report(site))
+        print(coverage_report(site), file=_human(args))
     if problems.has_errors(args.strict):
         return 1
     n = len(site.project.entries)
-    print(f"Checked {n} entries: {'no problems' if not len(problems) else 'no errors'}.")
+    print(f"Checked {n} entries: {'no problems' if not len(problems) else 'no errors'}.", file=_human(args))
     return 0
 
 
@@ -74,6 +96,24 @@ def cmd_new(args: argparse.Namespace) -> int:
     path = new_entry(root, args.kind, args.id)
     print(f"Wrote {path.relative_to(root).as_posix()}")
     return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from .jsonschema_export import DEFAULT_DIR, write_schemas
+
+    root = _root(args)
+    out = Path(args.out) if args.out else root / DEFAULT_DIR
+    written = write_schemas(out)
+    for path in written:
+        print(f"Wrote {_shown_path(path, root)}")
+    return 0
+
+
+def _shown_path(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -100,12 +140,14 @@ def make_parser() -> argparse.ArgumentParser:
                        description="Build the whole site; a failed build leaves the previous output untouched.")
     p.add_argument("--strict", action="store_true", help="fail on warnings too")
     p.add_argument("--out", metavar="DIR", help="output folder (default: site/ in the project)")
+    _format_option(p)
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("check", parents=[common], help="validate everything, write nothing",
                        description="Validate everything a build would; write nothing.")
     p.add_argument("--strict", action="store_true", help="fail on warnings too")
     p.add_argument("--report", action="store_true", help="also print citation coverage per entry")
+    _format_option(p)
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("new", parents=[common], help="write a new entry with its front matter",
@@ -119,7 +161,19 @@ def make_parser() -> argparse.ArgumentParser:
                        description="Start a project: config, layouts, one entry of each kind.")
     p.add_argument("dir", metavar="DIR")
     p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("schema", parents=[common], help="write JSON Schemas of config.yaml and front matter",
+                       description="Write JSON Schemas (draft 2020-12) of config.yaml and each kind's "
+                                   "front matter, for editors with a YAML language server.")
+    p.add_argument("--out", metavar="DIR", help="output folder (default: schemas/ in the project)")
+    p.set_defaults(func=cmd_schema)
     return parser
+
+
+def _format_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=["text", "json", "github"], default=None,
+                   help="problems as text, JSON lines or GitHub workflow commands "
+                        "(default: github when GITHUB_ACTIONS is set, else text)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

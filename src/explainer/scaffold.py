@@ -31,9 +31,15 @@ _PLACEHOLDERS = {
 }
 
 
-def entry_template(kind: schema.Kind, entry_id: str) -> str:
-    """Front matter with the required keys filled in and the optional ones commented out."""
+def entry_template(kind: schema.Kind, entry_id: str, schema_ref: str | None = None) -> str:
+    """Front matter with the required keys filled in and the optional ones commented out.
+
+    `schema_ref` (the kind's JSON Schema, relative to the new file) becomes a
+    `# yaml-language-server: $schema=…` modeline, so an editor validates as you type.
+    """
     lines = ["---"]
+    if schema_ref:
+        lines.append(f"# yaml-language-server: $schema={schema_ref}")
     date = today()
     for f in kind.fields:
         if f.required:
@@ -79,8 +85,12 @@ def new_entry(root: Path, kind_name: str, entry_id: str) -> Path:
                              "ids are unique across kinds")
     path = content / kind.folder / f"{entry_id}.md"
     path.parent.mkdir(parents=True, exist_ok=True)
+    # the modeline only when `explainer schema` has written the schemas (default folder)
+    schema_ref = None
+    if (root / "schemas" / f"{kind.name}.schema.json").is_file():
+        schema_ref = f"../../schemas/{kind.name}.schema.json"
     with open(path, "x", encoding="utf-8") as fh:  # "x": never overwrite, even in a race
-        fh.write(entry_template(kind, entry_id))
+        fh.write(entry_template(kind, entry_id, schema_ref))
     return path
 
 
