@@ -125,6 +125,14 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port}: a port is a number from 0 to 65535")
+    return serve(_root(args), host=args.host, port=args.port, open_browser=args.open)
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="explainer",
@@ -161,6 +169,16 @@ def make_parser() -> argparse.ArgumentParser:
                        description="Start a project: config, layouts, one entry of each kind.")
     p.add_argument("dir", metavar="DIR")
     p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("serve", parents=[common], help="serve the site, rebuild on change, reload the browser",
+                       description="Build, serve on http://HOST:PORT/, watch content/, layouts/ and config.yaml, "
+                                   "rebuild only what a change affects and reload the browser. Ctrl-C stops.")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1: this computer only; 0.0.0.0 shares it)")
+    p.add_argument("--port", type=int, default=8000,
+                   help="port (default 8000; the next free one if taken; 0 picks any free port)")
+    p.add_argument("--open", action="store_true", help="open the site in the default browser")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("schema", parents=[common], help="write JSON Schemas of config.yaml and front matter",
                        description="Write JSON Schemas (draft 2020-12) of config.yaml and each kind's "

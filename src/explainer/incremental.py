@@ -1,0 +1,398 @@
+"""Incremental rebuilds for the dev server: redo only what a change can affect.
+
+The engine keeps everything of the last build in memory: each file's loaded entry
+(keyed by its stat), each body's parse (keyed by its file's hash and by the entries it
+looked up), the graph, and every output's bytes. A rebuild runs the very same pipeline
+as `explainer build` (`build.analyse`, with this engine standing in for the two costly
+stages), then renders only the pages whose context can differ from the last good build:
+
+* the changed entries' own pages;
+* the pages of entries whose references to or from them changed (back-links, "Cited by");
+* when an entry's front matter changed: every page that shows it (its graph neighbours)
+  and the index pages that list its kind (timeline, actors, sources);
+* the home page and the disputes page when anything they show changed;
+* everything when config.yaml, a layout, an asset or the menu changed.
+
+Machine-readable outputs (sitemap, feed, data.json, ...) are functions of the whole site,
+so they are recomputed every time; only files whose bytes changed are written. The
+result is byte-identical to a clean build of the same files (tests/test_serve.py checks
+this after edits, additions, deletions and renames).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from . import loader
+from .build import EXTRA_OUTPUTS, analyse, assets, parse_body
+from .diagnostics import Problem, Problems
+from .graph import Graph
+from .markup import Lookup, make_markdown
+from .model import HOME_ID, Entry, Project
+from .render import Body, Page, Renderer, SiteData, TemplateProblem, make_environment
+
+Stamp = tuple[int, int, int, int]
+
+
+def stamp(path: Path) -> Stamp | None:
+    """What tells a changed file from an unchanged one without reading it (follows symlinks)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
+
+
+class _Recorder(dict):  # type: ignore[type-arg]
+    """A lookup table that remembers which keys a body asked for, found or not."""
+
+    seen: set[Any]
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        self.seen.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key: Any) -> Any:
+        self.seen.add(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key: object) -> bool:
+        self.seen.add(key)
+        return super().__contains__(key)
+
+
+@dataclass
+class _ParsedBody:
+    key: tuple[Any, ...]
+    body: Body
+    problems: list[Problem]
+    ids: set[str]
+    paths: set[str]
+
+
+@dataclass
+class _Good:
+    """The last build that succeeded: what the served folder holds, and what it came from."""
+
+    config: dict[str, Any]
+    layouts: dict[str, Stamp | None]
+    nav: list[dict[str, str]]
+    entries: dict[str, Entry]
+    home: Entry | None
+    bodies: dict[str, Body]
+    outgoing: dict[str, dict[str, set[str]]]
+    disputes: list[tuple[str, Any]]
+    outputs: dict[str, bytes]
+    pages: dict[str, str]
+    """Entry id -> its page's output path (HOME_ID for the home page)."""
+    extras: set[str]
+
+
+@dataclass
+class Outcome:
+    """What one rebuild did."""
+
+    problems: Problems
+    ok: bool
+    written: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    rendered: int = 0
+    """How many HTML pages were rendered (written or found unchanged)."""
+    full: bool = False
+
+
+class Engine:
+    """Builds a project into `out` and keeps it up to date, one change at a time."""
+
+    def __init__(self, root: Path, out: Path) -> None:
+        self.root = root
+        self.out = out
+        self.good: _Good | None = None
+        self._files: dict[str, tuple[Stamp, str, Entry | None, list[Problem]]] = {}
+        self._bodies: dict[str, _ParsedBody] = {}
+        self._by_id_seen: dict[str, set[str]] = {}
+        self._by_path_seen: dict[str, set[str]] = {}
+        self._lookup: Lookup | None = None
+        self._config: dict[str, Any] | None = None
+        self._md: Any = None
+        self._md_trust: bool | None = None
+        self._env: Any = None
+        self._env_layouts: dict[str, Stamp | None] | None = None
+
+    # --- the two cached stages (called by build.analyse) ------------------------------------
+
+    def load_project(self, root: Path, problems: Problems) -> Project:
+        """`loader.load_project`, reading only files whose stat changed since the last call."""
+        config = loader.load_config(root, problems)
+        problems.overrides.update(config.problems or {})
+        if config.values != self._config:  # severities or trust_html may differ: start over
+            self._files.clear()
+            self._bodies.clear()
+            self._by_id_seen.clear()
+            self._by_path_seen.clear()
+            self._lookup = None
+            self._config = config.values
+        project = Project(root=root, config=config)
+        content = root / loader.CONTENT_DIR
+        if not content.is_dir():
+            problems.add("file-unexpected", loader.CONTENT_DIR, 1, 1, "the project has no content/ folder",
+                         "create content/ with actors/, events/, sources/ and pages/")
+            return project
+        seen_paths: dict[str, str] = {}
+        present: set[str] = set()
+        for rel, kind in loader._walk(root, content, content.resolve(), problems):
+            present.add(rel)
+            entry = self._load_entry(root, rel, kind, problems)
+            if entry is None:
+                continue
+            if kind.name == "home":
+                project.home = entry
+                continue
+            first = seen_paths.get(entry.id)
+            if first is not None:
+                problems.add("id-duplicate", entry.path, 1, 1,
+                             f"id '{entry.id}' is already used by {first}",
+                             "ids are unique across actors, events, sources and pages: rename one file")
+                continue
+            seen_paths[entry.id] = entry.path
+            project.entries[entry.id] = entry
+        for rel in set(self._files) - present:
+            del self._files[rel]
+        loader.check_nav_pages(project, problems)
+        return project
+
+    def _load_entry(self, root: Path, rel: str, kind: Any, problems: Problems) -> Entry | None:
+        st = stamp(root / rel)
+        cached = self._files.get(rel)
+        if st is not None and cached is not None and cached[0] == st and cached[1] == kind.name:
+            problems.extend(cached[3])
+            return cached[2]
+        own = Problems(problems.overrides)
+        entry = loader.load_entry(root, rel, kind, own)
+        if st is not None:
+            self._files[rel] = (st, kind.name, entry, own.items)
+        problems.extend(own.items)
+        return entry
+
+    def parse_bodies(self, project: Project, lookup: Lookup, problems: Problems) -> dict[str, Body]:
+        """`build.parse_bodies`, re-parsing only bodies whose text or looked-up targets changed."""
+        trust = bool(project.config.trust_html)
+        if self._md is None or self._md_trust != trust:
+            self._md, self._md_trust = make_markdown(trust_html=trust), trust
+        stale: set[str] = set()
+        old = self._lookup
+        ids_changed = old is None or old.by_id.keys() != lookup.by_id.keys() or old.by_path.keys() != lookup.by_path.keys()
+        if old is not None:
+            for key in old.by_id.keys() | lookup.by_id.keys():
+                if old.by_id.get(key) != lookup.by_id.get(key):
+                    stale |= self._by_id_seen.get(key, set())
+            for key in old.by_path.keys() | lookup.by_path.keys():
+                if old.by_path.get(key) != lookup.by_path.get(key):
+                    stale |= self._by_path_seen.get(key, set())
+        self._lookup = lookup
+        by_id, by_path = _Recorder(lookup.by_id), _Recorder(lookup.by_path)
+        recording = Lookup(by_id, by_path)  # type: ignore[arg-type]
+        bodies: dict[str, Body] = {}
+        for entry in project.all_documents:
+            key = (entry.path, entry.digest, entry.kind, entry.body_line, entry.url_path)
+            cached = self._bodies.get(entry.id)
+            if (cached is not None and cached.key == key and entry.id not in stale
+                    and not (cached.problems and ids_changed)):
+                problems.extend(cached.problems)
+                bodies[entry.id] = cached.body
+                continue
+            if cached is not None:
+                self._forget(entry.id, cached)
+            by_id.seen, by_path.seen = set(), set()
+            own = Problems(problems.overrides)
+            body = parse_body(self._md, entry, recording, own)
+            parsed = _ParsedBody(key, body, own.items, by_id.seen, by_path.seen)
+            self._bodies[entry.id] = parsed
+            for k in parsed.ids:
+                self._by_id_seen.setdefault(k, set()).add(entry.id)
+            for k in parsed.paths:
+                self._by_path_seen.setdefault(k, set()).add(entry.id)
+            problems.extend(parsed.problems)
+            bodies[entry.id] = body
+        for gone in set(self._bodies) - set(bodies):
+            self._forget(gone, self._bodies.pop(gone))
+        return bodies
+
+    def _forget(self, entry_id: str, parsed: _ParsedBody) -> None:
+        for k in parsed.ids:
+            self._by_id_seen.get(k, set()).discard(entry_id)
+        for k in parsed.paths:
+            self._by_path_seen.get(k, set()).discard(entry_id)
+
+    # --- the rebuild ------------------------------------------------------------------------
+
+    def layouts_stamp(self) -> dict[str, Stamp | None]:
+        """Every file of the project's layouts/ (assets included) with its stat."""
+        base = self.root / "layouts"
+        found: dict[str, Stamp | None] = {}
+        if base.is_dir():
+            for dirpath, dirnames, filenames in os.walk(base):
+                dirnames.sort()
+                for name in sorted(filenames):
+                    path = Path(dirpath) / name
+                    found[path.relative_to(base).as_posix()] = stamp(path)
+        return found
+
+    def rebuild(self) -> Outcome:
+        """Bring the output folder up to date; on any error leave it exactly as it was."""
+        problems = Problems()
+        layouts = self.layouts_stamp()
+        site = analyse(self.root, problems, cache=self)
+        if problems.has_errors():
+            return Outcome(problems, ok=False)
+        if self._env is None or layouts != self._env_layouts:
+            self._env, self._env_layouts = make_environment(self.root), layouts
+        renderer = Renderer(site, self._env)
+        try:
+            return self._render(site, renderer, layouts, problems)
+        except TemplateProblem as exc:
+            problems.add("template-error", exc.path, exc.line, 1, exc.message)
+            return Outcome(problems, ok=False)
+
+    def _render(self, site: SiteData, renderer: Renderer, layouts: dict[str, Stamp | None],
+                problems: Problems) -> Outcome:
+        project = site.project
+        good = self.good
+        nav = renderer.nav()
+        disputes = [(e.id, d) for e, d in site.disputes]
+        full = (good is None or good.config != project.config.values or good.layouts != layouts
+                or good.nav != nav)
+        outputs: dict[str, bytes] = {} if full or good is None else dict(good.outputs)
+        pages: dict[str, str] = {}
+        docs: dict[str, Entry] = dict(project.entries)
+        if project.home is not None:
+            docs[HOME_ID] = project.home
+        for doc_id, doc in docs.items():
+            pages[doc_id] = doc.url_path + "index.html"
+        rendered = 0
+
+        def put(page: Page) -> None:
+            nonlocal rendered
+            rendered += 1
+            outputs[page.out] = renderer.render(page).encode("utf-8")
+
+        if full or good is None:
+            for page in renderer.pages():
+                put(page)
+            for rel, path in assets(project.root):
+                outputs[rel] = path.read_bytes()
+        else:
+            old_docs = dict(good.entries)
+            if good.home is not None:
+                old_docs[HOME_ID] = good.home
+            for gone in old_docs.keys() - docs.keys():
+                outputs.pop(good.pages[gone], None)
+            for doc_id, out in good.pages.items():  # a renamed kind moves the page
+                if doc_id in docs and pages[doc_id] != out:
+                    outputs.pop(out, None)
+            new_out = {k: dict(v) for k, v in site.graph.outgoing.items()}
+            view_changed = {i for i in old_docs.keys() | docs.keys()
+                            if old_docs.get(i) is not docs.get(i) and _view_differs(old_docs.get(i), docs.get(i))}
+            body_changed = {i for i in docs if good.bodies.get(i) is not site.bodies.get(i)
+                            and good.bodies.get(i) != site.bodies.get(i)}
+            edges_changed = {i for i in good.outgoing.keys() | new_out.keys()
+                             if good.outgoing.get(i, {}) != new_out.get(i, {})}
+            dirty = view_changed | body_changed | edges_changed
+            for i in edges_changed:
+                dirty |= good.outgoing.get(i, {}).keys() | new_out.get(i, {}).keys()
+            old_in = _incoming(good.outgoing) if view_changed else {}
+            new_in = site.graph.incoming
+            for i in view_changed:
+                dirty |= good.outgoing.get(i, {}).keys() | new_out.get(i, {}).keys()
+                dirty |= old_in.get(i, set()) | new_in.get(i, {}).keys()
+            kinds = {d.kind for i in view_changed for d in (old_docs.get(i), docs.get(i)) if d is not None}
+            for doc_id in sorted(dirty & docs.keys(), key=lambda i: (docs[i].kind, i)):
+                if doc_id != HOME_ID:
+                    put(renderer.entry_page(docs[doc_id]))
+            if dirty and project.home is not None:
+                put(renderer.entry_page(project.home))
+            if kinds & {"event", "actor"}:
+                put(renderer.timeline())
+            if "actor" in kinds:
+                put(renderer.actors())
+            if "source" in kinds or any(docs[i].kind == "source" for i in dirty & docs.keys() if i):
+                put(renderer.bibliography())
+            dispute_ids = {i for i, _ in disputes} | {i for i, _ in good.disputes}
+            if disputes != good.disputes or view_changed & dispute_ids:
+                put(renderer.disputes())
+        extras: set[str] = set()
+        for make in EXTRA_OUTPUTS:
+            for rel, data in make(site, renderer):
+                outputs[rel] = data.encode("utf-8") if isinstance(data, str) else data
+                extras.add(rel)
+        if good is not None and not full:
+            for rel in good.extras - extras:
+                outputs.pop(rel, None)
+        written, removed = self._sync(outputs, good.outputs if good is not None else None)
+        self.good = _Good(
+            config=project.config.values, layouts=layouts, nav=nav, entries=dict(project.entries),
+            home=project.home, bodies=dict(site.bodies),
+            outgoing={k: dict(v) for k, v in site.graph.outgoing.items()},
+            disputes=disputes, outputs=outputs, pages=pages, extras=extras,
+        )
+        return Outcome(problems, ok=True, written=written, removed=removed, rendered=rendered, full=full)
+
+    def _sync(self, outputs: dict[str, bytes], before: dict[str, bytes] | None) -> tuple[list[str], list[str]]:
+        """Write the files whose bytes changed (each atomically) and delete the ones gone."""
+        written = []
+        for rel in sorted(outputs):
+            data = outputs[rel]
+            if before is not None and before.get(rel) == data:
+                continue
+            path = safe_path(self.out, rel)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.parent / f".{path.name}.tmp"
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+            written.append(rel)
+        removed = []
+        for rel in sorted(set(before or ()) - set(outputs)):
+            path = safe_path(self.out, rel)
+            if path.is_file():
+                path.unlink()
+            removed.append(rel)
+            parent = path.parent
+            while parent != self.out and parent.is_dir() and not any(parent.iterdir()):
+                parent.rmdir()
+                parent = parent.parent
+        return written, removed
+
+
+def _view_differs(old: Entry | None, new: Entry | None) -> bool:
+    """Whether anything another page shows of an entry (its front matter, kind, place) changed."""
+    if old is None or new is None:
+        return True
+    return old.meta != new.meta or old.kind != new.kind or old.path != new.path
+
+
+def _incoming(outgoing: dict[str, dict[str, set[str]]]) -> dict[str, set[str]]:
+    result: dict[str, set[str]] = {}
+    for src, targets in outgoing.items():
+        for t in targets:
+            result.setdefault(t, set()).add(src)
+    return result
+
+
+def safe_path(out: Path, rel: str) -> Path:
+    """The file for a site-relative path; refuses anything that would leave `out`."""
+    pure = PurePosixPath(rel)
+    if pure.is_absolute() or ".." in pure.parts or "\\" in rel or "\x00" in rel or not pure.parts:
+        raise ValueError(f"refusing to write outside the output folder: '{rel}'")
+    return out.joinpath(*pure.parts)
+
+
+def clean_build(root: Path, out: Path) -> Outcome:
+    """A one-off full build through the engine (used by the benchmark and the tests)."""
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    return Engine(root, out).rebuild()
