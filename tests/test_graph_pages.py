@@ -1,0 +1,206 @@
+"""Numbering and back-links on the fixture site tests/fixtures/mini, checked in the real HTML.
+
+The fixture is built once per module with `explainer.build.build`; every assertion reads
+the generated pages with lxml, so the templates, the entry graph and the markup rules
+are all proven together. Also: the golden snapshot of a few pages, and the internal link
+checker over the fixture and over this repository's own site.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import lxml.html
+import pytest
+
+from conftest import make_project
+from explainer.build import build
+from tools import internal_link_problems
+from update_snapshots import EXPECTED, MINI, SNAPSHOT_PAGES, build_mini
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_mini(tmp_path_factory.mktemp("mini") / "site")
+
+
+def page(site: Path, rel: str) -> lxml.html.HtmlElement:
+    return lxml.html.fromstring((site / rel).read_bytes())
+
+
+def texts(elements: list) -> list[str]:
+    return [" ".join(e.text_content().split()) for e in elements]
+
+
+def sources_list(doc: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    return doc.xpath('//section[contains(@class,"sources")]/ol/li')
+
+
+# --- numbering ------------------------------------------------------------------------------------
+
+def test_same_source_keeps_one_number(site: Path) -> None:
+    doc = page(site, "events/alpha-summit/index.html")
+    markers = doc.xpath('//sup[@class="cite"]/a')
+    assert [(m.get("href"), m.text) for m in markers] == [
+        ("#source-1", "1"), ("#source-2", "2"), ("#source-1", "1"),  # body
+        ("#source-2", "2"), ("#source-1", "1"),                      # dispute
+        ("#source-1", "1"),                                          # footnote
+    ]
+    assert [m.get("id") for m in markers] == ["cite-1-1", "cite-2-1", "cite-1-2", "cite-2-2", "cite-1-3",
+                                              "cite-1-4"]
+    assert [m.get("aria-label") for m in markers][:3] == ["Source 1", "Source 2, p. 3", "Source 1, para. 6"]
+    assert all(m.get("role") == "doc-noteref" for m in markers)
+
+
+def test_every_marker_target_and_backlink_exists_on_its_page(site: Path) -> None:
+    for file in sorted(site.rglob("*.html")):
+        doc = lxml.html.fromstring(file.read_bytes())
+        ids = set(doc.xpath("//@id"))
+        for a in doc.xpath('//a[@role="doc-noteref" or @role="doc-backlink"]'):
+            assert a.get("href").startswith("#"), (file, a.get("href"))
+            assert a.get("href")[1:] in ids, f"{file.relative_to(site)}: {a.get('href')} has no target"
+
+
+def test_sources_list_is_complete_and_in_order(site: Path) -> None:
+    doc = page(site, "events/alpha-summit/index.html")
+    items = sources_list(doc)
+    assert [li.get("id") for li in items] == ["source-1", "source-2", "source-3"]
+    first, second, third = items
+    assert first.xpath('.//cite/a/@href') == ["https://example.com/guardian/nato-tokyo"]
+    assert " ".join(first.text_content().split()).startswith(
+        "Jane Doe, John Roe. NATO summit ends without Tokyo office. The Guardian, 12 July 2023. "
+        "Accessed 13 July 2023. Archived copy.")
+    assert "https://web.archive.example/guardian/nato-tokyo" in first.xpath(".//a/@href")
+    assert "Cited at: para. 6." in first.text_content()
+    assert "Cited at: p. 3." in second.text_content()
+    # four citations of source 1 -> four lettered back-links, each to its marker
+    backlinks = first.xpath('.//a[@role="doc-backlink"]')
+    assert [(a.text, a.get("href")) for a in backlinks] == [
+        ("a", "#cite-1-1"), ("b", "#cite-1-2"), ("c", "#cite-1-3"), ("d", "#cite-1-4")]
+    assert backlinks[0].get("aria-label") == "Back to citation 1 of source 1"
+    # front-matter-only source: listed, marked as not cited inline, no back-link
+    assert third.xpath('.//a[@class="source-page"]/@href') == ["../../sources/fm-only-report/"]
+    assert "not cited in its text" in third.text_content()
+    assert third.xpath('.//a[@role="doc-backlink"]') == []
+
+
+def test_single_citation_has_one_backlink(site: Path) -> None:
+    items = sources_list(page(site, "actors/nato/index.html"))
+    assert [[(a.text, a.get("href")) for a in li.xpath('.//a[@role="doc-backlink"]')] for li in items] == [
+        [("↩", "#cite-1-1")], [("↩", "#cite-2-1")]]
+
+
+def test_footnotes_and_citations_do_not_collide(site: Path) -> None:
+    doc = page(site, "events/alpha-summit/index.html")
+    notes = doc.xpath('//section[@class="notes"]//li')
+    assert [n.get("id") for n in notes] == ["note-1"]
+    note_ref = doc.xpath('//sup[@class="note-ref"]/a')
+    assert [(a.text, a.get("href"), a.get("aria-label")) for a in note_ref] == [("a", "#note-1", "Note a")]
+    all_ids = doc.xpath("//@id")
+    assert len(all_ids) == len(set(all_ids)), "duplicate ids on the page"
+
+
+# --- back-links -------------------------------------------------------------------------------------
+
+def entry_list(doc: lxml.html.HtmlElement, heading: str) -> list[str]:
+    """Link texts of the list that follows the heading with this text."""
+    lists = doc.xpath(f'//*[self::h2 or self::h3][normalize-space(text())="{heading}"]'
+                      '/following-sibling::ul[1]')
+    assert lists, f"no '{heading}' list"
+    return [a.text_content().strip() for a in lists[0].xpath("./li/a")]
+
+
+def test_actor_events_in_date_order(site: Path) -> None:
+    doc = page(site, "actors/nato/index.html")
+    # ids sort zeta, alpha, mid the other way round: the order is the dates'
+    assert entry_list(doc, "Events") == ["Office proposed", "Vilnius summit", "Later statement"]
+    assert doc.xpath('//h2[.="Events"]/following-sibling::ul[1]/li/time/@datetime') == ["2023-05", "2023-07-11",
+                                                                                       "2024"]
+
+
+def test_members_and_member_of_both_directions(site: Path) -> None:
+    assert entry_list(page(site, "actors/nato/index.html"), "Members") == ["France"]
+    assert entry_list(page(site, "actors/france/index.html"), "Member of") == ["NATO"]
+    assert entry_list(page(site, "actors/japan/index.html"), "Member of") == ["Asia-Pacific Four"]
+    assert entry_list(page(site, "actors/ap4/index.html"), "Members") == ["Japan"]
+
+
+def test_actor_mentioned_in(site: Path) -> None:
+    assert entry_list(page(site, "actors/japan/index.html"), "Mentioned in") == ["Asia-Pacific Four", "NATO"]
+
+
+def test_event_lists_its_actors_and_mentions(site: Path) -> None:
+    doc = page(site, "events/alpha-summit/index.html")
+    assert entry_list(doc, "Actors") == ["France", "Japan", "NATO"]
+    assert entry_list(doc, "Mentioned in") == ["About"]
+
+
+@pytest.mark.parametrize("source, count, citers", [
+    ("guardian-2023-07-12", 5, ["Home page", "France", "Later statement", "NATO", "Vilnius summit"]),
+    ("nikkei-2023-05-03", 6, ["Home page", "Asia-Pacific Four", "Japan", "NATO", "Office proposed",
+                              "Vilnius summit"]),
+    ("fm-only-report", 1, ["Vilnius summit"]),
+])
+def test_cited_by_with_count(site: Path, source: str, count: int, citers: list[str]) -> None:
+    doc = page(site, f"sources/{source}/index.html")
+    heading = doc.xpath('//h2[@id="cited-by-heading"]')[0]
+    assert heading.text_content().strip() == f"Cited by ({count})"
+    assert texts(heading.xpath("following-sibling::ul[1]/li/a")) == citers
+
+
+def test_md_link_resolves_in_the_page(site: Path) -> None:
+    doc = page(site, "about/index.html")
+    assert doc.xpath('//div[@class="body"]//a/@href') == ["../events/alpha-summit/#top"]
+
+
+def test_dispute_listed_on_disputes_page(site: Path) -> None:
+    doc = page(site, "disputes/index.html")
+    assert "How many people would staff the office?" in doc.text_content()
+    hrefs = doc.xpath('//main//a/@href')
+    assert "../events/alpha-summit/#dispute-how-many-people-would-staff-the-office" in hrefs
+
+
+# --- snapshot ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("rel", SNAPSHOT_PAGES)
+def test_snapshot(site: Path, rel: str) -> None:
+    """Regenerate deliberately with `python tests/update_snapshots.py` and review the diff."""
+    expected = (EXPECTED / rel).read_text(encoding="utf-8")
+    actual = (site / rel).read_text(encoding="utf-8")
+    if actual != expected:
+        diff = "".join(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True),
+                                            f"expected/{rel}", f"built/{rel}", n=2))
+        pytest.fail(f"{rel} differs from tests/fixtures/mini-expected/ (if the change is intended, run "
+                    f"`python tests/update_snapshots.py`):\n{diff[:6000]}")
+
+
+def test_snapshot_folder_has_no_stale_pages() -> None:
+    stored = sorted(p.relative_to(EXPECTED).as_posix() for p in EXPECTED.rglob("*") if p.is_file())
+    assert stored == sorted(SNAPSHOT_PAGES)
+
+
+# --- internal links ---------------------------------------------------------------------------------
+
+def test_no_broken_internal_link_in_fixture_site(site: Path) -> None:
+    problems = internal_link_problems(site, base_url="https://example.org/mini/")
+    assert problems == []
+
+
+def test_link_checker_sees_a_broken_link(tmp_path: Path) -> None:
+    """The checker above must be able to fail: a layout with a dead link is caught."""
+    root = make_project(tmp_path, {"layouts/404.html": '<!doctype html><html lang="en"><title>x</title>'
+                                                       '<a href="{{ root }}nowhere/">x</a></html>'})
+    result = build(root)
+    assert result.ok, [p.format() for p in result.problems.items]
+    assert internal_link_problems(root / "site") == ["404.html:1: <a href> '/nowhere/': no such file: nowhere/index.html"]
+
+
+def test_no_broken_internal_link_in_repository_site(tmp_path: Path) -> None:
+    result = build(REPO, out=tmp_path / "site")
+    assert result.ok, "\n".join(p.format() for p in result.problems.errors)
+    base_url = result.site.project.config.base_url  # type: ignore[union-attr]
+    assert internal_link_problems(tmp_path / "site", base_url=base_url) == []
+    assert MINI.is_dir()
