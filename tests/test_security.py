@@ -1,0 +1,306 @@
+"""Hostile input and failure: nothing executable reaches the site, nothing escapes site/,
+nothing is lost when the disk or a second build gets in the way.
+
+Every guarantee in SECURITY.md names the test here that checks it. Resource limits run
+through a real `python -m explainer build` subprocess with a generous timeout: the
+timeout is a hang guard, not a timing assertion. Tests that need root (bind mounts,
+tmpfs) fail with a clear message when they cannot mount; they never skip.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import html
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import yaml
+
+from conftest import BASE_FILES, make_project, problems_of, run_cli, tree_hash
+from explainer.build import build
+from explainer.writer import OutputDir, OutputError
+
+# --- the inertness checker -------------------------------------------------------------------
+
+BAD_SCHEMES = ("javascript:", "vbscript:", "data:")
+URL_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "poster", "background", "data", "codebase"}
+BANNED_TAGS = {"iframe", "object", "embed", "base", "frame", "frameset", "applet"}
+NOT_HTML = {".json", ".css", ".js", ".bib"}
+"""Outputs browsers never render as HTML (served with their own MIME type); JSON is parsed."""
+
+
+def compact_url(value: str) -> str:
+    """What a browser sees of a URL's scheme: no whitespace or control characters, any case."""
+    return "".join(ch for ch in value if ch > " " and ch != "\x7f").lower()
+
+
+class InertChecker(HTMLParser):
+    """Collects everything executable in one HTML (or XML) file; `found` lists it."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self._ld: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        where = f"line {self.getpos()[0]}"
+        values = {name: value or "" for name, value in attrs}
+        if tag == "script":
+            src, kind = values.get("src"), values.get("type", "").strip().lower()
+            if src is not None:
+                if ":" in src or src.startswith("//") or "assets/" not in src:
+                    self.found.append(f"{where}: <script src={src!r}> is not one of our assets")
+            elif kind == "application/ld+json":
+                self._ld = []
+            else:
+                self.found.append(f"{where}: inline <script type={kind!r}>")
+        if tag in BANNED_TAGS:
+            self.found.append(f"{where}: <{tag}>")
+        if tag == "meta" and values.get("http-equiv", "").strip().lower() == "refresh":
+            self.found.append(f"{where}: <meta http-equiv=refresh>")
+        for name, value in values.items():
+            if name.startswith("on"):
+                self.found.append(f"{where}: <{tag} {name}=...> event handler")
+            if name in URL_ATTRS and compact_url(value).startswith(BAD_SCHEMES):
+                self.found.append(f"{where}: <{tag} {name}={value!r}>")
+            if name in ("srcset", "imagesrcset"):
+                for candidate in value.split(","):
+                    if compact_url(candidate).startswith(BAD_SCHEMES):
+                        self.found.append(f"{where}: <{tag} {name}={value!r}>")
+
+    handle_startendtag = handle_starttag
+
+    def handle_data(self, data: str) -> None:
+        if self._ld is not None:
+            self._ld.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script" and self._ld is not None:
+            text, self._ld = "".join(self._ld), None
+            try:
+                json.loads(text)
+            except ValueError as exc:
+                self.found.append(f"line {self.getpos()[0]}: JSON-LD is not JSON ({exc}): {text[:80]!r}")
+            if "</script" in text.lower() or "<!--" in text:
+                self.found.append(f"line {self.getpos()[0]}: JSON-LD contains '</script' or '<!--'")
+
+
+def executable_parts(text: str) -> list[str]:
+    checker = InertChecker()
+    checker.feed(text)
+    checker.close()
+    return checker.found
+
+
+def site_problems(site: Path) -> list[str]:
+    """Everything executable in any file of a built site, as 'file: what' lines."""
+    found = []
+    files = sorted(p for p in site.rglob("*") if p.is_file())
+    assert files, f"{site} has no files"
+    for path in files:
+        rel = path.relative_to(site).as_posix()
+        if path.suffix == ".json":
+            try:
+                json.loads(path.read_text(encoding="utf-8"))
+            except ValueError as exc:
+                found.append(f"{rel}: not JSON: {exc}")
+            continue
+        if path.suffix in NOT_HTML:
+            continue
+        found += [f"{rel}: {what}" for what in executable_parts(path.read_text(encoding="utf-8"))]
+    return found
+
+
+def site_text(site: Path) -> str:
+    """All the HTML of a site as a reader (or a parser) sees its text and attributes, unescaped."""
+    return "\n".join(html.unescape(p.read_text(encoding="utf-8")) for p in sorted(site.rglob("*.html")))
+
+
+@pytest.mark.parametrize("snippet", [
+    "<script>alert(1)</script>",
+    "<SCRIPT type=text/javascript>x</SCRIPT>",
+    "<script src='https://evil.example/x.js'></script>",
+    "<img src=x onerror=alert(1)>",
+    "<a href='&#106;ava&#x09;script:alert(1)'>x</a>",
+    "<a href=' JaVaScRiPt:alert(1)'>x</a>",
+    "<img src='data:image/svg+xml,<svg onload=alert(1)>'>",
+    "<img srcset='ok.png 1x, data:x 2x'>",
+    "<svg><a xlink:href='javascript:alert(1)'>x</a></svg>",
+    "<form action='vbscript:x'></form>",
+    "<iframe src=x></iframe>",
+    "<base href=https://evil.example/>",
+    "<meta http-equiv=Refresh content='0;url=https://evil.example/'>",
+    '<script type="application/ld+json">{"a": "</script><script>alert(1)</script>"}</script>',
+    '<script type="application/ld+json">{"a": "<!--"}</script>',
+])
+def test_checker_catches_executable_html(snippet: str) -> None:
+    """The checker itself must be able to fail, or the matrix below proves nothing."""
+    assert executable_parts(snippet), snippet
+
+
+def test_checker_passes_inert_html() -> None:
+    inert = ('<a href="https://example.org/javascript:x">x</a><script src="../assets/site.js" defer></script>'
+             '<script type="application/ld+json">{"name":"\\u003c/script\\u003e"}</script>'
+             '<p title="javascript:alert(1)">&lt;script&gt;alert(1)&lt;/script&gt;</p>')
+    assert executable_parts(inert) == []
+
+
+# --- injection matrix ------------------------------------------------------------------------
+
+def attack(channel: str) -> str:
+    """A hostile string that names its channel, so the test can see it reached the page."""
+    return (f'"><script>alert("{channel}")</script><img src=x onerror=alert(1)>'
+            f"</title><svg onload=alert(1)><!--<script>\u2028{{{{7*7}}}}zz-{channel}-zz")
+
+
+URL_VECTORS = [
+    "javascript:alert(1)",
+    "JaVaScRiPt:alert(1)",
+    "&#106;avascript:alert(1)",
+    "&#x6A;&#x61;vascript:alert(1)",
+    "&#0000106avascript:alert(1)",
+    "jav&#x09;ascript:alert(1)",
+    "java&#10;script:alert(1)",
+    "java&#13;script:alert(1)",
+    "javascript&colon;alert(1)",
+    "&#1;javascript:alert(1)",
+    "<java\tscript:alert(1)>",
+    "< javascript:alert(1)>",
+    "<\x01javascript:alert(1)>",
+    "vbscript:msgbox(1)",
+    "VBScript:msgbox(1)",
+    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+    "DATA:text/html,<script>alert(1)</script>",
+    "<data:image/svg+xml,<svg onload=alert(1)>>",
+]
+
+
+def hostile_body(raw_html: bool) -> str:
+    """Every Markdown channel: links, images, autolinks, references, titles, alts, rules, HTML.
+
+    Without `raw_html` (the `trust_html` variant, where raw HTML is trusted) the strings
+    carry no tags, only script URLs and quotes.
+    """
+    attack = globals()["attack"] if raw_html else (lambda c: f"\" javascript:alert(1) ' zz-{c}-zz")
+    lines = ["## Heading " + attack("heading"), ""]
+    vectors = URL_VECTORS if raw_html else [u for u in URL_VECTORS if "<svg" not in u and "<script" not in u]
+    for i, url in enumerate(vectors):
+        lines += [f"Link [l{i}]({url}) image ![i{i}]({url}) ref [r{i}][] auto <{url.strip('<>')}>.", "",
+                  f"[r{i}]: {url}", ""]
+    lines += [
+        f'[titled](https://example.org/ "{attack("link-title")}") '
+        f'![{attack("image-alt")}](https://example.org/i.png "{attack("image-title")}")',
+        "",
+        f"[[nato|{attack('xref-text')}]] [@guardian-2023, {attack('locator').replace(';', ',')}]",
+        "",
+        f"`</code>{attack('code-span')}`",
+        "",
+        "```" + "html", attack("code-block"), "```",
+        "",
+        f"A note.[^n]", "", f"[^n]: {attack('footnote')}", "",
+        f"| {attack('table').replace('|', '/')} |", "|---|", "| x |", "",
+        f"::: dispute {attack('dispute')}",
+        "- One view.[@guardian-2023]",
+        "- Another view.[@guardian-2023]",
+        ":::",
+        "",
+    ]
+    if raw_html:
+        lines += [attack("html-block"), "", f"Inline {attack('html-inline')} <a href=javascript:alert(1)>x</a>", "",
+                  "<iframe src=https://evil.example/></iframe>", "",
+                  "<meta http-equiv=refresh content='0;url=https://evil.example/'>", ""]
+    return "\n".join(lines) + "\n"
+
+
+def front_matter(values: dict[str, object], body: str = "") -> str:
+    return "---\n" + yaml.safe_dump(values, allow_unicode=True, sort_keys=False, width=10**6) + "---\n" + body
+
+
+FRONT_MATTER_CHANNELS = {
+    "content/actors/nato.md": ("actor", {
+        "title": attack("actor-title"), "kind": "organisation", "summary": attack("actor-summary"),
+        "role": attack("role"), "aliases": [attack("alias")], "image": "javascript:alert(1)",
+        "image_alt": attack("image_alt")}),
+    "content/events/summit-2023.md": ("event", {
+        "title": attack("event-title"), "date": "2023-07-11", "actors": ["nato"], "sources": ["guardian-2023"],
+        "location": attack("location"), "status": attack("status"), "summary": attack("event-summary")}),
+    "content/sources/guardian-2023.md": ("source", {
+        "title": attack("source-title"), "publisher": attack("publisher"), "authors": [attack("author")],
+        "date": "2023-07-12", "url": "https://example.com/javascript:alert(1)/?a=1&b=2#x",
+        "archive_url": "https://web.archive.example/javascript:alert(1)", "accessed": "2023-07-13",
+        "language": attack("language"), "summary": attack("source-summary")}),
+    "content/pages/about.md": ("page", {"title": attack("page-title"), "summary": attack("page-summary"), "nav": 1}),
+    "content/index.md": ("home", {"title": attack("home-title"), "summary": attack("home-summary")}),
+}
+SHOWN = {"actor-title", "actor-summary", "role", "alias", "event-title", "location", "event-summary",
+         "source-title", "publisher", "author", "page-title", "home-title", "site-title", "site-description",
+         "heading", "link-title", "image-alt", "image-title", "xref-text", "locator", "code-span",
+         "code-block", "footnote", "table", "dispute"}
+"""Channels the default layouts show today; each must reach a page (escaped) or the test is void."""
+
+
+def hostile_project(tmp_path: Path, trust_html: bool) -> Path:
+    files: dict[str, str | bytes | None] = {
+        "config.yaml": yaml.safe_dump({
+            "title": attack("site-title"), "description": attack("site-description"),
+            "author": attack("site-author"), "base_url": "https://example.org/sub/", "trust_html": trust_html}),
+    }
+    for rel, (kind, values) in FRONT_MATTER_CHANNELS.items():
+        body = BASE_FILES[rel].split("---\n", 2)[2]
+        if kind == "actor":
+            body += "\n" + hostile_body(raw_html=not trust_html)
+        files[rel] = front_matter(values, body)
+    return make_project(tmp_path, files)
+
+
+@pytest.mark.parametrize("trust_html", [False, True], ids=["default", "trust_html"])
+def test_injection_matrix_every_file_is_inert(tmp_path: Path, trust_html: bool) -> None:
+    """Hostile strings in every channel: every output file parses with nothing executable in it.
+
+    With `trust_html: true` raw HTML in bodies is trusted by definition (SECURITY.md), so
+    that variant leaves raw HTML out of the bodies and checks every other channel.
+    """
+    root = hostile_project(tmp_path, trust_html)
+    result = build(root)
+    assert result.ok, [p.format() for p in result.problems.items]
+    site = root / "site"
+    assert site_problems(site) == []
+    text = site_text(site)
+    missing = sorted(c for c in SHOWN if f"zz-{c}-zz" not in text)
+    assert missing == [], f"channels that never reached a page (the test would prove nothing): {missing}"
+    assert "alert(1)" in text  # the vectors are shown as text
+    if not trust_html:
+        assert "{{7*7}}zz-actor-title-zz" in text  # template syntax in content stays text
+
+
+def test_trust_html_lets_raw_html_through(tmp_path: Path) -> None:
+    """`trust_html: true` is what it says: the author's raw HTML reaches the page unescaped."""
+    root = make_project(tmp_path, {
+        "config.yaml": BASE_FILES["config.yaml"] + "trust_html: true\n",
+        "content/pages/about.md": "---\ntitle: About\nnav: 1\n---\n<aside class=\"trusted\">Hi</aside>\n\n"
+                                  "<b onclick=\"x()\">b</b> [j](javascript:alert(1))\n"})
+    assert build(root).ok
+    page = (root / "site/about/index.html").read_text(encoding="utf-8")
+    assert '<aside class="trusted">Hi</aside>' in page
+    found = site_problems(root / "site")
+    assert len(found) == 1 and found[0].startswith("about/index.html: line ")
+    assert found[0].endswith(": <b onclick=...> event handler")
+    assert 'href="javascript' not in page  # Markdown links are filtered even so
+
+
+def test_raw_html_is_escaped_by_default(tmp_path: Path) -> None:
+    root = make_project(tmp_path, {"content/pages/about.md": "---\ntitle: About\nnav: 1\n---\n"
+                                   "<script>alert(1)</script>\n\nText <b onclick=x()>b</b>\n"})
+    assert build(root).ok
+    page = (root / "site/about/index.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "Text &lt;b onclick=x()&gt;b&lt;/b&gt;" in page
