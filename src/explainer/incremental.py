@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -45,6 +46,15 @@ def stamp(path: Path) -> Stamp | None:
     except OSError:
         return None
     return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
+
+
+RACY_NS = 2_000_000_000
+
+
+def racy(st: Stamp) -> bool:
+    """A file changed this recently may change again within the clock's granularity (a few
+    ms) without its stat changing, so its stat alone cannot prove it unchanged."""
+    return time.time_ns() - st[0] < RACY_NS
 
 
 class _Recorder(dict):  # type: ignore[type-arg]
@@ -168,7 +178,8 @@ class Engine:
     def _load_entry(self, root: Path, rel: str, kind: Any, problems: Problems) -> Entry | None:
         st = stamp(root / rel)
         cached = self._files.get(rel)
-        if st is not None and cached is not None and cached[0] == st and cached[1] == kind.name:
+        if (st is not None and cached is not None and cached[0] == st and cached[1] == kind.name
+                and not racy(st)):
             problems.extend(cached[3])
             return cached[2]
         own = Problems(problems.overrides)
@@ -301,19 +312,24 @@ class Engine:
                             and good.bodies.get(i) != site.bodies.get(i)}
             edges_changed = {i for i in good.outgoing.keys() | new_out.keys()
                              if good.outgoing.get(i, {}) != new_out.get(i, {})}
-            dirty = view_changed | body_changed | edges_changed
-            for i in edges_changed:
+            changed = view_changed | body_changed | edges_changed
+            dirty = set(changed)
+            for i in edges_changed:  # their targets' back-links and "Cited by" lists
                 dirty |= good.outgoing.get(i, {}).keys() | new_out.get(i, {}).keys()
-            old_in = _incoming(good.outgoing) if view_changed else {}
-            new_in = site.graph.incoming
-            for i in view_changed:
-                dirty |= good.outgoing.get(i, {}).keys() | new_out.get(i, {}).keys()
-                dirty |= old_in.get(i, set()) | new_in.get(i, {}).keys()
+            if view_changed:  # pages that show the entry, up to two steps away (an actor's map
+                # shows the events it took part in and the other actors of those events)
+                near = _undirected(good.outgoing, new_out)
+                ring = set(view_changed)
+                for _ in range(2):
+                    ring = {n for i in ring for n in near.get(i, ())} - dirty
+                    dirty |= ring
             kinds = {d.kind for i in view_changed for d in (old_docs.get(i), docs.get(i)) if d is not None}
+            if changed:  # pages (the method page) show site-wide citation figures
+                dirty |= {i for i, d in docs.items() if d.kind == "page"}
             for doc_id in sorted(dirty & docs.keys(), key=lambda i: (docs[i].kind, i)):
                 if doc_id != HOME_ID:
                     put(renderer.entry_page(docs[doc_id]))
-            if dirty and project.home is not None:
+            if project.home is not None and (view_changed or edges_changed or HOME_ID in body_changed):
                 put(renderer.entry_page(project.home))
             if kinds & {"event", "actor"}:
                 put(renderer.timeline())
@@ -321,8 +337,7 @@ class Engine:
                 put(renderer.actors())
             if "source" in kinds or any(docs[i].kind == "source" for i in dirty & docs.keys() if i):
                 put(renderer.bibliography())
-            dispute_ids = {i for i, _ in disputes} | {i for i, _ in good.disputes}
-            if disputes != good.disputes or view_changed & dispute_ids:
+            if changed:  # every dispute, and the site-wide citation figures
                 put(renderer.disputes())
         extras: set[str] = set()
         for make in EXTRA_OUTPUTS:
@@ -374,11 +389,14 @@ def _view_differs(old: Entry | None, new: Entry | None) -> bool:
     return old.meta != new.meta or old.kind != new.kind or old.path != new.path
 
 
-def _incoming(outgoing: dict[str, dict[str, set[str]]]) -> dict[str, set[str]]:
+def _undirected(*graphs: dict[str, dict[str, set[str]]]) -> dict[str, set[str]]:
+    """Neighbours of every entry in any of the graphs, whichever way the reference goes."""
     result: dict[str, set[str]] = {}
-    for src, targets in outgoing.items():
-        for t in targets:
-            result.setdefault(t, set()).add(src)
+    for outgoing in graphs:
+        for src, targets in outgoing.items():
+            for t in targets:
+                result.setdefault(t, set()).add(src)
+                result.setdefault(src, set()).add(t)
     return result
 
 

@@ -21,6 +21,7 @@ is served with an overlay listing the problems (the last good page stays beneath
 from __future__ import annotations
 
 import errno
+import hashlib
 import html
 import os
 import shutil
@@ -42,7 +43,7 @@ from tornado.ioloop import IOLoop
 from tornado.netutil import bind_sockets
 
 from .diagnostics import Problems, UsageError
-from .incremental import Engine, Outcome, stamp
+from .incremental import Engine, Outcome, racy, stamp
 from .loader import load_config
 
 POLL_SECONDS = 0.1
@@ -86,6 +87,8 @@ def scan(root: Path) -> dict[str, Any]:
                     try:
                         st = item.stat()
                         found[item.path] = (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
+                        if racy(found[item.path]):  # a second save may keep the stat: compare bytes
+                            found[item.path] += (hashlib.sha256(Path(item.path).read_bytes()).digest(),)
                     except OSError:
                         found[item.path] = None
     return found
@@ -132,8 +135,9 @@ def rebuild(engine: Engine, state: State) -> Outcome:
         state.problems = []
         state.has_good = True
         changed = len(outcome.written) + len(outcome.removed)
-        print(f"Rebuilt in {elapsed:.0f} ms: {changed} file{'s' if changed != 1 else ''} changed"
-              f"{' (full)' if outcome.full else ''}.", flush=True)
+        verb = "Built" if outcome.full else "Rebuilt"
+        print(f"{verb} in {elapsed:.0f} ms: {changed} file{'s' if changed != 1 else ''} written or removed, "
+              f"{outcome.rendered} page{'s' if outcome.rendered != 1 else ''} rendered.", flush=True)
     else:
         state.problems = [p.format() for p in outcome.problems.errors]
         n = len(state.problems)
@@ -288,7 +292,6 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: b
     watcher: ProjectWatcher | None = None
     try:
         first = scan(root)
-        print("Building...", flush=True)
         rebuild(engine, state)
         LiveReloadHandler.watcher = Watcher()  # only read for its log line; we watch ourselves
         LiveReloadHandler.live_css = False
@@ -309,7 +312,7 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: b
         shown = "localhost" if host in ("127.0.0.1", "::1", "localhost") else host
         if note:
             print(note, flush=True)
-        print(f"Serving on http://{host}:{port}/ (live reload on)", flush=True)
+        print(f"Serving on http://{host}:{port}/ (live reload on), files from {out}", flush=True)
         if shown == "localhost":
             print("Only this computer can open it; pass --host 0.0.0.0 to share it on your network.", flush=True)
         print("Watching content/, layouts/ and config.yaml. Press Ctrl-C to stop.", flush=True)
