@@ -28,6 +28,10 @@ from .outputs import OUTPUTS as _PUBLISHED  # noqa: E402  sitemap, robots.txt, f
 
 EXTRA_OUTPUTS.extend(_PUBLISHED)
 
+from .search import search_index_output  # noqa: E402  search/index.json for the /search/ page
+
+EXTRA_OUTPUTS.append(search_index_output)
+
 
 @dataclass
 class BuildResult:

@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from . import schema
+from .dates import display_range
 from .diagnostics import Problems, did_you_mean
 from .markup import Lookup, Target
 from .model import Entry, Project
@@ -17,7 +18,9 @@ from .model import Entry, Project
 
 def build_lookup(project: Project) -> Lookup:
     """Targets by id and by file path, for the Markdown rules."""
-    by_id = {e.id: Target(e.id, e.kind, e.title, e.url_path) for e in project.entries.values()}
+    by_id = {e.id: Target(e.id, e.kind, e.title, e.url_path, str(e.meta.get("summary", "")),
+                          display_range(e.date, e.meta.get("end_date"), e.approximate) if e.date else "")
+             for e in project.entries.values()}
     by_path = {e.path: e.id for e in project.entries.values()}
     return Lookup(by_id, by_path, dict(project.unreadable))
 

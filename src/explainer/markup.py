@@ -36,6 +36,19 @@ class Target:
     kind: str
     title: str
     url_path: str
+    summary: str = ""
+    date: str = ""
+    """Human date (events), for the link previews."""
+
+
+def preview_attrs(target: Target) -> dict[str, str]:
+    """data-* attributes the reader's script shows as a preview of the linked entry."""
+    attrs = {"data-kind": target.kind, "data-title": target.title}
+    if target.summary:
+        attrs["data-summary"] = target.summary
+    if target.date:
+        attrs["data-date"] = target.date
+    return attrs
 
 
 @dataclass
@@ -151,7 +164,8 @@ def xref_rule(state: StateInline, silent: bool) -> bool:
         else:
             env.refs.append((target.id, "link"))
             token = state.push("link_open", "a", 1)
-            token.attrs = {"href": env.root + target.url_path, "class": f"xref xref-{target.kind}"}
+            token.attrs = {"href": env.root + target.url_path, "class": f"xref xref-{target.kind}",
+                           **preview_attrs(target)}
             token.meta = {"xref": target.id}
             inner = state.push("text", "", 0)
             inner.content = text or target.title
@@ -295,6 +309,8 @@ def resolve_md_links(state: Any) -> None:
             env.refs.append((target_id, "link"))
             token.attrSet("href", env.root + target.url_path + (f"#{fragment}" if fragment else ""))
             token.attrSet("class", f"xref xref-{target.kind}")
+            for name, value in preview_attrs(target).items():
+                token.attrSet(name, value)
             token.meta = {**(token.meta or {}), "xref": target_id}
 
 

@@ -22,6 +22,7 @@ from .dates import PartialDate, display_range
 from .graph import Graph
 from .markup import Cited, Dispute
 from .model import HOME_ID, Entry, Project
+from .svg import MapData, map_svg, neighbourhood_map, story_map, timeline_svg
 
 DEFAULT_LAYOUTS = Path(__file__).parent / "layouts"
 KIND_ORDER = ("country", "organisation", "grouping", "person")
@@ -277,6 +278,10 @@ class Renderer:
             ctx["related"] = {
                 "actors": views(entry.meta.get("actors", [])),
                 "mentioned_by": views(mentioned),
+            neighbours = neighbourhood_map(self.site.project, entry.id)
+            ctx["map_svg"] = map_svg(neighbours, ctx["root"], f"Map of the events {entry.title} took part in, "
+                                     "and who else took part")
+            ctx["map_list"] = self.map_list(neighbours)
             }
         elif entry.kind == "source":
             cited_by = graph.referrers(entry.id, {"citation", "sources"})
@@ -297,10 +302,19 @@ class Renderer:
         actors = self.site.project.of_kind("actor")
         actors.sort(key=lambda a: (-len(self.site.graph.referrers(a.id)), a.title.lower()))
         return {"latest_events": [view(e) for e in reversed(events[-5:])],
-                "key_actors": [view(a) for a in actors[:8]]}
+                "key_actors": [view(a) for a in actors[:8]],
+                "timeline_svg": timeline_svg(events, ""),
+                "map_svg": map_svg(story, ""), "map_list": self.map_list(story)}
+
+    def map_list(self, data: MapData) -> list[dict[str, Any]]:
+        """The relationship map as a list: each event with the actors that took part."""
+        actors = {a.id: a for a in data.actors}
+        return [{"event": view(e), "actors": [view(actors[a]) for ev, a in data.edges if ev == e.id]}
+                for e in data.events]
 
     def timeline(self) -> Page:
         events = sorted(self.site.project.of_kind("event"), key=_date_key)
+        story = story_map(self.site.project)
         years: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for e in events:
             years[str(e.date.year) if e.date else "Undated"].append(
@@ -313,6 +327,7 @@ class Renderer:
     def actors(self) -> Page:
         groups: dict[str, list[View]] = defaultdict(list)
         for a in sorted(self.site.project.of_kind("actor"), key=lambda a: (a.title.lower(), a.id)):
+        ctx["timeline_svg"] = timeline_svg(events, ctx["root"])
             groups[a.meta.get("kind", "organisation")].append(view(a))
         ctx = self.common("actors/", "Actors", "Everyone in the story, by kind.", "actors", None)
         ctx["groups"] = [(KIND_HEADINGS[k], groups[k]) for k in KIND_ORDER if groups.get(k)]
@@ -340,6 +355,11 @@ class Renderer:
         return Page("404.html", "404.html", ctx, 0)
 
     def pages(self) -> Iterator[Page]:
+    def search(self) -> Page:
+        """`/search/`: a form that works as a plain GET result page (results filled by the script)."""
+        ctx = self.common("search/", "Search", "Search every entry of this site.", "search", None)
+        return Page("search/index.html", "search.html", ctx, 1)
+
         """Every HTML page of the site, in a stable order."""
         project = self.site.project
         if project.home is not None:
@@ -355,6 +375,7 @@ class Renderer:
     def render(self, page: Page) -> str:
         try:
             return self.env.get_template(page.template).render(page.context)
+        yield self.search()
         except jinja2.TemplateNotFound as exc:
             raise TemplateProblem("layouts", 1, f"layout '{exc.name}' not found") from None
         except jinja2.TemplateError as exc:
