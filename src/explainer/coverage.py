@@ -72,3 +72,27 @@ def coverage_report(site: SiteData) -> str:
         lines.append(f"Total, {label}: {cited} of {claims} claims cited ({pct:.1f} %)")
     lines.append(f"Disputes: {len(site.disputes)}")
     return "\n".join(lines)
+
+
+def site_coverage(site: SiteData) -> dict[str, object]:
+    """Site-wide figures for pages (the method page, /disputes/) and data.json.
+
+    `events_actors` is the figure that matters to a reader of the story (their bodies
+    make the claims); `all` adds pages and the home page. Percentages are rounded to
+    one decimal so the page and data.json say the same thing.
+    """
+    rows = coverage_of(site)
+
+    def share(kinds: tuple[str, ...] | None) -> dict[str, object]:
+        claims, cited = totals(rows, kinds)
+        return {"claims": claims, "cited": cited,
+                "percent": round(100.0 * cited / claims, 1) if claims else 100.0}
+
+    cited_sources = {c.id for body in site.bodies.values() for c in body.cited}
+    return {
+        "events_actors": share(("event", "actor")),
+        "all": share(None),
+        "entries": len(rows),
+        "sources_cited": len(cited_sources),
+        "disputes": len(site.disputes),
+    }

@@ -273,15 +273,15 @@ class Renderer:
                 "country": views([entry.meta["country"]]) if "country" in entry.meta else [],
                 "mentioned_by": views(mentioned),
             }
+            neighbours = neighbourhood_map(self.site.project, entry.id)
+            ctx["map_svg"] = map_svg(neighbours, ctx["root"], f"Map of the events {entry.title} took part in, "
+                                     "and who else took part")
+            ctx["map_list"] = self.map_list(neighbours)
         elif entry.kind == "event":
             mentioned = [i for i in graph.referrers(entry.id, {"link"}) if i in by_id]
             ctx["related"] = {
                 "actors": views(entry.meta.get("actors", [])),
                 "mentioned_by": views(mentioned),
-            neighbours = neighbourhood_map(self.site.project, entry.id)
-            ctx["map_svg"] = map_svg(neighbours, ctx["root"], f"Map of the events {entry.title} took part in, "
-                                     "and who else took part")
-            ctx["map_list"] = self.map_list(neighbours)
             }
         elif entry.kind == "source":
             cited_by = graph.referrers(entry.id, {"citation", "sources"})
@@ -301,6 +301,7 @@ class Renderer:
         events = sorted(self.site.project.of_kind("event"), key=_date_key)
         actors = self.site.project.of_kind("actor")
         actors.sort(key=lambda a: (-len(self.site.graph.referrers(a.id)), a.title.lower()))
+        story = story_map(self.site.project)
         return {"latest_events": [view(e) for e in reversed(events[-5:])],
                 "key_actors": [view(a) for a in actors[:8]],
                 "timeline_svg": timeline_svg(events, ""),
@@ -314,7 +315,6 @@ class Renderer:
 
     def timeline(self) -> Page:
         events = sorted(self.site.project.of_kind("event"), key=_date_key)
-        story = story_map(self.site.project)
         years: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for e in events:
             years[str(e.date.year) if e.date else "Undated"].append(
@@ -322,12 +322,12 @@ class Renderer:
                                               if a in self.entries]})
         ctx = self.common("timeline/", "Timeline", "Every event, by date.", "timeline", None)
         ctx["years"] = list(years.items())
+        ctx["timeline_svg"] = timeline_svg(events, ctx["root"])
         return Page("timeline/index.html", "timeline.html", ctx, 1)
 
     def actors(self) -> Page:
         groups: dict[str, list[View]] = defaultdict(list)
         for a in sorted(self.site.project.of_kind("actor"), key=lambda a: (a.title.lower(), a.id)):
-        ctx["timeline_svg"] = timeline_svg(events, ctx["root"])
             groups[a.meta.get("kind", "organisation")].append(view(a))
         ctx = self.common("actors/", "Actors", "Everyone in the story, by kind.", "actors", None)
         ctx["groups"] = [(KIND_HEADINGS[k], groups[k]) for k in KIND_ORDER if groups.get(k)]
@@ -350,16 +350,16 @@ class Renderer:
                             "where": e.title, "dispute": d} for e, d in self.site.disputes]
         return Page("disputes/index.html", "disputes.html", ctx, 1)
 
-    def not_found(self) -> Page:
-        ctx = self.common("404.html", "Page not found", "This page does not exist.", "404", 0)
-        return Page("404.html", "404.html", ctx, 0)
-
-    def pages(self) -> Iterator[Page]:
     def search(self) -> Page:
         """`/search/`: a form that works as a plain GET result page (results filled by the script)."""
         ctx = self.common("search/", "Search", "Search every entry of this site.", "search", None)
         return Page("search/index.html", "search.html", ctx, 1)
 
+    def not_found(self) -> Page:
+        ctx = self.common("404.html", "Page not found", "This page does not exist.", "404", 0)
+        return Page("404.html", "404.html", ctx, 0)
+
+    def pages(self) -> Iterator[Page]:
         """Every HTML page of the site, in a stable order."""
         project = self.site.project
         if project.home is not None:
@@ -370,12 +370,12 @@ class Renderer:
         yield self.actors()
         yield self.bibliography()
         yield self.disputes()
+        yield self.search()
         yield self.not_found()
 
     def render(self, page: Page) -> str:
         try:
             return self.env.get_template(page.template).render(page.context)
-        yield self.search()
         except jinja2.TemplateNotFound as exc:
             raise TemplateProblem("layouts", 1, f"layout '{exc.name}' not found") from None
         except jinja2.TemplateError as exc:

@@ -16,7 +16,7 @@ from ..render import Renderer, SiteData
 from .common import absolute, plain
 
 FORMAT = "explainer-data"
-VERSION = "1.0"
+VERSION = "1.1"
 SCHEMA_FILE = Path(__file__).with_name("data.schema.json")
 """The JSON Schema of data.json (the same file is written to the site as data.schema.json)."""
 
@@ -26,6 +26,9 @@ def data(site: SiteData) -> dict[str, Any]:
     project = site.project
     graph = site.graph
     config = project.config
+    from ..coverage import coverage_of, site_coverage  # coverage imports render, like this module
+
+    covered = {row.path: row for row in coverage_of(site)}
     entries = []
     documents = ([project.home] if project.home else []) + sorted(project.entries.values(), key=lambda e: e.id)
     for entry in documents:
@@ -43,6 +46,9 @@ def data(site: SiteData) -> dict[str, Any]:
             "references": references,
             "referenced_by": referenced_by,
         })
+        row = covered.get(entry.path)
+        if row is not None:  # sources describe themselves and make no claims
+            entries[-1]["coverage"] = {"claims": row.claims, "cited": row.cited, "sources": row.sources}
     return {
         "$schema": absolute(project, "data.schema.json"),
         "format": FORMAT,
@@ -58,6 +64,7 @@ def data(site: SiteData) -> dict[str, Any]:
                              "bibtex": absolute(project, "sources.bib")},
         },
         "entries": entries,
+        "coverage": site_coverage(site),
     }
 
 
