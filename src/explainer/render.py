@@ -211,6 +211,10 @@ class Renderer:
         self.env = env
         self.config = site.project.config
         self.entries = site.project.entries
+        from .coverage import site_coverage  # coverage imports this module
+
+        self.site_coverage = site_coverage(site)
+        """Site-wide citation figures, shown on /disputes/ and on pages (the method page)."""
 
     def nav(self) -> list[dict[str, str]]:
         items = self.config.nav
@@ -233,6 +237,7 @@ class Renderer:
             "root": root,
             "nav": self.nav(),
             "current": url_path,
+            "site_coverage": self.site_coverage,
             "page": {"title": title, "url_path": url_path, "description": description, "kind": kind,
                      "canonical": self.config.site_url + url_path},
         }
