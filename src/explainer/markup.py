@@ -412,7 +412,8 @@ def _check_dispute(env: PageEnv, tokens: list[Token], start: int, used: set[str]
     question = open_token.info.strip()[len("dispute"):].strip()
     line = env.line_of(open_token.map[0]) if open_token.map else env.body_line
     closing = open_token.map[1] if open_token.map else None
-    if closing is None or closing >= len(env.lines) or not env.lines[closing].strip().startswith(":::"):
+    # the closing line may sit inside a block quote ("> :::") or a list item (indented)
+    if closing is None or closing >= len(env.lines) or not env.lines[closing].lstrip(" \t>").startswith(":::"):
         env.problems.add("dispute-unclosed", env.path, line, 1, "dispute block is never closed",
                          "add a line with ':::' after its last position")
     if not question:
@@ -429,13 +430,19 @@ def _check_dispute(env: PageEnv, tokens: list[Token], start: int, used: set[str]
             text_parts: list[str] = []
             while not (tokens[k].type == "list_item_close" and tokens[k].level == t.level):
                 if tokens[k].type == "inline":
+                    # the one-line summary is the position's own text, not its nested lists'
+                    own = tokens[k].level == t.level + 2
                     for c in tokens[k].children or []:
                         if c.type == "citation" and c.meta.get("items"):
                             cited = True
+                        elif not own:
+                            continue
                         elif c.type in ("text", "code_inline"):
                             text_parts.append(c.content)
                         elif c.type == "softbreak":
                             text_parts.append(" ")
+                    if own:
+                        text_parts.append(" ")
                 k += 1
             if not cited:
                 pl = env.line_of(t.map[0]) if t.map else line
