@@ -2,29 +2,33 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Iterator
 
-from ..render import Renderer, SiteData
+from ..model import Entry
+from ..render import Page, Renderer, SiteData
 from .common import absolute, escape, updated_of, w3c_date
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
 def page_urls(site: SiteData, renderer: Renderer) -> list[tuple[str, str | None]]:
-    """(url_path, lastmod or None) of every HTML page but the 404 page, in page order."""
+    """(url_path, lastmod or None) of every HTML page but the 404 page, in page order.
+
+    Walks `renderer.pages()`, so a section page added there is listed here too, but on
+    a shallow copy whose `entry_page` only says where the page goes: building every
+    entry page's context a second time would cost seconds on a large site.
+    """
     project = site.project
+    light = copy.copy(renderer)
+    light.entry_page = lambda entry: Page(entry.url_path + "index.html", "", {"entry": entry}, 0)  # type: ignore[method-assign]
     found: list[tuple[str, str | None]] = []
-    for page in renderer.pages():
+    for page in light.pages():
         if not page.out.endswith("index.html"):
             continue  # 404.html and any other non-folder page: not a page to index
-        url_path = page.out[: -len("index.html")]
-        entry_view = page.context.get("entry")
-        lastmod = None
-        if entry_view is not None:
-            entry = project.home if entry_view.kind == "home" else project.entries.get(entry_view.id)
-            if entry is not None:
-                lastmod = w3c_date(updated_of(entry))
-        found.append((url_path, lastmod))
+        entry = page.context.get("entry")
+        lastmod = w3c_date(updated_of(entry)) if isinstance(entry, Entry) else None
+        found.append((page.out[: -len("index.html")], lastmod))
     return found
 
 
