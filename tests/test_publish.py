@@ -565,7 +565,8 @@ def test_404_page_works_from_any_depth(site: Path) -> None:
             assert (site / rel / "index.html" if rel == "" or rel.endswith("/") else site / rel).is_file(), target
 
 
-def test_two_builds_are_byte_identical(project: Path, site: Path, tmp_path: Path) -> None:
+def test_two_builds_are_byte_identical(project: Path, tmp_path: Path) -> None:
+    site = build_ok(project, tmp_path / "first")
     again = build_ok(project, tmp_path / "again")
     first = {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
     second = {p.relative_to(again).as_posix(): p.read_bytes() for p in again.rglob("*") if p.is_file()}
@@ -580,3 +581,24 @@ def test_pages_with_the_new_head_tags_pass_the_nu_checker(site: Path) -> None:
                              site / "events" / "vilnius-summit-2023" / "index.html",
                              site / "actors" / "jens-stoltenberg" / "index.html"])
     assert not errors, "\n".join(errors)
+
+
+def test_dates_other_stages_may_fill_in_take_the_forms_sitemaps_and_atom_need() -> None:
+    """`updated` may later come from git as a string or datetime, not only from front matter."""
+    import datetime as dt
+
+    from explainer.dates import PartialDate
+    from explainer.outputs.common import rfc3339, w3c_date
+
+    tokyo = dt.timezone(dt.timedelta(hours=9))
+    cases = [
+        (PartialDate(2023, 7), "2023-07", "2023-07-01T00:00:00Z"),
+        ("2024-03-01", "2024-03-01", "2024-03-01T00:00:00Z"),
+        ("2024-03-01T09:30:00+09:00", "2024-03-01T09:30:00+09:00", "2024-03-01T09:30:00+09:00"),
+        (dt.datetime(2024, 3, 1, 9, 30, tzinfo=tokyo), "2024-03-01T00:30:00Z", "2024-03-01T00:30:00Z"),
+        (dt.date(2024, 3, 1), "2024-03-01", "2024-03-01T00:00:00Z"),
+        ("last Tuesday", None, None),
+        (None, None, None),
+    ]
+    for value, sitemap_form, atom_form in cases:
+        assert (w3c_date(value), rfc3339(value)) == (sitemap_form, atom_form), value
