@@ -499,6 +499,8 @@ def test_csl_json_formats_with_citeproc(site: Path) -> None:
     assert news["author"] == [{"family": "Doe", "given": "Jane Q."}, {"literal": "Ministry of Foreign Affairs of Japan"}]
     assert news["issued"] == {"date-parts": [[2023, 7, 12]]} and news["accessed"] == {"date-parts": [[2024, 1, 5]]}
     assert items[0]["issued"] == {"date-parts": [[2023, 5]]}
+    assert news["note"] == ("Archived copy: https://archive.example.org/web/2023/news.example.com/office-shelved. "
+                            f"Explainer page: {BASE}sources/news-shelved/")
     style = CitationStylesStyle("harvard-cite-them-right", validate=False)  # bundled with citeproc-py
     bib = CitationStylesBibliography(style, CiteProcJSON(items), formatter.plain)
     bib.register(Citation([CitationItem("report-partners")]))

@@ -64,8 +64,9 @@ def csl_item(site: SiteData, entry: Entry) -> dict[str, Any]:
     for key, csl_key in (("date", "issued"), ("accessed", "accessed")):
         if isinstance(meta.get(key), PartialDate):
             item[csl_key] = csl_date(meta[key])
-    for key, csl_key in (("url", "URL"), ("archive_url", "archive_location"),
-                         ("language", "language"), ("summary", "abstract")):
+    if meta.get("archive_url"):  # CSL has no variable for an archived copy's address
+        item["note"] = f"Archived copy: {meta['archive_url']}. " + item["note"]
+    for key, csl_key in (("url", "URL"), ("language", "language"), ("summary", "abstract")):
         if meta.get(key):
             item[csl_key] = str(meta[key])
     return item
