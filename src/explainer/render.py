@@ -139,6 +139,14 @@ class View:
 
 
 def view(entry: Entry) -> View:
+    """The entry's view, made once per entry object (pages show the same entry many times)."""
+    made = entry.__dict__.get("_view")
+    if made is None or made[0] is not entry.meta or made[1] != len(entry.meta):
+        made = entry.__dict__["_view"] = (entry.meta, len(entry.meta), _make_view(entry))
+    return made[2]
+
+
+def _make_view(entry: Entry) -> View:
     kind = schema.KINDS.get(entry.kind) or schema.HOME
     meta: dict[str, Any] = {f.name: None for f in kind.fields}  # templates may test any key
     meta.update({k: (v.iso if isinstance(v, PartialDate) else v) for k, v in entry.meta.items()})
@@ -217,6 +225,13 @@ class Renderer:
         """Site-wide citation figures, shown on /disputes/ and on pages (the method page)."""
 
     def nav(self) -> list[dict[str, str]]:
+        """The menu; computed once per renderer (it scans every entry, and every page shows it)."""
+        cached = self.__dict__.get("_nav")
+        if cached is None:
+            cached = self.__dict__["_nav"] = self._nav()
+        return [dict(item) for item in cached]
+
+    def _nav(self) -> list[dict[str, str]]:
         items = self.config.nav
         pages = sorted((e for e in self.entries.values() if e.kind == "page" and "nav" in e.meta),
                        key=lambda e: (e.meta["nav"], e.id))
