@@ -387,6 +387,10 @@ class Renderer:
         for entry in sorted(project.entries.values(), key=lambda e: (e.kind, e.id)):
             yield self.entry_page(entry)
         yield self.timeline()
+        yield from self.index_pages()
+
+    def index_pages(self) -> Iterator[Page]:
+        """The pages that are not an entry's (lists, 404), after the entry pages in `pages()`."""
         yield self.actors()
         yield self.bibliography()
         yield self.disputes()
