@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Iterator
 
-from ..model import Entry
-from ..render import Page, Renderer, SiteData
+from ..render import Renderer, SiteData
 from .common import absolute, escape, updated_of, w3c_date
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -15,20 +13,17 @@ SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 def page_urls(site: SiteData, renderer: Renderer) -> list[tuple[str, str | None]]:
     """(url_path, lastmod or None) of every HTML page but the 404 page, in page order.
 
-    Walks `renderer.pages()`, so a section page added there is listed here too, but on
-    a shallow copy whose `entry_page` only says where the page goes: building every
-    entry page's context a second time would cost seconds on a large site.
+    Entry pages come from the project (building their contexts again would cost
+    seconds on a large site); the other pages from `renderer.index_pages()`, so a
+    section page added there is listed here too.
     """
     project = site.project
-    light = copy.copy(renderer)
-    light.entry_page = lambda entry: Page(entry.url_path + "index.html", "", {"entry": entry}, 0)  # type: ignore[method-assign]
-    found: list[tuple[str, str | None]] = []
-    for page in light.pages():
-        if not page.out.endswith("index.html"):
-            continue  # 404.html and any other non-folder page: not a page to index
-        entry = page.context.get("entry")
-        lastmod = w3c_date(updated_of(entry)) if isinstance(entry, Entry) else None
-        found.append((page.out[: -len("index.html")], lastmod))
+    entries = ([project.home] if project.home else []) + sorted(
+        project.entries.values(), key=lambda e: (e.kind, e.id))
+    found: list[tuple[str, str | None]] = [(e.url_path, w3c_date(updated_of(e))) for e in entries]
+    for page in renderer.index_pages():
+        if page.out.endswith("index.html"):  # not 404.html: not a page to index
+            found.append((page.out[: -len("index.html")], None))
     return found
 
 
