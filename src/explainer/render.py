@@ -22,7 +22,7 @@ from .dates import PartialDate, display_range
 from .graph import Graph
 from .markup import Cited, Dispute
 from .model import HOME_ID, Entry, Project
-from .svg import MapData, map_svg, neighbourhood_map, story_map, timeline_svg
+from .svg import MAP_MAX_EVENTS, MapData, events_by_actor_of, map_svg, neighbourhood_map, story_map, timeline_svg
 
 DEFAULT_LAYOUTS = Path(__file__).parent / "layouts"
 KIND_ORDER = ("country", "organisation", "grouping", "person")
@@ -219,6 +219,7 @@ class Renderer:
         self.env = env
         self.config = site.project.config
         self.entries = site.project.entries
+        self._events_by_actor: dict[str, list[Entry]] | None = None
         from .coverage import site_coverage  # coverage imports this module
 
         self.site_coverage = site_coverage(site)
@@ -293,10 +294,13 @@ class Renderer:
                 "country": views([entry.meta["country"]]) if "country" in entry.meta else [],
                 "mentioned_by": views(mentioned),
             }
-            neighbours = neighbourhood_map(self.site.project, entry.id)
+            if self._events_by_actor is None:
+                self._events_by_actor = events_by_actor_of(self.site.project)
+            neighbours = neighbourhood_map(self.site.project, entry.id, self._events_by_actor)
             ctx["map_svg"] = map_svg(neighbours, ctx["root"], f"Map of the events {entry.title} took part in, "
                                      "and who else took part")
             ctx["map_list"] = self.map_list(neighbours)
+            ctx["map_total"] = neighbours.total_events
         elif entry.kind == "event":
             mentioned = [i for i in graph.referrers(entry.id, {"link"}) if i in by_id]
             ctx["related"] = {
@@ -324,8 +328,8 @@ class Renderer:
         story = story_map(self.site.project)
         return {"latest_events": [view(e) for e in reversed(events[-5:])],
                 "key_actors": [view(a) for a in actors[:8]],
-                "timeline_svg": timeline_svg(events, ""),
-                "map_svg": map_svg(story, ""), "map_list": self.map_list(story)}
+                "timeline_svg": timeline_svg(events[-MAP_MAX_EVENTS:], ""), "timeline_total": len(events),
+                "map_svg": map_svg(story, ""), "map_list": self.map_list(story), "map_total": story.total_events}
 
     def map_list(self, data: MapData) -> list[dict[str, Any]]:
         """The relationship map as a list: each event with the actors that took part."""

@@ -217,6 +217,8 @@ def _svg(cls: str, width: float, height: float, label: str, parts: list[str]) ->
 MAP_WIDTH = 340
 MAP_BOX = 136
 MAP_LINES = 3
+MAP_MAX_EVENTS = 40
+"""A map of more events is unreadable (and heavy): the latest ones are drawn, the list says so."""
 
 
 @dataclass
@@ -227,6 +229,8 @@ class MapData:
     actors: list[Entry]
     edges: list[tuple[str, str]]
     focus: str | None = None
+    total_events: int = 0
+    """How many events qualified; only the latest MAP_MAX_EVENTS are drawn."""
 
 
 def story_map(project: Project) -> MapData:
@@ -234,10 +238,24 @@ def story_map(project: Project) -> MapData:
     return _map_of(project, [e for e in project.of_kind("event") if _actors_of(project, e)], None)
 
 
-def neighbourhood_map(project: Project, actor_id: str) -> MapData:
-    """One actor's events and everyone who took part in them with it."""
-    events = [e for e in project.of_kind("event") if actor_id in _actors_of(project, e)]
-    return _map_of(project, events, actor_id)
+def neighbourhood_map(project: Project, actor_id: str,
+                      events_by_actor: dict[str, list[Entry]] | None = None) -> MapData:
+    """One actor's events and everyone who took part in them with it.
+
+    Pass `events_by_actor(project)` when drawing many actors: one pass over the events
+    instead of one per actor."""
+    if events_by_actor is None:
+        events_by_actor = events_by_actor_of(project)
+    return _map_of(project, events_by_actor.get(actor_id, []), actor_id)
+
+
+def events_by_actor_of(project: Project) -> dict[str, list[Entry]]:
+    """Actor id -> the events it took part in."""
+    found: dict[str, list[Entry]] = {}
+    for event in project.of_kind("event"):
+        for actor_id in _actors_of(project, event):
+            found.setdefault(actor_id, []).append(event)
+    return found
 
 
 def _actors_of(project: Project, event: Entry) -> list[str]:
@@ -249,7 +267,9 @@ def _actors_of(project: Project, event: Entry) -> list[str]:
 
 
 def _map_of(project: Project, events: list[Entry], focus: str | None) -> MapData:
+    total = len(events)
     events = sorted(events, key=lambda e: (e.date.first_day if e.date else (9999, 12, 31), e.id))
+    events = events[-MAP_MAX_EVENTS:]
     edges = [(e.id, a) for e in events for a in _actors_of(project, e)]
     rank: dict[str, list[int]] = {}
     for i, e in enumerate(events):
@@ -258,7 +278,7 @@ def _map_of(project: Project, events: list[Entry], focus: str | None) -> MapData
     # actors in the order of their events' mean position: fewer crossing lines
     order = sorted(rank, key=lambda a: (a != focus, sum(rank[a]) / len(rank[a]),
                                         project.entries[a].title.lower(), a))
-    return MapData(events, [project.entries[a] for a in order], edges, focus)
+    return MapData(events, [project.entries[a] for a in order], edges, focus, total)
 
 
 def map_svg(data: MapData, root: str, label: str = "Map of who took part in which event") -> Markup:
