@@ -50,8 +50,17 @@ def root_for(entry: Entry) -> str:
     return "../" * entry.url_path.count("/")
 
 
-def parse_bodies(project: Project, lookup: Lookup, problems: Problems) -> dict[str, Body]:
-    """Render every body once; each records its references, citations, disputes and claims."""
+def parse_bodies(project: Project, lookup: Lookup, problems: Problems, warm: Any = None,
+                 jobs: int | None = 1) -> dict[str, Body]:
+    """Render every body once; each records its references, citations, disputes and claims.
+
+    With a warm cache (`cache.WarmCache`) or more than one job, `parallel.parse_bodies`
+    does the same on every core, reusing unchanged bodies.
+    """
+    if warm is not None or jobs != 1:
+        from .parallel import parse_bodies as on_every_core
+
+        return on_every_core(project, lookup, problems, warm, jobs)
     md = make_markdown(trust_html=bool(project.config.trust_html))
     bodies: dict[str, Body] = {}
     for entry in project.all_documents:
@@ -68,7 +77,8 @@ def parse_body(md, entry: Entry, lookup: Lookup, problems: Problems) -> Body:  #
     return Body(html, list(env.cited.values()), env.disputes, env.claims.total, env.claims.cited, env.refs)
 
 
-def analyse(root: Path, problems: Problems, cache: Any = None) -> SiteData:
+def analyse(root: Path, problems: Problems, cache: Any = None, warm: Any = None,
+            jobs: int | None = 1) -> SiteData:
     """Everything `check` does: load, validate, parse and link; problems go to `problems`.
 
     `cache` (the dev server's `incremental.Engine`) may stand in for the two costly
@@ -79,7 +89,7 @@ def analyse(root: Path, problems: Problems, cache: Any = None) -> SiteData:
     apply_git_dates(project)  # `updated` from the last commit where front matter has none
     check_front_matter_refs(project, problems)
     lookup = build_lookup(project)
-    bodies = (parse_bodies(project, lookup, problems) if cache is None
+    bodies = (parse_bodies(project, lookup, problems, warm, jobs) if cache is None
               else cache.parse_bodies(project, lookup, problems))
     graph = build_graph(project, {k: b.refs for k, b in bodies.items()})
     check_graph(project, graph, problems)
@@ -111,10 +121,19 @@ def assets(root: Path) -> list[tuple[str, Path]]:
     return sorted(found.items())
 
 
-def build(root: Path, out: Path | None = None, strict: bool = False) -> BuildResult:
-    """Build the site into `out` (default `root/site`), atomically; never half-writes."""
+def build(root: Path, out: Path | None = None, strict: bool = False, jobs: int | None = None,
+          use_cache: bool = False) -> BuildResult:
+    """Build the site into `out` (default `root/site`), atomically; never half-writes.
+
+    `jobs`: worker processes (None: every core for sites of 200 entries or more, see
+    `parallel`); `use_cache`: reuse and refresh `.explainer-cache/` (see `cache`).
+    """
+    from .cache import WarmCache
+    from .parallel import write_site
+
     problems = Problems()
-    site = analyse(root, problems)
+    warm = WarmCache(root) if use_cache else None
+    site = analyse(root, problems, warm=warm, jobs=jobs)
     result = BuildResult(problems)
     if problems.has_errors(strict):
         return result
@@ -126,8 +145,7 @@ def build(root: Path, out: Path | None = None, strict: bool = False) -> BuildRes
         problems.add(code, _shown(target, root), 1, 1, str(exc))
         return result
     try:
-        for rel, data in iter_outputs(site):
-            output.write(rel, data)
+        write_site(site, output, warm, jobs)
         output.commit()
     except TemplateProblem as exc:
         output.abort()
@@ -140,6 +158,8 @@ def build(root: Path, out: Path | None = None, strict: bool = False) -> BuildRes
     except BaseException:
         output.abort()
         raise
+    if warm is not None:
+        warm.save()
     result.site, result.written, result.out = site, output.written, target
     return result
 

@@ -1,0 +1,105 @@
+"""The bare pipeline floor: what our stack costs with nothing of ours in it.
+
+    python bench/floor.py PROJECT OUT [--jobs 1|2]
+
+For every `content/*/*.md` file of PROJECT: read it, split the front matter, parse it
+with PyYAML's libyaml `CSafeLoader`, render the body with markdown-it-py (CommonMark +
+footnotes), fill one Jinja2 template, write `OUT/<folder>/<id>/index.html`. With
+`--jobs 2` the files are split between two forked processes. No graph, no citations,
+no back-links, no index pages: the benchmark divides our build time by this one, so
+the ratio is the price of everything the explainer adds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import jinja2
+import yaml
+from markdown_it import MarkdownIt
+from mdit_py_plugins.footnote import footnote_plugin
+
+TEMPLATE = """<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>{{ title }}</title></head>
+<body>
+<main>
+<h1>{{ title }}</h1>
+{{ body }}
+</main>
+</body>
+</html>
+"""
+
+_md: MarkdownIt | None = None
+_template: jinja2.Template | None = None
+
+
+def _setup() -> None:
+    global _md, _template
+    _md = MarkdownIt("commonmark").use(footnote_plugin)
+    _template = jinja2.Environment(autoescape=True).from_string(TEMPLATE)
+
+
+def render_files(paths: list[str], out: str) -> int:
+    """Read, parse, render and write every file of `paths`; returns how many were written."""
+    if _md is None:
+        _setup()
+    assert _md is not None and _template is not None
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    for path in paths:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+        _, fm, body = text.split("---\n", 2)
+        meta = yaml.load(fm, Loader=loader) or {}
+        html = _md.render(body)
+        page = _template.render(title=str(meta.get("title", "")), body=jinja2.utils.markupsafe.Markup(html))
+        folder, name = os.path.split(path)
+        target = os.path.join(out, os.path.basename(folder), name[:-3])
+        os.makedirs(target, exist_ok=True)
+        with open(os.path.join(target, "index.html"), "w", encoding="utf-8") as fh:
+            fh.write(page)
+    return len(paths)
+
+
+def entry_files(project: Path) -> list[str]:
+    content = project / "content"
+    return sorted(str(p) for p in content.glob("*/*.md"))
+
+
+def run(project: Path, out: Path, jobs: int = 1) -> float:
+    """Build the floor site of `project` into `out`; returns wall seconds."""
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    start = time.perf_counter()
+    files = entry_files(project)
+    if jobs <= 1:
+        render_files(files, str(out))
+    else:
+        chunks = [files[i::jobs] for i in range(jobs)]
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(jobs) as pool:
+            pool.starmap(render_files, [(c, str(out)) for c in chunks])
+    return time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("project", type=Path)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--jobs", type=int, default=1)
+    args = parser.parse_args(argv)
+    seconds = run(args.project, args.out, args.jobs)
+    print(f"floor ({args.jobs} process{'es' if args.jobs > 1 else ''}): {seconds:.2f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
