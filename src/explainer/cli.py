@@ -59,7 +59,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     root = _root(args)
     started = time.perf_counter()
     out = Path(args.out) if args.out else None
-    result = build(root, out=out, strict=args.strict)
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError(f"--jobs {args.jobs}: give at least 1 process")
+    result = build(root, out=out, strict=args.strict, jobs=args.jobs, use_cache=not args.no_cache)
     _problems_out(result.problems, args.strict, args)
     if not result.ok:
         print("Build failed: the previous output was left as it was.", file=sys.stderr)
@@ -148,6 +150,10 @@ def make_parser() -> argparse.ArgumentParser:
                        description="Build the whole site; a failed build leaves the previous output untouched.")
     p.add_argument("--strict", action="store_true", help="fail on warnings too")
     p.add_argument("--out", metavar="DIR", help="output folder (default: site/ in the project)")
+    p.add_argument("--jobs", type=int, metavar="N",
+                   help="worker processes (default: every core for sites of 200 entries or more)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="neither read nor write .explainer-cache/ (a fully cold build)")
     _format_option(p)
     p.set_defaults(func=cmd_build)
 
