@@ -304,3 +304,86 @@ def test_raw_html_is_escaped_by_default(tmp_path: Path) -> None:
     page = (root / "site/about/index.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "Text &lt;b onclick=x()&gt;b&lt;/b&gt;" in page
+
+
+# --- resource limits (real subprocesses; the timeout is a hang guard, not a measurement) ----
+
+HANG_GUARD = 300
+
+
+def build_cli(root: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return run_cli("build", "--root", str(root), *extra, timeout=HANG_GUARD)
+
+
+def page(body: str, title: str = "Big") -> str:
+    return f"---\ntitle: {title}\n---\n[[about]]\n\n{body}"
+
+
+def test_yaml_alias_bomb_is_refused(tmp_path: Path) -> None:
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(8))
+    root = make_project(tmp_path, {"content/pages/bomb.md": "---\ntitle: Bomb\n" + bomb + "---\nText\n"})
+    done = build_cli(root)
+    assert done.returncode == 1, done.stderr
+    assert ("content/pages/bomb.md:3:29: error: YAML expands to more than 20000 values (an alias bomb?)"
+            in done.stderr.splitlines())
+    assert "Traceback" not in done.stderr
+    assert not (root / "site").exists()
+
+
+def test_ten_megabyte_entry_is_refused(tmp_path: Path) -> None:
+    root = make_project(tmp_path, {"content/pages/big.md": page("word " * 2_000_000)})
+    done = build_cli(root)
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[0] == ("content/pages/big.md:1:1: error: file is 10.0 MB; entries are limited "
+                                           "to 5 MB (split it into several entries)")
+
+
+@pytest.mark.parametrize("name, body, marker", [
+    ("one-megabyte-line", "word " * 200_000 + "end\n", "end"),
+    ("brackets", "[[" * 25_000 + "[@" * 25_000 + "x\n", "x"),
+    ("nineteen-quotes", ">" * 19 + " deep\n", "deep"),
+], ids=lambda v: v if isinstance(v, str) and len(v) < 30 else "")
+def test_huge_bodies_build_in_bounded_time(tmp_path: Path, name: str, body: str, marker: str) -> None:
+    root = make_project(tmp_path, {f"content/pages/{name}.md": page(body)})
+    done = build_cli(root)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert marker in (root / "site" / name / "index.html").read_text(encoding="utf-8")
+
+
+DEEP_MESSAGE = ("error: lists or block quotes nest too deeply here: the parser stops at 20 levels (a list counts "
+                "two) and the deeper text would be lost (flatten the nesting)")
+
+
+@pytest.mark.parametrize("name, body, line", [
+    ("nested-list", "- " * 10_000 + "deep\n", 6),
+    ("nested-list-lines", "".join("  " * i + "- item\n" for i in range(1_000)), 15),
+    ("nested-quotes", ">" * 10_000 + " deep\n", 6),
+    ("nested-quote-lines", "".join(">" * i + f" q{i}\n" for i in range(1, 2_000)), 25),
+], ids=lambda v: v if isinstance(v, str) and len(v) < 30 else "")
+def test_ten_thousand_nested_levels_are_refused_not_dropped(tmp_path: Path, name: str, body: str, line: int) -> None:
+    """markdown-it stops at 20 levels and silently drops the rest: the build says so instead."""
+    root = make_project(tmp_path, {f"content/pages/{name}.md": page(body)})
+    done = build_cli(root)
+    assert done.returncode == 1
+    assert f"content/pages/{name}.md:{line}:1: {DEEP_MESSAGE}" in done.stderr.splitlines()
+
+
+def test_fifty_thousand_citations_on_one_page(tmp_path: Path) -> None:
+    body = "".join(f"Claim {i}.[@guardian-2023, p. {i}]\n" for i in range(50_000))
+    root = make_project(tmp_path, {"content/pages/cites.md": page(body, "Cites")})
+    done = build_cli(root)
+    assert done.returncode == 0, done.stderr[-2000:]
+    html_text = (root / "site/cites/index.html").read_text(encoding="utf-8")
+    assert 'id="cite-1-50000"' in html_text and 'href="#cite-1-50000"' in html_text
+
+
+def test_fifty_thousand_bad_citations_are_capped(tmp_path: Path) -> None:
+    root = make_project(tmp_path, {"content/pages/cites.md": page("[@nope] " * 50_000 + "\n", "Cites")})
+    done = build_cli(root)
+    lines = done.stderr.splitlines()
+    assert done.returncode == 1
+    assert lines[0] == ("content/pages/cites.md:1:1: error: 49901 more problems in this file are not shown "
+                        "(fix the ones above and run again)")
+    assert lines[1] == "content/pages/cites.md:5:2: error: unknown id 'nope' in a citation"
+    assert len(lines) < 120

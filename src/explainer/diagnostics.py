@@ -67,6 +67,7 @@ CODES: dict[str, Code] = {
         Code("citation-malformed", Severity.ERROR, "a '[@…]' that is not a valid citation"),
         Code("dispute-malformed", Severity.ERROR, "a dispute block without a question, positions or citations"),
         Code("dispute-unclosed", Severity.ERROR, "a dispute block with no closing ':::'"),
+        Code("markdown-too-deep", Severity.ERROR, "lists or block quotes nest deeper than the parser's limit"),
         # warnings
         Code("source-uncited", Severity.WARNING, "a source nobody cites"),
         Code("event-unsourced", Severity.WARNING, "an event with no source"),

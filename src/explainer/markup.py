@@ -241,6 +241,7 @@ def _a(kind: str) -> str:
 def number_citations(state: Any) -> None:
     """Core rule: number cited sources by first appearance and give each marker an anchor."""
     env = _env(state.env)
+    locators_seen: dict[str, set[str]] = {}  # a list lookup per marker is quadratic on big pages
     for token in _walk_inline(state.tokens):
         if token.type != "citation":
             continue
@@ -251,7 +252,11 @@ def number_citations(state: Any) -> None:
                 cited = env.cited[cid] = Cited(cid, len(env.cited) + 1)
             anchor = f"cite-{cited.number}-{len(cited.anchors) + 1}"
             cited.anchors.append(anchor)
-            if locator and locator not in cited.locators:
+            seen = locators_seen.get(cid)
+            if seen is None:
+                seen = locators_seen[cid] = set(cited.locators)
+            if locator and locator not in seen:
+                seen.add(locator)
                 cited.locators.append(locator)
             anchors.append((cited.number, anchor, locator))
         token.meta["markers"] = anchors
@@ -360,6 +365,24 @@ def _dispute_validate(params: str, *args: Any) -> bool:
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "section"
+
+
+_CONTAINERS = ("blockquote_open", "bullet_list_open", "ordered_list_open", "list_item_open", "footnote_open")
+
+
+def check_nesting(state: Any) -> None:
+    """Core rule: markdown-it silently drops what nests past `maxNesting`; say so instead."""
+    env = _env(state.env)
+    limit = state.md.options.maxNesting
+    for token in state.tokens:
+        if token.level >= limit - 1 and (token.type in _CONTAINERS
+                                         or (token.type.startswith("container_") and token.nesting == 1)):
+            line = env.line_of(token.map[0]) if token.map else env.body_line
+            env.problems.add("markdown-too-deep", env.path, line, 1,
+                             "lists or block quotes nest too deeply here: the parser stops at "
+                             f"{limit} levels (a list counts two) and the deeper text would be lost",
+                             "flatten the nesting")
+            return
 
 
 def check_structure(state: Any) -> None:
@@ -537,6 +560,7 @@ def make_markdown(trust_html: bool = False) -> MarkdownIt:
     md.core.ruler.after("inline", "resolve_md_links", resolve_md_links)
     md.core.ruler.push("number_citations", number_citations)
     md.core.ruler.push("check_structure", check_structure)
+    md.core.ruler.push("check_nesting", check_nesting)
     md.add_render_rule("citation", render_citation)
     md.add_render_rule("xref_broken", render_xref_broken)
     for kind in ("ref", "block_open", "block_close", "open", "anchor"):
