@@ -385,5 +385,5 @@ def test_fifty_thousand_bad_citations_are_capped(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert lines[0] == ("content/pages/cites.md:1:1: error: 49901 more problems in this file are not shown "
                         "(fix the ones above and run again)")
-    assert lines[1] == "content/pages/cites.md:5:2: error: unknown id 'nope' in a citation"
+    assert lines[1] == "content/pages/cites.md:6:2: error: unknown id 'nope' in a citation"
     assert len(lines) < 120
