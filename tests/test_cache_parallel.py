@@ -1,0 +1,135 @@
+"""Parallel builds and the warm cache change speed only: never a byte of output or a problem."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from explainer.build import build
+from explainer.cache import CACHE_DIR
+
+REPO = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("bench_generate", REPO / "bench" / "generate.py")
+generate = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
+sys.modules["bench_generate"] = generate
+_spec.loader.exec_module(generate)  # type: ignore[union-attr]
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path) -> Path:
+    root = tmp_path / "corpus"
+    generate.generate(40, root)
+    return root
+
+
+def test_generated_corpus_is_deterministic_and_clean(tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    generate.generate(30, a)
+    generate.generate(30, b)
+    assert tree(a) == tree(b)
+    kinds = [p.parent.name for p in (a / "content").glob("*/*.md")]
+    assert (kinds.count("actors"), kinds.count("events"), kinds.count("sources")) == (6, 15, 9)
+    result = build(a, out=tmp_path / "out", strict=True, jobs=1)
+    assert [p.format() for p in result.problems.items] == []
+
+
+def test_two_processes_write_the_same_bytes_as_one(corpus: Path, tmp_path: Path) -> None:
+    serial = build(corpus, out=tmp_path / "serial", jobs=1)
+    forked = build(corpus, out=tmp_path / "forked", jobs=2)
+    assert serial.ok and forked.ok
+    assert tree(tmp_path / "serial") == tree(tmp_path / "forked")
+    assert sorted(serial.written) == sorted(forked.written)
+
+
+def test_two_processes_report_the_same_problems(corpus: Path, tmp_path: Path) -> None:
+    event = next((corpus / "content" / "events").glob("*.md"))
+    text = event.read_text(encoding="utf-8")
+    event.write_text(text + "\nSee [[no-such-entry]] and [@actor-x-0] and [@nope].\n\n::: dispute\n- one\n:::\n",
+                     encoding="utf-8")
+    serial = build(corpus, out=tmp_path / "serial", jobs=1)
+    forked = build(corpus, out=tmp_path / "forked", jobs=2, use_cache=True)
+    again = build(corpus, out=tmp_path / "again", jobs=2, use_cache=True)
+    shown = [p.format() for p in serial.problems.items]
+    assert any("unknown id 'no-such-entry' in a cross-link" in s for s in shown)
+    assert [p.format() for p in forked.problems.items] == shown
+    assert [p.format() for p in again.problems.items] == shown
+    assert not serial.ok and not forked.ok
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_cache_never_changes_output_across_edits(corpus: Path, tmp_path: Path) -> None:
+    """After each edit, a cached build equals a cold build byte for byte, and the cache is used."""
+    content = corpus / "content"
+    actor = sorted((content / "actors").glob("*.md"))[1]
+    event = sorted((content / "events").glob("*.md"))[2]
+    source = sorted((content / "sources").glob("*.md"))[0]
+    edits = [
+        ("nothing", lambda: None),
+        ("body edit", lambda: _edit(event, "## Details", "## Details\n\nA new sentence here.[^n1]")),
+        ("actor title", lambda: _edit(actor, "title: ", 'title: "Renamed" #')),
+        ("source publisher", lambda: _edit(source, "publisher: ", 'publisher: "Other Press" #')),
+        ("new entry", lambda: (content / "actors" / "newcomer.md").write_text(
+            "---\ntitle: Newcomer\nkind: person\n---\nLinks to [[" + actor.stem + "]].\n", encoding="utf-8")),
+        ("removed entry", lambda: (content / "actors" / "newcomer.md").unlink()),
+        ("layout override", lambda: (corpus / "layouts" / "partials").mkdir(parents=True) or
+         (corpus / "layouts" / "partials" / "entry_footer.html").write_text("<p>custom footer</p>\n")),
+        ("config", lambda: _edit(corpus / "config.yaml", "description: ", "description: Changed. ")),
+        ("same bytes again", lambda: None),
+    ]
+    first = build(corpus, out=tmp_path / "warm", jobs=2, use_cache=True)
+    assert first.ok
+    for name, edit in edits:
+        edit()
+        cold = build(corpus, out=tmp_path / "cold", jobs=1)
+        warm_cache_files = list((corpus / CACHE_DIR / "pages").iterdir())
+        warm = build(corpus, out=tmp_path / "warm", jobs=2, use_cache=True)
+        assert cold.ok and warm.ok, name
+        assert tree(tmp_path / "warm") == tree(tmp_path / "cold"), name
+        assert warm_cache_files, name
+    serial_warm = build(corpus, out=tmp_path / "serial-warm", jobs=1, use_cache=True)
+    assert tree(tmp_path / "serial-warm") == tree(tmp_path / "cold")
+
+
+def test_unchanged_site_reuses_every_entry_page(corpus: Path, tmp_path: Path) -> None:
+    from explainer import cache as cache_module
+    from explainer.diagnostics import Problems
+    from explainer.build import analyse
+
+    build(corpus, out=tmp_path / "a", jobs=1, use_cache=True)
+    warm = cache_module.WarmCache(corpus)
+    analyse(corpus, Problems(), warm=warm, jobs=1)
+    assert warm.hits["bodies"] == 41  # 40 entries and the home page
+    entries = len(list((corpus / "content").glob("*/*.md"))) + 1
+    assert len(list((corpus / CACHE_DIR / "pages").glob("*.html"))) == entries
+
+
+def test_damaged_cache_is_ignored(corpus: Path, tmp_path: Path) -> None:
+    build(corpus, out=tmp_path / "a", jobs=1, use_cache=True)
+    (corpus / CACHE_DIR / "bodies.pickle").write_bytes(b"not a pickle")
+    for page in (corpus / CACHE_DIR / "pages").glob("*.html"):
+        page.unlink()
+    again = build(corpus, out=tmp_path / "b", jobs=1, use_cache=True)
+    assert again.ok
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+
+
+def test_cli_jobs_must_be_positive(corpus: Path) -> None:
+    from conftest import run_cli
+
+    result = run_cli("build", "--jobs", "0", "--no-cache", cwd=corpus)
+    assert result.returncode == 2
+    assert "--jobs 0: give at least 1 process" in result.stderr
+    shutil.rmtree(corpus / "site", ignore_errors=True)
