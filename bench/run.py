@@ -1,0 +1,144 @@
+"""The benchmark: our builds against the bare-pipeline floor (and peers, if installed).
+
+    python bench/run.py [--sizes 1000,4000,10000] [--work DIR] [--repeat 3]
+
+For each size it generates a corpus (bench/generate.py), then times, each in a fresh
+process (`python -m explainer build`): a cold build (no cache, every core), a warm build
+with nothing changed, a rebuild after a one-entry body edit and after a title edit
+(both with the cache), and the floor (bench/floor.py) with 1 and 2 processes, all in
+the same run so ratios compare like with like. Wall time is the median of `--repeat`
+runs; CPU is user+sys of the build and its workers; memory is the largest resident
+set of any one process (ru_maxrss of the build and of its children). If `hugo` or
+Eleventy (`npx @11ty/eleventy`, or `ELEVENTY=path/to/cli.js`) are found, they build
+the same text without our syntax and their ratios are printed too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import generate  # noqa: E402
+
+
+def timed(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> tuple[float, float, int]:
+    """Run a command in a child; return (wall s, CPU s, peak RSS MB of its largest process).
+
+    The command runs under a small Python wrapper so that its own ru_maxrss (children
+    included) is measured alone, not mixed with earlier runs.
+    """
+    wrapper = (
+        "import resource, subprocess, sys, time, json\n"
+        "t = time.perf_counter()\n"
+        "rc = subprocess.run(sys.argv[1:]).returncode\n"
+        "w = time.perf_counter() - t\n"
+        "r = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "print(json.dumps([rc, w, r.ru_utime + r.ru_stime, r.ru_maxrss]), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", wrapper, *cmd], cwd=cwd, env={**os.environ, **(env or {})},
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    rc, wall, cpu, rss = json.loads(done.stderr.strip().splitlines()[-1])
+    if rc != 0:
+        raise SystemExit(f"failed ({rc}): {' '.join(cmd)}\n{done.stderr[-2000:]}")
+    return wall, cpu, rss // 1024
+
+
+def median_of(n: int, run) -> tuple[float, float, int]:  # type: ignore[no-untyped-def]
+    results = [run() for _ in range(n)]
+    return (statistics.median(r[0] for r in results), statistics.median(r[1] for r in results),
+            max(r[2] for r in results))
+
+
+def build_cmd(root: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "explainer", "build", "--root", str(root), "--out", str(root / "site"), *extra]
+
+
+def edit_body(root: Path, n: int) -> None:
+    path = sorted((root / "content" / "events").glob("*.md"))[0]
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("## Details\n", f"## Details\n\nEdit {n} of this body.\n", 1), encoding="utf-8")
+
+
+def edit_title(root: Path, n: int) -> None:
+    path = sorted((root / "content" / "actors").glob("*.md"))[0]
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines[1] = f'title: "Renamed actor {n}"'
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def peers(plain: Path, repeat: int) -> dict[str, tuple[float, float, int]]:
+    """Time Hugo and Eleventy on the plain corpus, if they are installed."""
+    found: dict[str, tuple[float, float, int]] = {}
+    hugo = os.environ.get("HUGO") or shutil.which("hugo")
+    if hugo:
+        (plain / "hugo.toml").write_text('baseURL = "http://127.0.0.1/"\ndisableKinds = ["taxonomy", "term"]\n')
+        layouts = plain / "layouts" / "_default"
+        layouts.mkdir(parents=True, exist_ok=True)
+        page = "<!DOCTYPE html><html><head><title>{{ .Title }}</title></head><body>{{ .Content }}</body></html>\n"
+        for name in ("single.html", "list.html"):
+            (layouts / name).write_text(page)
+        found["hugo"] = median_of(repeat, lambda: timed([hugo, "--quiet", "-s", str(plain), "-d", str(plain / "public-hugo")]))
+    eleventy = os.environ.get("ELEVENTY")
+    if eleventy:
+        found["eleventy"] = median_of(repeat, lambda: timed(
+            ["node", eleventy, "--quiet", "--input=content", "--output=public-11ty"], cwd=plain))
+    return found
+
+
+def run_size(n: int, work: Path, repeat: int) -> dict[str, tuple[float, float, int]]:
+    root = work / f"corpus-{n}"
+    if root.exists():
+        shutil.rmtree(root)
+    generate.generate(n, root)
+    results: dict[str, tuple[float, float, int]] = {}
+    floor = [sys.executable, str(HERE / "floor.py"), str(root), str(work / "floor-out")]
+    results["floor 1 process"] = median_of(repeat, lambda: timed(floor + ["--jobs", "1"]))
+    results["floor 2 processes"] = median_of(repeat, lambda: timed(floor + ["--jobs", "2"]))
+    results["cold build"] = median_of(repeat, lambda: timed(build_cmd(root, "--no-cache")))
+    results["cold build, 1 process"] = median_of(1, lambda: timed(build_cmd(root, "--no-cache", "--jobs", "1")))
+    shutil.rmtree(root / ".explainer-cache", ignore_errors=True)
+    timed(build_cmd(root))  # fills the cache
+    results["warm build, nothing changed"] = median_of(repeat, lambda: timed(build_cmd(root)))
+    count = iter(range(1000))
+    results["one body edit"] = median_of(repeat, lambda: (edit_body(root, next(count)), timed(build_cmd(root)))[1])
+    results["one title edit"] = median_of(repeat, lambda: (edit_title(root, next(count)), timed(build_cmd(root)))[1])
+    plain = work / f"plain-{n}"
+    if plain.exists():
+        shutil.rmtree(plain)
+    generate.generate(n, plain, plain_text=True)
+    results.update(peers(plain, repeat))
+    return results
+
+
+def report(n: int, results: dict[str, tuple[float, float, int]]) -> str:
+    f1, f2, cold = results["floor 1 process"][0], results["floor 2 processes"][0], results["cold build"][0]
+    lines = [f"\n== {n:,} entries ==",
+             f"{'':32s} {'wall s':>8s} {'CPU s':>8s} {'peak MB':>8s} {'/floor1':>8s} {'/floor2':>8s} {'/cold':>7s}"]
+    for name, (wall, cpu, rss) in results.items():
+        lines.append(f"{name:32s} {wall:8.2f} {cpu:8.2f} {rss:8d} {wall / f1:8.2f} {wall / f2:8.2f} {wall / cold:7.3f}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,4000,10000", help="comma-separated corpus sizes")
+    parser.add_argument("--work", type=Path, default=HERE / "corpus", help="scratch folder (git-ignored)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per figure (the median is shown)")
+    args = parser.parse_args(argv)
+    args.work.mkdir(parents=True, exist_ok=True)
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}", flush=True)
+    for n in (int(s) for s in args.sizes.split(",")):
+        print(report(n, run_size(n, args.work, args.repeat)), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
