@@ -387,3 +387,180 @@ def test_fifty_thousand_bad_citations_are_capped(tmp_path: Path) -> None:
                         "(fix the ones above and run again)")
     assert lines[1] == "content/pages/cites.md:6:2: error: unknown id 'nope' in a citation"
     assert len(lines) < 120
+
+
+# --- file system: symlinks, ids that try to climb out, case clashes -------------------------
+
+PAGE = "---\ntitle: P\n---\nx\n"
+
+
+def test_symlinks_out_of_content_loops_and_folders_are_refused(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    pages = root / "content/pages"
+    outside = tmp_path / "outside.md"
+    outside.write_text("---\ntitle: Secret\n---\nsecret text\n", encoding="utf-8")
+    (tmp_path / "elsewhere").mkdir()
+    os.symlink(outside, pages / "out.md")
+    os.symlink("../../../outside.md", pages / "out-relative.md")
+    os.symlink("loop-b.md", pages / "loop-a.md")
+    os.symlink("loop-a.md", pages / "loop-b.md")
+    os.symlink("missing.md", pages / "broken.md")
+    os.symlink(tmp_path / "elsewhere", root / "content/extra")
+    assert problems_of(root) == [
+        "content/extra:1:1: error: symlinked folders in content/ are not followed "
+        "(move the folder into content/ instead)",
+        "content/pages/broken.md:1:1: error: symlink is broken or loops (point it at a file in content/)",
+        "content/pages/loop-a.md:1:1: error: symlink is broken or loops (point it at a file in content/)",
+        "content/pages/loop-b.md:1:1: error: symlink is broken or loops (point it at a file in content/)",
+        "content/pages/out-relative.md:1:1: error: symlink points outside content/ and is not read "
+        "(copy the file into content/ instead)",
+        "content/pages/out.md:1:1: error: symlink points outside content/ and is not read "
+        "(copy the file into content/ instead)",
+    ]
+
+
+def test_symlink_inside_content_is_read(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    os.symlink("about.md", root / "content/pages/about-again.md")
+    result = build(root)
+    assert result.ok, [p.format() for p in result.problems.items]
+    assert (root / "site/about-again/index.html").is_file()
+
+
+def test_ids_and_references_that_try_to_climb_out(tmp_path: Path) -> None:
+    root = make_project(tmp_path, {
+        "content/pages/%2e%2e.md": PAGE, "content/pages/a%2fb.md": PAGE, "content/pages/con.md": PAGE,
+        "content/pages/a\\b.md": PAGE, "content/pages/...md": PAGE, "content/pages/..%2f..%2fx.md": PAGE,
+        "content/pages/about.md": "---\ntitle: About\nnav: 1\n---\n"
+                                  "[[../../etc/passwd]] [[/etc/passwd]] [x](../../../../etc/passwd.md)\n",
+        "content/events/summit-2023.md": "---\ntitle: Summit\ndate: 2023-07-11\n"
+                                         "actors: [nato, ../nato, /etc/passwd, nato/../x]\n---\n[[nato]]\n",
+    })
+    assert [p for p in problems_of(root) if ": error: " in p] == [
+        "content/events/summit-2023.md:4:16: error: '../nato' in 'actors' is not a valid id",
+        "content/events/summit-2023.md:4:25: error: '/etc/passwd' in 'actors' is not a valid id",
+        "content/events/summit-2023.md:4:38: error: 'nato/../x' in 'actors' is not a valid id",
+        "content/pages/%2e%2e.md:1:1: error: '%2e%2e' is not a valid id: use lower-case letters, digits and "
+        "single hyphens (like 'vilnius-summit-2023') (rename the file to '2e-2e.md')",
+        "content/pages/a%2fb.md:1:1: error: 'a%2fb' is not a valid id: use lower-case letters, digits and "
+        "single hyphens (like 'vilnius-summit-2023') (rename the file to 'a-2fb.md')",
+        "content/pages/a\\b.md:1:1: error: 'a\\b' is not a valid id: use lower-case letters, digits and "
+        "single hyphens (like 'vilnius-summit-2023') (rename the file to 'a-b.md')",
+        "content/pages/about.md:5:1: error: '../../etc/passwd' in a cross-link is not a valid id "
+        "(ids are lower-case words joined by hyphens)",
+        "content/pages/about.md:5:22: error: '/etc/passwd' in a cross-link is not a valid id "
+        "(ids are lower-case words joined by hyphens)",
+        "content/pages/about.md:5:42: error: link to '../../../../etc/passwd.md', which is not an entry file",
+        "content/pages/con.md:1:1: error: id 'con' is a reserved file name on Windows (try 'con-1' or a longer name)",
+    ]  # names starting with '.' ('...md', '..%2f..%2fx.md') are hidden files: never read, never written
+
+
+def test_ids_differing_only_in_case_clash(tmp_path: Path) -> None:
+    root = make_project(tmp_path, {"content/pages/nato-2.md": PAGE, "content/pages/NATO-2.md": PAGE})
+    found = [p for p in problems_of(root) if ": error: " in p]
+    assert found == [
+        "content/pages/NATO-2.md:1:1: error: 'NATO-2' is not a valid id: use lower-case letters, digits and "
+        "single hyphens (like 'vilnius-summit-2023') (rename the file to 'nato-2.md')",
+        "content/pages/nato-2.md:1:1: error: 'nato-2.md' and 'NATO-2.md' differ only in case and would clash "
+        "on case-insensitive disks (rename one of them)",
+    ]
+
+
+@pytest.mark.parametrize("rel", ["../x.html", "a/../../x", "/etc/passwd", "a\\..\\x", "a/\x00", ""])
+def test_writer_refuses_paths_outside_the_output_folder(tmp_path: Path, rel: str) -> None:
+    """Whatever an id, a slug or an extra output says, the writer is the last gate."""
+    out = OutputDir(tmp_path / "site")
+    try:
+        with pytest.raises(OutputError, match="refusing to write outside the output folder"):
+            out.write(rel, "x")
+    finally:
+        out.abort()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.lock"]
+
+
+# --- file system: read-only, missing and full output folders --------------------------------
+
+def _run(*cmd: str) -> None:
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise AssertionError(f"this test needs root and mount (CI runs as root): {' '.join(cmd)} failed: "
+                             f"{done.stderr.strip()}")
+
+
+@contextlib.contextmanager
+def mounted(*mount_args: str, target: Path) -> Iterator[Path]:
+    """Mount something on `target` for the block; unmount however the block ends."""
+    _run("mount", *mount_args, str(target))
+    try:
+        yield target
+    finally:
+        subprocess.run(["umount", "-l", str(target)], capture_output=True)
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Temporary build folders left next to the output (there must be none)."""
+    return sorted(p.name for p in folder.iterdir() if ".tmp-" in p.name or ".old-" in p.name)
+
+
+def test_read_only_parent_of_output_folder(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    holder = tmp_path / "holder"
+    holder.mkdir()
+    out = holder / "site"
+    assert build(root, out=out).ok
+    before = tree_hash(out)
+    (root / "content/pages/about.md").write_text("---\ntitle: About\nnav: 1\n---\nChanged.\n", encoding="utf-8")
+    with mounted("--bind", str(holder), target=holder):
+        _run("mount", "-o", "remount,ro,bind", str(holder))
+        done = build_cli(root, "--out", str(out))
+        assert tree_hash(out) == before
+        assert leftovers(holder) == []
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[0] == (
+        f"{out}:1:1: error: cannot create the output folder beside '{out}': Read-only file system")
+
+
+def test_read_only_output_folder(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    site = root / "site"
+    assert build(root).ok
+    before = tree_hash(site)
+    (root / "content/pages/about.md").write_text("---\ntitle: About\nnav: 1\n---\nChanged.\n", encoding="utf-8")
+    with mounted("--bind", str(site), target=site):
+        _run("mount", "-o", "remount,ro,bind", str(site))
+        done = build_cli(root)
+        assert tree_hash(site) == before
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[0].startswith(f"site:1:1: error: cannot replace '{site}': ")
+    assert leftovers(root) == []
+
+
+def test_missing_output_folder_is_created(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    out = tmp_path / "not" / "yet" / "there"
+    done = build_cli(root, "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert (out / "index.html").is_file()
+    assert leftovers(out.parent) == []
+
+
+def test_full_disk_keeps_the_previous_site(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    out = disk / "site"
+    with mounted("-t", "tmpfs", "-o", "size=256k", "tmpfs", target=disk):
+        first = build_cli(root, "--out", str(out))
+        assert first.returncode == 0, f"the small site must fit in 256 KB: {first.stderr}"
+        before = tree_hash(out)
+        filler = "".join(f"Paragraph {i} of a long page that no longer fits.\n\n" for i in range(8_000))
+        (root / "content/pages/long.md").write_text(f"---\ntitle: Long\n---\n[[about]]\n\n{filler}",
+                                                    encoding="utf-8")
+        done = build_cli(root, "--out", str(out))
+        assert tree_hash(out) == before
+        assert leftovers(disk) == []
+    assert done.returncode == 1
+    first_line = done.stderr.splitlines()[0]
+    assert first_line.startswith(f"{out}:1:1: error: cannot write '"), first_line
+    assert first_line.endswith("': No space left on device"), first_line
+    assert "Traceback" not in done.stderr
