@@ -26,7 +26,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Callable
 
 from . import loader
 from .build import EXTRA_OUTPUTS, analyse, assets, parse_body
@@ -132,6 +132,9 @@ class Engine:
         self._md_trust: bool | None = None
         self._env: Any = None
         self._env_layouts: dict[str, Stamp | None] | None = None
+        self.on_pages: Callable[[], None] | None = None
+        """Called once the changed pages are on disk, before the site-wide outputs
+        (sitemap, feed, data.json, search index), which take longer on big sites."""
 
     # --- the two cached stages (called by build.analyse) ------------------------------------
 
@@ -339,6 +342,12 @@ class Engine:
                 put(renderer.bibliography())
             if changed:  # every dispute, and the site-wide citation figures
                 put(renderer.disputes())
+        before = dict(good.outputs) if good is not None else None
+        if before is not None:  # the pages first: the author is looking at one of them
+            early, _ = self._sync({**before, **outputs}, before)
+            before.update((rel, outputs[rel]) for rel in early)
+            if early and self.on_pages is not None:
+                self.on_pages()
         extras: set[str] = set()
         for make in EXTRA_OUTPUTS:
             for rel, data in make(site, renderer):
@@ -347,7 +356,9 @@ class Engine:
         if good is not None and not full:
             for rel in good.extras - extras:
                 outputs.pop(rel, None)
-        written, removed = self._sync(outputs, good.outputs if good is not None else None)
+        written, removed = self._sync(outputs, before)
+        if good is not None:
+            written = sorted(set(written) | set(early))
         self.good = _Good(
             config=project.config.values, layouts=layouts, nav=nav, entries=dict(project.entries),
             home=project.home, bodies=dict(site.bodies),

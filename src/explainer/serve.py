@@ -62,6 +62,8 @@ class State:
         self.problems: list[str] = []
         """Formatted errors of the last build; empty while the build is good."""
         self.has_good = False
+        self.reloaded = False
+        """Whether the browsers were told to reload during the current rebuild."""
 
 
 def scan(root: Path) -> dict[str, Any]:
@@ -115,8 +117,10 @@ class ProjectWatcher(threading.Thread):
                     break
                 now = again
             self.last = now
+            self.state.reloaded = False
             rebuild(self.engine, self.state)
-            self.on_built()
+            if not self.state.reloaded:  # errors, full builds: reload once it is all done
+                self.on_built()
 
 
 def rebuild(engine: Engine, state: State) -> Outcome:
@@ -307,6 +311,11 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: b
         def reload_browsers() -> None:
             loop.add_callback(LiveReloadHandler.reload_waiters, "*")
 
+        def pages_ready() -> None:
+            state.reloaded = True
+            reload_browsers()
+
+        engine.on_pages = pages_ready
         watcher = ProjectWatcher(root, engine, state, reload_browsers, first)
         watcher.start()
         shown = "localhost" if host in ("127.0.0.1", "::1", "localhost") else host
