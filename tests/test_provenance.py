@@ -84,3 +84,11 @@ def test_not_a_repository_or_no_git(tmp_path: Path, monkeypatch) -> None:  # typ
     git_repo = repo(tmp_path / "b")
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # git cannot be found
     assert git_dates(git_repo) == {}
+
+
+def test_git_dates_false_turns_the_fallback_off(tmp_path: Path) -> None:
+    root = repo(tmp_path)
+    config = root / "config.yaml"
+    config.write_text(config.read_text() + "git_dates: false\n")
+    result = build(root, out=tmp_path / "out")
+    assert "updated" not in result.site.project.entries["nato"].meta

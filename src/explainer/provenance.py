@@ -48,8 +48,11 @@ def git_dates(root: Path, folder: str = "content") -> dict[str, str]:
 def apply_git_dates(project: Project) -> int:
     """Give every entry whose kind has an `updated` key, and which lacks one, its git date.
 
-    Returns how many entries got a date (0 outside a repository).
+    Returns how many entries got a date (0 outside a repository, or with `git_dates: false`,
+    which snapshot fixtures inside a repository need: their commit dates change).
     """
+    if project.config.values.get("git_dates") is False:
+        return 0
     wanting = [e for e in project.all_documents
                if "updated" not in e.meta and schema.KINDS.get(e.kind) is not None
                and schema.KINDS[e.kind].field("updated") is not None]

@@ -172,6 +172,8 @@ CONFIG = Kind(
               "and page ids.", default=None),
         Field("trust_html", BOOL, "Let raw HTML in Markdown through (only for fully trusted authors).",
               default=False),
+        Field("git_dates", BOOL, "Use the date of an entry file's last git commit as its 'updated' date "
+              "when its front matter has none (false: never).", default=True),
         Field("coverage_min", INT, "Minimum share (0–100) of an entry's claims that must carry a citation.",
               minimum=0, maximum=100, default=0),
         Field("problems", SEVERITY_MAP, "Problem codes turned into errors, warnings or off: "
