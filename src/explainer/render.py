@@ -76,6 +76,7 @@ def make_environment(root: Path) -> jinja2.Environment:
     loaders.append(jinja2.FileSystemLoader(str(DEFAULT_LAYOUTS)))
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
+        auto_reload=False,  # each layout read once per environment: an edit mid-build cannot mix versions
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
