@@ -564,3 +564,82 @@ def test_full_disk_keeps_the_previous_site(tmp_path: Path) -> None:
     assert first_line.startswith(f"{out}:1:1: error: cannot write '"), first_line
     assert first_line.endswith("': No space left on device"), first_line
     assert "Traceback" not in done.stderr
+
+
+# --- concurrency ---------------------------------------------------------------------------
+
+def test_held_lock_gives_build_locked(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    with open(root / ".site.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        done = build_cli(root)
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[0] == ("site:1:1: error: another build is writing 'site' right now; "
+                                           "wait for it to finish and try again")
+    assert not (root / "site").exists() and leftovers(root) == []
+
+
+def clean_build_hash(root: Path, tmp_path: Path, name: str) -> str:
+    out = tmp_path / name
+    result = build(root, out=out)
+    assert result.ok, [p.format() for p in result.problems.items]
+    return tree_hash(out)
+
+
+def test_two_builds_at_once_do_not_corrupt_each_other(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    expected = clean_build_hash(root, tmp_path, "clean")
+    cmd = [sys.executable, "-m", "explainer", "build", "--root", str(root)]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outcomes = [p.communicate(timeout=HANG_GUARD) + (p.returncode,) for p in procs]
+    for out, err, code in outcomes:
+        assert code == 0 or "error: another build is writing 'site' right now" in err, err
+    assert any(code == 0 for _, _, code in outcomes)
+    assert tree_hash(root / "site") == expected
+    assert leftovers(root) == []
+
+
+def _variants(root: Path, rel: str, tmp_path: Path) -> tuple[str, str, str, str]:
+    """Two versions of one file (each changing many pages) and the clean build of each."""
+    path = root / rel
+    old = path.read_text(encoding="utf-8")
+    new = old.replace("title: ", "title: Renamed ", 1).replace("<title>", "<title>Renamed ", 1)
+    assert new != old
+    hash_old = clean_build_hash(root, tmp_path, "clean-old")
+    path.write_text(new, encoding="utf-8")
+    hash_new = clean_build_hash(root, tmp_path, "clean-new")
+    path.write_text(old, encoding="utf-8")
+    return old, new, hash_old, hash_new
+
+
+@pytest.mark.parametrize("rel", ["content/actors/nato.md", "layouts/base.html"])
+def test_edit_during_build_never_yields_a_mixed_site(tmp_path: Path, rel: str) -> None:
+    """An editor saving over and over while builds run: every build is all old or all new."""
+    extra = {"layouts/base.html": (Path(__import__("explainer").__file__).parent / "layouts/base.html")
+             .read_text(encoding="utf-8")} if rel.startswith("layouts/") else {}
+    root = make_project(tmp_path, extra)
+    old, new, hash_old, hash_new = _variants(root, rel, tmp_path)
+    assert hash_old != hash_new
+    stop = threading.Event()
+
+    def edit() -> None:
+        path = root / rel
+        tmp = path.with_name(f".{path.name}.swp")  # hidden: never read as an entry
+        while not stop.is_set():
+            for text in (new, old):
+                tmp.write_text(text, encoding="utf-8")
+                os.replace(tmp, path)  # as editors save: the file is never half-written
+
+    editor = threading.Thread(target=edit, daemon=True)
+    editor.start()
+    try:
+        seen = set()
+        for i in range(6):
+            result = build(root, out=tmp_path / f"run-{i}")
+            assert result.ok, [p.format() for p in result.problems.items]
+            got = tree_hash(tmp_path / f"run-{i}")
+            assert got in (hash_old, hash_new), f"build {i} mixed the old and the new {rel}"
+            seen.add(got)
+    finally:
+        stop.set()
+        editor.join()
