@@ -81,8 +81,8 @@ def analyse(root: Path, problems: Problems, cache: Any = None, warm: Any = None,
             jobs: int | None = 1) -> SiteData:
     """Everything `check` does: load, validate, parse and link; problems go to `problems`.
 
-    `cache` (the dev server's `incremental.Engine`) may stand in for the two costly
-    stages, loading files and parsing bodies, reusing what did not change; every other
+    `cache` (the dev server's `incremental.Engine`) may stand in for the costly
+    stages, loading files, parsing bodies and the graph, reusing what did not change; every other
     stage runs here for both, so `serve` and `build` cannot drift apart.
     """
     project = load_project(root, problems) if cache is None else cache.load_project(root, problems)
@@ -91,7 +91,7 @@ def analyse(root: Path, problems: Problems, cache: Any = None, warm: Any = None,
     lookup = build_lookup(project)
     bodies = (parse_bodies(project, lookup, problems, warm, jobs) if cache is None
               else cache.parse_bodies(project, lookup, problems))
-    graph = build_graph(project, {k: b.refs for k, b in bodies.items()})
+    graph = (build_graph if cache is None else cache.build_graph)(project, {k: b.refs for k, b in bodies.items()})
     check_graph(project, graph, problems)
     site = SiteData(project, bodies, graph)
     site.disputes = [(doc, d) for doc in project.all_documents for d in bodies[doc.id].disputes]

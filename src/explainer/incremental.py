@@ -31,7 +31,7 @@ from typing import Any, Callable
 from . import loader
 from .build import EXTRA_OUTPUTS, analyse, assets, parse_body
 from .diagnostics import Problem, Problems
-from .graph import Graph
+from .graph import Graph, front_matter_refs
 from .markup import Lookup, make_markdown
 from .model import HOME_ID, Entry, Project
 from .render import Body, Page, Renderer, SiteData, TemplateProblem, make_environment
@@ -122,14 +122,15 @@ class Engine:
         self.root = root
         self.out = out
         self.good: _Good | None = None
-        self._files: dict[str, tuple[Stamp, str, Entry | None, list[Problem]]] = {}
+        self._files: dict[str, tuple[Stamp, Any, Entry | None, list[Problem]]] = {}
+        self._present: set[str] = set()
+        self._fm_refs: dict[str, tuple[Entry, list[tuple[str, str]]]] = {}
         self._bodies: dict[str, _ParsedBody] = {}
         self._by_id_seen: dict[str, set[str]] = {}
         self._by_path_seen: dict[str, set[str]] = {}
         self._lookup: Lookup | None = None
-        self._config: dict[str, Any] | None = None
         self._md: Any = None
-        self._md_trust: bool | None = None
+        self._md_trust: Any = None
         self._env: Any = None
         self._env_layouts: dict[str, Stamp | None] | None = None
         self.on_pages: Callable[[], None] | None = None
@@ -140,63 +141,38 @@ class Engine:
 
     def load_project(self, root: Path, problems: Problems) -> Project:
         """`loader.load_project`, reading only files whose stat changed since the last call."""
-        config = loader.load_config(root, problems)
-        problems.overrides.update(config.problems or {})
-        if config.values != self._config:  # severities or trust_html may differ: start over
-            self._files.clear()
-            self._bodies.clear()
-            self._by_id_seen.clear()
-            self._by_path_seen.clear()
-            self._lookup = None
-            self._config = config.values
-        project = Project(root=root, config=config)
-        content = root / loader.CONTENT_DIR
-        if not content.is_dir():
-            problems.add("file-unexpected", loader.CONTENT_DIR, 1, 1, "the project has no content/ folder",
-                         "create content/ with actors/, events/, sources/ and pages/")
-            return project
-        seen_paths: dict[str, str] = {}
-        present: set[str] = set()
-        for rel, kind in loader._walk(root, content, content.resolve(), problems):
-            present.add(rel)
-            entry = self._load_entry(root, rel, kind, problems)
-            if entry is None:
-                continue
-            if kind.name == "home":
-                project.home = entry
-                continue
-            first = seen_paths.get(entry.id)
-            if first is not None:
-                problems.add("id-duplicate", entry.path, 1, 1,
-                             f"id '{entry.id}' is already used by {first}",
-                             "ids are unique across actors, events, sources and pages: rename one file")
-                continue
-            seen_paths[entry.id] = entry.path
-            project.entries[entry.id] = entry
-        for rel in set(self._files) - present:
+        self._present: set[str] = set()
+        project = loader.load_project(root, problems, load=self._load_entry)
+        for rel in set(self._files) - self._present:
             del self._files[rel]
-        loader.check_nav_pages(project, problems)
         return project
 
     def _load_entry(self, root: Path, rel: str, kind: Any, problems: Problems) -> Entry | None:
+        self._present.add(rel)
         st = stamp(root / rel)
         cached = self._files.get(rel)
-        if (st is not None and cached is not None and cached[0] == st and cached[1] == kind.name
+        severities = tuple(sorted(problems.overrides.items()))  # config.yaml may change them
+        if (st is not None and cached is not None and cached[0] == st and cached[1] == (kind.name, severities)
                 and not racy(st)):
             problems.extend(cached[3])
             return cached[2]
         own = Problems(problems.overrides)
         entry = loader.load_entry(root, rel, kind, own)
         if st is not None:
-            self._files[rel] = (st, kind.name, entry, own.items)
+            self._files[rel] = (st, (kind.name, severities), entry, own.items)
         problems.extend(own.items)
         return entry
 
     def parse_bodies(self, project: Project, lookup: Lookup, problems: Problems) -> dict[str, Body]:
         """`build.parse_bodies`, re-parsing only bodies whose text or looked-up targets changed."""
         trust = bool(project.config.trust_html)
-        if self._md is None or self._md_trust != trust:
-            self._md, self._md_trust = make_markdown(trust_html=trust), trust
+        setting = (trust, tuple(sorted(problems.overrides.items())))
+        if self._md is None or self._md_trust != setting:  # start over
+            self._md, self._md_trust = make_markdown(trust_html=trust), setting
+            self._bodies.clear()
+            self._by_id_seen.clear()
+            self._by_path_seen.clear()
+            self._lookup = None
         stale: set[str] = set()
         old = self._lookup
         ids_changed = old is None or old.by_id.keys() != lookup.by_id.keys() or old.by_path.keys() != lookup.by_path.keys()
@@ -235,6 +211,25 @@ class Engine:
         for gone in set(self._bodies) - set(bodies):
             self._forget(gone, self._bodies.pop(gone))
         return bodies
+
+    def build_graph(self, project: Project, body_refs: dict[str, list[tuple[str, str]]]) -> Graph:
+        """`graph.build_graph`, with each unchanged entry's front-matter references remembered."""
+        graph = Graph()
+        memo: dict[str, tuple[Entry, list[tuple[str, str]]]] = {}
+        for entry in project.entries.values():
+            known = self._fm_refs.get(entry.id)
+            if known is None or known[0] is not entry:
+                known = (entry, [(t, name) for t, name, _ in front_matter_refs(entry)])
+            memo[entry.id] = known
+            for target_id, name in known[1]:
+                if target_id in project.entries:
+                    graph.add(entry.id, target_id, name)
+        self._fm_refs = memo
+        for source_id, refs in body_refs.items():
+            for target_id, how in refs:
+                if target_id in project.entries:
+                    graph.add(source_id, target_id, how)
+        return graph
 
     def _forget(self, entry_id: str, parsed: _ParsedBody) -> None:
         for k in parsed.ids:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import Callable
 
 from . import schema
 from .diagnostics import Problems, did_you_mean
@@ -60,8 +61,12 @@ def check_nav_pages(project: Project, problems: Problems) -> None:
                      did_you_mean(item, list(schema.BUILTIN_SECTIONS) + pages))
 
 
-def load_project(root: Path, problems: Problems) -> Project:
-    """Load config and every entry under `root`; all problems go to `problems`."""
+def load_project(root: Path, problems: Problems, load: Callable[..., Entry | None] | None = None) -> Project:
+    """Load config and every entry under `root`; all problems go to `problems`.
+
+    `load` stands in for `load_entry` (same arguments): the dev server passes one that
+    re-reads only files whose stat changed.
+    """
     config = load_config(root, problems)
     problems.overrides.update(config.problems or {})
     project = Project(root=root, config=config)
@@ -73,7 +78,7 @@ def load_project(root: Path, problems: Problems) -> Project:
     content_real = content.resolve()
     seen_paths: dict[str, str] = {}  # id -> path of the first entry with it
     for rel, kind in _walk(root, content, content_real, problems):
-        entry = load_entry(root, rel, kind, problems)
+        entry = (load or load_entry)(root, rel, kind, problems)
         if entry is None:
             if kind.name != "home" and id_problem(Path(rel).stem) is None:
                 project.unreadable[rel] = Path(rel).stem
