@@ -117,8 +117,19 @@ def load_yaml(text: str, line_offset: int = 0) -> YamlDoc:
         if exc.context and "while" not in (exc.context or ""):
             message = f"{exc.context}: {message}"
         raise YamlError(f"invalid YAML: {message}", line + line_offset, col) from None
+    except yaml.reader.ReaderError as exc:  # a control character: one line, at its own position
+        at = exc.position  # libyaml counts UTF-8 bytes, PyYAML characters
+        if _Loader is not yaml.SafeLoader:
+            at = len(text.encode("utf-8")[:at].decode("utf-8", "ignore"))
+        at = min(max(at, 0), len(text))
+        line = text.count("\n", 0, at) + 1
+        col = at - (text.rfind("\n", 0, at) + 1) + 1
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        raise YamlError(f"YAML may not contain the control character U+{ord(char):04X}",
+                        line + line_offset, col) from None
     except yaml.YAMLError as exc:
-        raise YamlError(f"invalid YAML: {exc}", 1 + line_offset, 1) from None
+        message = " ".join(str(exc).split())
+        raise YamlError(f"invalid YAML: {message}", 1 + line_offset, 1) from None
     except RecursionError:
         raise YamlError("YAML nests too deeply", 1 + line_offset, 1, "yaml-unsafe") from None
     doc = YamlDoc(None)

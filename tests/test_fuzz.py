@@ -1,0 +1,139 @@
+"""Property tests: whatever an author writes, check and build end in success or clean problems.
+
+The only allowed outcomes of `build.check` and `build.build` on arbitrary front matter and
+arbitrary Markdown are success or problems that format as `path:line:col: severity: message`
+(line and column >= 1): never an exception, never a file outside the output folder.
+Examples are bounded (max_examples, small sizes) so the file runs in well under a minute;
+`--hypothesis-profile=ci` derandomizes them. Inputs that once failed live in
+tests/fuzz_regressions/ and run first, every time.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import make_project
+from explainer.build import build, check
+
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+
+FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROBLEM = re.compile(r"^(?P<path>[^\n]+?):(?P<line>[0-9]+):(?P<col>[0-9]+): (?:error|warning): [^\n]+$")
+REGRESSIONS = Path(__file__).parent / "fuzz_regressions"
+
+ODD = ["\u200f", "\u200e", "\u202e", "\u200d", "\u200b", "\ufeff", "\x00", "\x0b", "\x1b", "\u2028",
+       "\ud800", "\udfff", "é", "日本", "👩‍👩‍👧", "\r", "\r\n", "\t", "\\", "`", '"', "'", "<", ">", "&"]
+MARKUP = ["[[", "]]", "[@", "@", "]", "[", "|", ";", ",", "\\", "`", "```", "~~~", ":::", "::: dispute ",
+          "::: dispute Q?\n", "\n:::\n", "- ", "> ", "# ", "[^x]", "[^x]: ", "<script>", "</div>", "<!--",
+          "<a href='javascript:x'>", "[x](javascript:alert(1))", "[x](../actors/nato.md)", "![i](data:x)",
+          "nato", "guardian-2023", "summit-2023", "about", "p. 3", "\n", "\n\n", "    ", "*", "_", "|---|",
+          "&#106;", "&amp;", "{{", "}}", "{%", "%}", "---\n", "..."]
+KEYS = ["title", "kind", "summary", "role", "aliases", "members", "member_of", "date", "end_date",
+        "date_precision", "actors", "sources", "publisher", "authors", "url", "nav", "status", "location",
+        "image", "image_alt", "type", "language", "accessed", "archive_url", "updated", "x"]
+
+odd_text = st.lists(st.one_of(st.sampled_from(ODD), st.text(max_size=8)), max_size=12).map("".join)
+scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), odd_text,
+                    st.sampled_from(["2023-07-11", "2023", "NO", "yes", "https://example.org/", "nato",
+                                     "guardian-2023", "x" * 5000]))
+values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                       st.dictionaries(odd_text, inner, max_size=4)),
+                      max_leaves=12)
+mappings = st.dictionaries(st.one_of(st.sampled_from(KEYS), odd_text), values, max_size=8)
+
+
+def deep(levels: int) -> object:
+    value: object = "x"
+    for i in range(levels):
+        value = [value] if i % 2 else {"k": value}
+    return value
+
+
+@st.composite
+def front_matter(draw: st.DrawFn) -> str:
+    """YAML from random structures (safe_dump), or raw text that may not be YAML at all."""
+    choice = draw(st.integers(0, 3))
+    if choice == 0:
+        data = draw(mappings)
+        return yaml.safe_dump(data, allow_unicode=True)
+    if choice == 1:
+        return draw(st.lists(st.one_of(st.sampled_from(["title: ", "- ", ": ", "&a ", "*a", "!!python/name:os.system",
+                                                         "{", "[", "'", '"', "\n", "  ", "? ", "|", ">"]),
+                                       odd_text), max_size=20).map("".join))
+    if choice == 2:
+        return yaml.safe_dump({"title": "T", "summary": deep(draw(st.integers(30, 60)))})
+    return "title: " + draw(st.sampled_from(["x" * 200_000, "[" * 100, "&a [*a]", "'unclosed", "a: b: c"]))
+
+
+markdown = st.lists(st.one_of(st.sampled_from(MARKUP), odd_text), max_size=40).map("".join)
+
+
+def encode(text: str) -> bytes:
+    """UTF-8, except that lone surrogates become the raw (invalid) bytes an editor might write."""
+    return text.encode("utf-8", "surrogatepass")
+
+
+def files_outside(root: Path, expected: set[str]) -> list[str]:
+    """Files under the project that neither the test wrote nor the build may write (site/)."""
+    found = []
+    for path in root.rglob("*"):
+        rel = path.relative_to(root).as_posix()
+        if path.is_dir() or rel in expected or rel.startswith("site/") or rel == ".site.lock":
+            continue
+        found.append(rel)
+    return sorted(found)
+
+
+def assert_clean_outcome(files: dict[str, str | bytes | None]) -> None:
+    """check and build: success or well-formed problems, nothing written outside site/."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = make_project(Path(tmp), files)
+        expected = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+        problems, _ = check(root)
+        result = build(root)
+        for problem in problems.items + result.problems.items:
+            text = problem.format()
+            m = PROBLEM.match(text)
+            assert m, f"badly formed problem: {text!r}"
+            assert int(m["line"]) >= 1 and int(m["col"]) >= 1, text
+        assert files_outside(root, expected) == []
+        site = root / "site"
+        if result.ok:
+            assert (site / "index.html").is_file()
+        assert [p.name for p in Path(tmp).iterdir()] == ["project"]
+
+
+@FUZZ
+@given(fm=front_matter(), body=markdown)
+def test_arbitrary_front_matter_and_body(fm: str, body: str) -> None:
+    assert_clean_outcome({"content/pages/fuzz.md": encode(f"---\n{fm}\n---\n{body}\n")})
+
+
+@FUZZ
+@given(body=markdown, kind=st.sampled_from(["content/actors/nato.md", "content/events/summit-2023.md",
+                                              "content/index.md"]))
+def test_arbitrary_markdown_in_cited_entries(body: str, kind: str) -> None:
+    heads = {"content/actors/nato.md": "title: NATO\nkind: organisation\n",
+             "content/events/summit-2023.md": "title: Summit\ndate: 2023-07-11\nactors: [nato]\n",
+             "content/index.md": "title: Home\n"}
+    assert_clean_outcome({kind: encode(f"---\n{heads[kind]}---\n{body}\n[[nato]] [@guardian-2023]\n")})
+
+
+@FUZZ
+@given(config=st.one_of(mappings.map(lambda m: yaml.safe_dump(m, allow_unicode=True)), odd_text))
+def test_arbitrary_config(config: str) -> None:
+    assert_clean_outcome({"config.yaml": encode(config)})
+
+
+def test_regression_seeds() -> None:
+    """Every input that once broke a build (see fuzz_regressions/README.md) stays fixed."""
+    seeds = sorted(p for p in REGRESSIONS.iterdir() if p.suffix == ".md")
+    assert seeds, "tests/fuzz_regressions/ has no seeds"
+    for seed in seeds:
+        assert_clean_outcome({"content/pages/seed.md": seed.read_bytes()})
