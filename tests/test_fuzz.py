@@ -137,3 +137,15 @@ def test_regression_seeds() -> None:
     assert seeds, "tests/fuzz_regressions/ has no seeds"
     for seed in seeds:
         assert_clean_outcome({"content/pages/seed.md": seed.read_bytes()})
+
+
+def test_atheris_smoke() -> None:
+    """The Atheris target runs (a few dozen inputs, fixed seed); long runs are for people."""
+    import subprocess
+    import sys
+
+    target = Path(__file__).parent.parent / "fuzz" / "fuzz_build.py"
+    done = subprocess.run([sys.executable, str(target), "-runs=60", "-seed=1"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Done 60 runs" in done.stderr
