@@ -643,3 +643,20 @@ def test_edit_during_build_never_yields_a_mixed_site(tmp_path: Path, rel: str) -
     finally:
         stop.set()
         editor.join()
+
+
+# --- the dev server's error overlay ----------------------------------------------------------
+
+def test_dev_server_overlay_shows_hostile_messages_escaped(tmp_path: Path) -> None:
+    """A problem message quoting the author's `<script>` is shown as text in the browser overlay."""
+    from explainer.serve import error_page, overlay
+
+    root = make_project(tmp_path, {"content/pages/about.md": "---\ntitle: About\nnav: 1\n---\n"
+                                   "[[<script>alert(1)</script>]] [@<img src=x onerror=alert(1)>]\n"})
+    errors = [p for p in problems_of(root) if ": error: " in p]
+    assert any("<script>alert(1)</script>" in p for p in errors), errors
+    panel = overlay(errors).decode("utf-8")
+    assert executable_parts(panel) == []
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in panel
+    page_found = executable_parts(error_page(errors, 35729).decode("utf-8"))
+    assert [f for f in page_found if "/livereload.js?port=35729" not in f] == []  # the server's own script
