@@ -21,6 +21,7 @@ this after edits, additions, deletions and renames).
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import time
@@ -262,7 +263,11 @@ class Engine:
             self._env, self._env_layouts = make_environment(self.root), layouts
         renderer = Renderer(site, self._env)
         try:
-            return self._render(site, renderer, layouts, problems)
+            outcome = self._render(site, renderer, layouts, problems)
+            if outcome.full:  # the cache is now most of the heap: keep the collector off it
+                gc.collect()
+                gc.freeze()
+            return outcome
         except TemplateProblem as exc:
             problems.add("template-error", exc.path, exc.line, 1, exc.message)
             return Outcome(problems, ok=False)

@@ -107,8 +107,12 @@ class ProjectWatcher(threading.Thread):
         self.stopping = threading.Event()
 
     def run(self) -> None:
-        while not self.stopping.wait(POLL_SECONDS):
+        pause = POLL_SECONDS
+        while not self.stopping.wait(pause):
+            started = time.perf_counter()
             now = scan(self.root)
+            # on a big project a look takes tens of ms: never spend over a third of a core on it
+            pause = max(POLL_SECONDS, 2 * (time.perf_counter() - started))
             if now == self.last:
                 continue
             while not self.stopping.wait(SETTLE_SECONDS):  # debounce: until a look finds nothing new
