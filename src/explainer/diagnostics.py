@@ -104,7 +104,12 @@ class Problem:
         text = f"{self.path}:{self.line}:{self.column}: {self.severity.label}: {self.message}"
         if self.hint:
             text += f" ({self.hint})"
-        return text
+        return text.translate(_ONE_LINE)  # a quoted key or value may hold a line break
+
+
+_ONE_LINE = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F, 0x85] if c != 0x09} | {
+    0x0A: "\\n", 0x0D: "\\r", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+"""Control characters and line breaks in messages, shown escaped: one problem, one line."""
 
 
 class Problems:
