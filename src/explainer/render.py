@@ -391,11 +391,11 @@ class Renderer:
             yield self.entry_page(project.home)
         for entry in sorted(project.entries.values(), key=lambda e: (e.kind, e.id)):
             yield self.entry_page(entry)
-        yield self.timeline()
         yield from self.index_pages()
 
     def index_pages(self) -> Iterator[Page]:
         """The pages that are not an entry's (lists, 404), after the entry pages in `pages()`."""
+        yield self.timeline()
         yield self.actors()
         yield self.bibliography()
         yield self.disputes()
