@@ -17,6 +17,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BASE_FILES: dict[str, str] = {
     "config.yaml": "title: Test explainer\nbase_url: https://example.org/\n",
     "content/index.md": (
@@ -88,3 +90,20 @@ def tree_hash(folder: Path) -> str:
         else:
             digest.update(b"F " + rel.encode() + b"\n" + hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    """One headless Chromium for the whole session.
+
+    Playwright's sync API allows one running instance per thread, so every browser test
+    shares this one (Debian's /usr/bin/chromium, never a downloaded browser).
+    """
+    from playwright.sync_api import sync_playwright
+
+    from tools import launch_chromium
+
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()

@@ -19,10 +19,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from explainer.build import build
-from tools import format_axe_violations, launch_chromium, run_axe, serve_directory
+from tools import format_axe_violations, run_axe, serve_directory
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "test-artifacts"
@@ -53,14 +53,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     urls = [p[: -len("index.html")] if p.endswith("index.html") else p for p in pages]
     with serve_directory(out) as base:
         yield Site(out, base, urls)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
 
 
 @dataclass

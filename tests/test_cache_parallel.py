@@ -99,7 +99,7 @@ def test_cache_never_changes_output_across_edits(corpus: Path, tmp_path: Path) -
         assert cold.ok and warm.ok, name
         assert tree(tmp_path / "warm") == tree(tmp_path / "cold"), name
         assert warm_cache_files, name
-    serial_warm = build(corpus, out=tmp_path / "serial-warm", jobs=1, use_cache=True)
+    assert build(corpus, out=tmp_path / "serial-warm", jobs=1, use_cache=True).ok
     assert tree(tmp_path / "serial-warm") == tree(tmp_path / "cold")
 
 

@@ -14,7 +14,6 @@ import fcntl
 import html
 import json
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -206,7 +205,7 @@ def hostile_body(raw_html: bool) -> str:
         "",
         "```" + "html", attack("code-block"), "```",
         "",
-        f"A note.[^n]", "", f"[^n]: {attack('footnote')}", "",
+        "A note.[^n]", "", f"[^n]: {attack('footnote')}", "",
         f"| {attack('table').replace('|', '/')} |", "|---|", "| x |", "",
         f"::: dispute {attack('dispute')}",
         "- One view.[@guardian-2023]",

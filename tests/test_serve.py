@@ -280,10 +280,29 @@ def test_two_saves_a_second_apart_both_reload_and_are_served(served) -> None:
             _write(root, "content/pages/about.md", f"---\ntitle: About\nnav: 1\n---\n{text}\n")
         return edit
 
-    times = IOLoop(make_current=False).run_sync(
-        lambda: _reloads(server.port, [save("First save."), save("Second save.")]), timeout=20)
+    times = _in_own_thread(lambda: IOLoop(make_current=False).run_sync(
+        lambda: _reloads(server.port, [save("First save."), save("Second save.")]), timeout=20))
     assert len(times) == 2  # livereload's own watcher would have dropped the second one
     assert "Second save." in server.get("/about/")[1]
+
+
+def _in_own_thread(work):  # type: ignore[no-untyped-def]
+    """Run an event loop in a thread of its own: the session's Playwright owns this thread's loop."""
+    result: list = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            result.append(work())
+        except BaseException as exc:  # re-raised in the test's thread
+            errors.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+    if errors:
+        raise errors[0]
+    return result[0]
 
 
 def test_path_traversal_and_symlinks_get_404(served, tmp_path: Path) -> None:

@@ -11,12 +11,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from tools import (
     format_axe_violations,
     internal_link_problems,
-    launch_chromium,
     run_axe,
     run_nu_checker,
     serve_directory,
@@ -243,14 +241,6 @@ def test_link_checker_honours_base_href(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------
 # Chromium and axe-core
 # --------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
 
 
 def test_chromium_loads_a_served_page(tmp_path: Path, browser) -> None:

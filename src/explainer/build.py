@@ -122,11 +122,12 @@ def assets(root: Path) -> list[tuple[str, Path]]:
 
 
 def build(root: Path, out: Path | None = None, strict: bool = False, jobs: int | None = None,
-          use_cache: bool = False) -> BuildResult:
+          use_cache: bool = False, base_url: str | None = None) -> BuildResult:
     """Build the site into `out` (default `root/site`), atomically; never half-writes.
 
     `jobs`: worker processes (None: every core for sites of 200 entries or more, see
-    `parallel`); `use_cache`: reuse and refresh `.explainer-cache/` (see `cache`).
+    `parallel`); `use_cache`: reuse and refresh `.explainer-cache/` (see `cache`);
+    `base_url`: publish address overriding config.yaml's (CI knows it, the file may not).
     """
     from .cache import WarmCache
     from .parallel import write_site
@@ -134,6 +135,8 @@ def build(root: Path, out: Path | None = None, strict: bool = False, jobs: int |
     problems = Problems()
     warm = WarmCache(root) if use_cache else None
     site = analyse(root, problems, warm=warm, jobs=jobs)
+    if base_url:  # only absolute URLs use it; bodies link relatively, so nothing parsed changes
+        site.project.config.values["base_url"] = base_url if base_url.endswith("/") else base_url + "/"
     result = BuildResult(problems)
     if problems.has_errors(strict):
         return result

@@ -6,10 +6,12 @@ Exit codes: 0 success, 1 content errors (or warnings under --strict), 2 usage er
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 from typing import Sequence
+from urllib.parse import urlsplit
 
 from . import __version__
 from .diagnostics import Problems, UsageError
@@ -61,7 +63,13 @@ def cmd_build(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else None
     if args.jobs is not None and args.jobs < 1:
         raise UsageError(f"--jobs {args.jobs}: give at least 1 process")
-    result = build(root, out=out, strict=args.strict, jobs=args.jobs, use_cache=not args.no_cache)
+    base_url = args.base_url or os.environ.get("EXPLAINER_BASE_URL") or None
+    if base_url:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise UsageError(f"--base-url {base_url}: give an absolute http or https URL")
+    result = build(root, out=out, strict=args.strict, jobs=args.jobs, use_cache=not args.no_cache,
+                   base_url=base_url)
     _problems_out(result.problems, args.strict, args)
     if not result.ok:
         print("Build failed: the previous output was left as it was.", file=sys.stderr)
@@ -150,6 +158,9 @@ def make_parser() -> argparse.ArgumentParser:
                        description="Build the whole site; a failed build leaves the previous output untouched.")
     p.add_argument("--strict", action="store_true", help="fail on warnings too")
     p.add_argument("--out", metavar="DIR", help="output folder (default: site/ in the project)")
+    p.add_argument("--base-url", metavar="URL",
+                   help="the address the site is published at, overriding base_url in config.yaml "
+                        "(also read from EXPLAINER_BASE_URL)")
     p.add_argument("--jobs", type=int, metavar="N",
                    help="worker processes (default: every core for sites of 200 entries or more)")
     p.add_argument("--no-cache", action="store_true",

@@ -6,7 +6,6 @@ Nothing here renders or resolves references: that needs every entry loaded first
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 from typing import Callable
 

@@ -26,6 +26,10 @@ def entry_updated(entry: Entry) -> str:
     return rfc3339(updated_of(entry)) or rfc3339(entry.date) or EPOCH
 
 
+FEED_LIMIT = 50
+"""Events in the feed: readers poll it, so it carries the latest, not the archive."""
+
+
 def newest_first(site: SiteData) -> list[Entry]:
     """Events by date, newest first (the timeline's order reversed, so ties never depend on file order)."""
     return sorted(site.project.of_kind("event"), key=_date_key, reverse=True)
@@ -35,7 +39,7 @@ def feed_output(site: SiteData, renderer: Renderer) -> Iterator[tuple[str, str]]
     """Write feed.xml."""
     project = site.project
     config = project.config
-    events = newest_first(site)
+    events = newest_first(site)[:FEED_LIMIT]
     stamps = [entry_updated(e) for e in events]
     feed_updated = max(stamps) if stamps else (source_date_epoch() or EPOCH)
     author = config.values.get("author") or config.title
