@@ -501,7 +501,8 @@ def render_dispute(self: Any, tokens: list[Token], idx: int, options: Any, env: 
 
 # --- footnotes: the author's asides, lettered so they never look like source numbers --------
 
-def _letters(n: int) -> str:
+def letters(n: int) -> str:
+    """Labels for notes and back-links: a, b, … z, aa, ab (never digits, which mean sources)."""
     s = ""
     while n > 0:
         n, r = divmod(n - 1, 26)
@@ -514,7 +515,7 @@ def _fn_render(kind: str) -> Callable[..., str]:
         meta = tokens[idx].meta or {}
         n = meta.get("id", 0) + 1
         sub = meta.get("subId", 0)
-        letter = _letters(n)
+        letter = letters(n)
         if kind == "ref":
             ref_id = f"note-ref-{n}" + (f"-{sub}" if sub else "")
             return (f'<sup class="note-ref"><a href="#note-{n}" id="{ref_id}" role="doc-noteref" '

@@ -20,7 +20,7 @@ from markupsafe import Markup
 from . import __version__, schema
 from .dates import PartialDate, display_range
 from .graph import Graph
-from .markup import Cited, Dispute
+from .markup import Cited, Dispute, letters
 from .model import HOME_ID, Entry, Project
 from .svg import MAP_MAX_EVENTS, MapData, events_by_actor_of, map_svg, neighbourhood_map, story_map, timeline_svg
 
@@ -189,15 +189,6 @@ def sources_list(entry: Entry, body: Body, site: SiteData) -> list[SourceItem]:
             seen.add(sid)
             items.append(SourceItem(len(items) + 1, view(site.project.entries[sid]), [], [], False))
     return items
-
-
-def letters(n: int) -> str:
-    """Back-link labels: a, b, … z, aa, ab."""
-    s = ""
-    while n > 0:
-        n, r = divmod(n - 1, 26)
-        s = chr(97 + r) + s
-    return s
 
 
 # --- pages ------------------------------------------------------------------------------------
