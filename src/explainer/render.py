@@ -212,10 +212,22 @@ class Renderer:
         self.config = site.project.config
         self.entries = site.project.entries
         self._events_by_actor: dict[str, list[Entry]] | None = None
-        from .coverage import site_coverage  # coverage imports this module
 
-        self.site_coverage = site_coverage(site)
-        """Site-wide citation figures, shown on /disputes/ and on pages (the method page)."""
+    SITE_COVERAGE_KINDS = frozenset({"page", "disputes"})
+    """Only these pages show the site-wide citation figures, so only their contexts carry
+    them: an edit that changes one claim count then leaves every other page's context (its
+    warm-cache key, the dev server's view of it) unchanged."""
+
+    @property
+    def site_coverage(self) -> dict[str, object]:
+        """Site-wide citation figures, shown on /disputes/ and on pages (the method page);
+        computed on first use (a dev-server edit that renders no such page skips it)."""
+        made = self.__dict__.get("_site_coverage")
+        if made is None:
+            from .coverage import site_coverage  # coverage imports this module
+
+            made = self.__dict__["_site_coverage"] = site_coverage(self.site)
+        return made
 
     def nav(self) -> list[dict[str, str]]:
         """The menu; computed once per renderer (it scans every entry, and every page shows it)."""
@@ -240,15 +252,17 @@ class Renderer:
 
     def common(self, url_path: str, title: str, description: str, kind: str, depth: int | None) -> dict[str, Any]:
         root = "../" * url_path.count("/") if depth is None else self.config.base_path
-        return {
+        ctx = {
             "site": self.config.values,
             "root": root,
             "nav": self.nav(),
             "current": url_path,
-            "site_coverage": self.site_coverage,
             "page": {"title": title, "url_path": url_path, "description": description, "kind": kind,
                      "canonical": self.config.site_url + url_path},
         }
+        if kind in self.SITE_COVERAGE_KINDS:
+            ctx["site_coverage"] = self.site_coverage
+        return ctx
 
     def entry_page(self, entry: Entry) -> Page:
         body = self.site.bodies[entry.id]
