@@ -24,7 +24,6 @@ INDEX_PATH = "search/index.json"
 _CITE = re.compile(r'<sup class="cite">.*?</sup>|<sup class="note-ref">.*?</sup>|\u21a9\ufe0e', re.S)
 _BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|div|aside|blockquote|tr|pre)>|<br\s*/?>", re.I)
 _TAG = re.compile(r"<[^>]*>")
-_SPACE = re.compile(r"\s+")
 
 
 def plain_text(html: str) -> str:
@@ -32,7 +31,9 @@ def plain_text(html: str) -> str:
     text = _CITE.sub("", html)
     text = _BLOCK_END.sub(" ", text)
     text = _TAG.sub("", text)
-    return _SPACE.sub(" ", unescape(text)).strip()
+    # str.split() and the regex's \s agree on what whitespace is (both use str.isspace);
+    # splitting is several times faster than a \s+ substitution on 4,000 bodies.
+    return " ".join(unescape(text).split())
 
 
 def search_rows(site: SiteData) -> list[list[str]]:
