@@ -10,8 +10,29 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path, PurePosixPath
+
+
+DETACH_FILES = 2000
+"""From this many files on, the previous site is deleted by a detached `rm -rf` after the
+swap instead of in this process: unlinking a 4,000-page tree took 0.5-0.9 s of a 7 s
+build, and the new site is already in place. Smaller trees go in-process, in
+milliseconds, so small builds (and the tests) leave nothing behind when they return."""
+
+
+def _remove_detached(path: Path) -> bool:
+    """Start `rm -rf path` in its own session, without waiting; False if it cannot start."""
+    rm = shutil.which("rm")
+    if rm is None:
+        return False
+    try:
+        subprocess.Popen([rm, "-rf", "--", str(path)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)
+    except OSError:
+        return False
+    return True
 
 
 class OutputError(Exception):
@@ -102,7 +123,7 @@ class OutputDir:
                 os.rename(old, self.target)
             self.abort()
             raise OutputError(f"cannot replace '{self.target}': {exc.strerror or exc}") from None
-        if old is not None:
+        if old is not None and not (len(self.written) >= DETACH_FILES and _remove_detached(old)):
             shutil.rmtree(old, ignore_errors=True)
         self._release_lock()
 
