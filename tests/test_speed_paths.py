@@ -1,0 +1,91 @@
+"""The dev server's fast lane (issue 6, speed): a body edit's own page first, and never wrong.
+
+`incremental.Engine._fast_lane` writes the edited entry's page before the whole-site
+passes. These tests check that the full rebuild that follows agrees with it byte for
+byte (and with a clean build), that a rebuild which then fails puts the last good page
+back, and that anything beyond a body edit takes the ordinary path.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import make_project, tree_hash
+from explainer.build import build
+from explainer.incremental import Engine
+
+EVENT = "content/events/summit-2023.md"
+PAGE = "events/summit-2023/index.html"
+
+
+def _engine(root: Path, served: Path) -> tuple[Engine, list[bytes]]:
+    """An engine after its first build, recording the edited page each time pages are on disk."""
+    served.mkdir()
+    engine = Engine(root, served)
+    assert engine.rebuild().ok
+    seen: list[bytes] = []
+    engine.on_pages = lambda: seen.append((served / PAGE).read_bytes())
+    return engine, seen
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_fast_lane_page_equals_the_full_rebuild_and_a_clean_build(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    engine, seen = _engine(root, tmp_path / "served")
+    for n, (old, new) in enumerate([("met in Vilnius", "met in Lithuania"), ("Lithuania", "Lithuania, twice")]):
+        _replace(root / EVENT, old, new)
+        outcome = engine.rebuild()
+        assert outcome.ok and not outcome.full
+        assert engine.fast_pages == n + 1
+        assert b"Lithuania" in seen[0], "the fast lane did not write the new page"
+        assert seen[0] == (tmp_path / "served" / PAGE).read_bytes(), "the full rebuild changed the fast page"
+        assert PAGE in outcome.written
+        assert build(root, out=tmp_path / f"clean{n}").ok
+        assert tree_hash(tmp_path / "served") == tree_hash(tmp_path / f"clean{n}")
+        seen.clear()
+
+
+def test_fast_lane_page_is_taken_back_when_the_rebuild_fails(tmp_path: Path) -> None:
+    root = make_project(tmp_path, {
+        "config.yaml": "title: Test explainer\nbase_url: https://example.org/\nproblems: {source-uncited: error}\n",
+        "content/sources/nhk-2023.md": "---\ntitle: NHK report\npublisher: NHK\n---\n",
+        EVENT: ("---\ntitle: Summit\ndate: 2023-07-11\nactors: [nato]\nsources: [guardian-2023]\n---\n"
+                "[[nato]] met in Vilnius.[@guardian-2023; @nhk-2023]\n"),
+    })
+    engine, seen = _engine(root, tmp_path / "served")
+    before = tree_hash(tmp_path / "served")
+    _replace(root / EVENT, "; @nhk-2023", "")  # the page alone is fine; the site now has an uncited source
+    outcome = engine.rebuild()
+    assert engine.fast_pages == 1 and b"nhk" not in seen[0].lower()
+    assert not outcome.ok
+    assert [p.format() for p in outcome.problems.errors] == [
+        "content/sources/nhk-2023.md:1:1: error: source 'nhk-2023' is not cited by any entry "
+        "(cite it with [@nhk-2023] or remove it)"]
+    assert tree_hash(tmp_path / "served") == before, "the last good page was not put back"
+    _replace(root / EVENT, "[@guardian-2023]", "[@guardian-2023; @nhk-2023]")  # the fix recovers
+    assert engine.rebuild().ok
+    assert build(root, out=tmp_path / "clean").ok
+    assert tree_hash(tmp_path / "served") == tree_hash(tmp_path / "clean")
+
+
+def test_front_matter_edits_new_files_and_pages_take_the_full_path(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    engine, _ = _engine(root, tmp_path / "served")
+    changes = [
+        lambda: _replace(root / EVENT, "title: Summit", "title: Vilnius summit"),
+        lambda: (root / "content/actors/japan.md").write_text(
+            "---\ntitle: Japan\nkind: country\n---\n[[nato]] partner.[@guardian-2023]\n", encoding="utf-8"),
+        lambda: _replace(root / "content/pages/about.md", "is made", "is written"),
+        lambda: _replace(root / "content/index.md", "met at", "gathered at"),
+    ]
+    for n, change in enumerate(changes):
+        change()
+        assert engine.rebuild().ok
+        assert engine.fast_pages == 0, f"change {n} took the fast lane"
+        assert build(root, out=tmp_path / f"clean{n}").ok
+        assert tree_hash(tmp_path / "served") == tree_hash(tmp_path / f"clean{n}")
