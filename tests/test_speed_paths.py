@@ -89,3 +89,22 @@ def test_front_matter_edits_new_files_and_pages_take_the_full_path(tmp_path: Pat
         assert engine.fast_pages == 0, f"change {n} took the fast lane"
         assert build(root, out=tmp_path / f"clean{n}").ok
         assert tree_hash(tmp_path / "served") == tree_hash(tmp_path / f"clean{n}")
+
+
+def test_deferred_site_wide_outputs_are_written_by_finish(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    served = tmp_path / "served"
+    engine, _ = _engine(root, served)
+    engine.defer_extras = True  # as the server does
+    _replace(root / EVENT, "met in Vilnius", "met in Lithuania")
+    outcome = engine.rebuild()
+    assert outcome.ok and outcome.deferred
+    assert b"Lithuania" in (served / PAGE).read_bytes()
+    assert b"Lithuania" not in (served / "search/index.json").read_bytes()  # still the last one
+    assert engine.finish(lambda: True).deferred, "an interrupted finish writes nothing"
+    assert b"Lithuania" not in (served / "search/index.json").read_bytes()
+    finished = engine.finish()
+    assert finished.ok and not finished.deferred and "search/index.json" in finished.written
+    assert engine.pending is None
+    assert build(root, out=tmp_path / "clean").ok
+    assert tree_hash(served) == tree_hash(tmp_path / "clean")

@@ -114,6 +114,8 @@ class ProjectWatcher(threading.Thread):
             # on a big project a look takes tens of ms: never spend over a third of a core on it
             pause = max(POLL_SECONDS, 2 * (time.perf_counter() - started))
             if now == self.last:
+                if self.engine.pending is not None:  # idle: now the site-wide outputs, unless a save comes
+                    finish(self.engine, self.state, lambda: scan(self.root) != self.last)
                 continue
             while not self.stopping.wait(SETTLE_SECONDS):  # debounce: until a look finds nothing new
                 again = scan(self.root)
@@ -125,6 +127,21 @@ class ProjectWatcher(threading.Thread):
             rebuild(self.engine, self.state)
             if not self.state.reloaded:  # errors, full builds: reload once it is all done
                 self.on_built()
+
+
+def finish(engine: Engine, state: State, interrupted: Callable[[], bool]) -> None:
+    """Write the site-wide outputs a rebuild deferred (sitemap, feed, data.json, search index)."""
+    try:
+        outcome = engine.finish(interrupted)
+    except Exception as exc:  # a bug of ours must not kill the server
+        outcome = Outcome(Problems(), ok=False)
+        state.problems = [f"internal error while writing site-wide files: {type(exc).__name__}: {exc}"]
+        print(f"explainer: {state.problems[0]}", file=sys.stderr, flush=True)
+        return
+    if not outcome.ok:
+        state.problems = [p.format() for p in outcome.problems.errors]
+        for line in state.problems:
+            print(line, file=sys.stderr, flush=True)
 
 
 def rebuild(engine: Engine, state: State) -> Outcome:
@@ -320,6 +337,7 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: b
             reload_browsers()
 
         engine.on_pages = pages_ready
+        engine.defer_extras = True  # the watcher writes them once no save is waiting (`finish`)
         watcher = ProjectWatcher(root, engine, state, reload_browsers, first)
         watcher.start()
         shown = "localhost" if host in ("127.0.0.1", "::1", "localhost") else host
