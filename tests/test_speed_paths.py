@@ -108,3 +108,51 @@ def test_deferred_site_wide_outputs_are_written_by_finish(tmp_path: Path) -> Non
     assert engine.pending is None
     assert build(root, out=tmp_path / "clean").ok
     assert tree_hash(served) == tree_hash(tmp_path / "clean")
+
+
+def _age(root: Path, seconds: int = 3600) -> None:
+    """Date every input back: files saved just now are 'racy' and never skip a build."""
+    import os
+    import time
+
+    then = time.time() - seconds
+    for path in [root / "config.yaml", *(root / "content").rglob("*"), *(root / "layouts").rglob("*")]:
+        os.utime(path, (then, then))
+
+
+def test_unchanged_site_is_not_rebuilt_and_any_change_is(tmp_path: Path) -> None:
+    root = make_project(tmp_path, {"content/sources/nhk-2023.md": "---\ntitle: NHK\npublisher: NHK\n---\n"})
+    _age(root)
+    first = build(root, use_cache=True)
+    assert first.ok and not first.unchanged
+    warnings = [p.format() for p in first.problems.items]
+    assert warnings == ["content/sources/nhk-2023.md:1:1: warning: source 'nhk-2023' is not cited by any entry "
+                        "(cite it with [@nhk-2023] or remove it)"]
+    again = build(root, use_cache=True)
+    assert again.unchanged and again.ok and again.written == first.written
+    assert [p.format() for p in again.problems.items] == warnings  # reported again, every time
+    assert not build(root, use_cache=True, strict=True).ok  # --strict fails on them, as a real build does
+    assert not build(root, use_cache=True, base_url="https://example.net/x/").unchanged
+
+    def asset() -> None:
+        (root / "layouts/assets").mkdir(parents=True)
+        (root / "layouts/assets/extra.css").write_text("p { margin: 0 }\n", encoding="utf-8")
+
+    changes = [  # (change, inputs touched)
+        (lambda: (root / "site/actors/nato/index.html").write_text("hand edit", encoding="utf-8"), False),
+        (lambda: (root / "site/extra.txt").write_text("stray", encoding="utf-8"), False),
+        (lambda: (root / "site/about/index.html").unlink(), False),
+        (lambda: _replace(root / EVENT, "met in Vilnius", "met in Lithuania"), True),
+        (asset, True),
+    ]
+    for n, (change, inputs) in enumerate(changes):
+        _age(root)
+        build(root, use_cache=True)  # a record of the current state
+        assert build(root, use_cache=True).unchanged, n
+        change()
+        if inputs:
+            _age(root)  # old enough to be trusted by stat: the stat itself must tell the change
+        result = build(root, use_cache=True)
+        assert result.ok and not result.unchanged, f"change {n} was not noticed"
+        assert build(root, out=tmp_path / f"clean{n}").ok
+        assert tree_hash(root / "site") == tree_hash(tmp_path / f"clean{n}")

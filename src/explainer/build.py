@@ -39,10 +39,13 @@ class BuildResult:
     site: SiteData | None = None
     written: list[str] = field(default_factory=list)
     out: Path | None = None
+    unchanged: bool = False
+    """Nothing the build reads or wrote changed since the last cached build: nothing was
+    done (and `site` is None; see `cache.unchanged`)."""
 
     @property
     def ok(self) -> bool:
-        return self.site is not None
+        return self.site is not None or self.unchanged
 
 
 def root_for(entry: Entry) -> str:
@@ -132,7 +135,16 @@ def build(root: Path, out: Path | None = None, strict: bool = False, jobs: int |
     from .cache import WarmCache
     from .parallel import write_site
 
+    from . import cache
+
     problems = Problems()
+    target = out if out is not None else root / "site"
+    state = cache.input_state(root, target, base_url) if use_cache else None
+    record = cache.unchanged(root, target, state) if state is not None else None
+    if record is not None:  # the site on disk is what this build would write, byte for byte
+        if record["problems"].has_errors(strict):
+            return BuildResult(record["problems"])
+        return BuildResult(record["problems"], written=list(record["written"]), out=target, unchanged=True)
     warm = WarmCache(root) if use_cache else None
     site = analyse(root, problems, warm=warm, jobs=jobs)
     if base_url:  # only absolute URLs use it; bodies link relatively, so nothing parsed changes
@@ -140,7 +152,6 @@ def build(root: Path, out: Path | None = None, strict: bool = False, jobs: int |
     result = BuildResult(problems)
     if problems.has_errors(strict):
         return result
-    target = out if out is not None else root / "site"
     try:
         output = OutputDir(target)
     except OutputError as exc:
@@ -163,6 +174,8 @@ def build(root: Path, out: Path | None = None, strict: bool = False, jobs: int |
         raise
     if warm is not None:
         warm.save()
+        if state is not None:
+            cache.record_build(root, target, state, output.written, problems)
     result.site, result.written, result.out = site, output.written, target
     return result
 

@@ -22,6 +22,7 @@ import hashlib
 import os
 import pickle
 import shutil
+import subprocess
 import tempfile
 from functools import lru_cache
 from pathlib import Path
@@ -169,3 +170,106 @@ class WarmCache:
 def clear(root: Path) -> None:
     """Remove the cache folder (a fresh cold build follows)."""
     shutil.rmtree(root / CACHE_DIR, ignore_errors=True)
+
+
+# --- nothing changed: the whole build skipped -----------------------------------------------
+
+MANIFEST = "site.pickle"
+RACY_NS = 2_000_000_000
+"""A file whose stat is this close to the moment it was recorded may change again without
+its stat changing (coarse clocks): its stat alone proves nothing."""
+
+Stamp = tuple[int, int, int, int]
+
+
+def _stamps(base: Path, into: dict[str, Stamp], prefix: str = "") -> None:
+    """Stat (following symlinks, and of the link itself) of every file under `base`."""
+    try:
+        items = list(os.scandir(base))
+    except OSError:
+        return
+    for item in items:
+        rel = prefix + item.name
+        try:
+            if item.is_dir(follow_symlinks=False):
+                _stamps(Path(item.path), into, rel + "/")
+                continue
+            st = item.stat()
+            into[rel] = (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
+            if item.is_symlink():
+                ls = item.stat(follow_symlinks=False)
+                into[rel + "\0link"] = (ls.st_mtime_ns, ls.st_size, ls.st_ino, ls.st_ctime_ns)
+        except OSError:
+            into[rel] = (-1, -1, -1, -1)
+
+
+def input_state(root: Path, out: Path, base_url: str | None) -> dict[str, Any]:
+    """What a build reads, by stat (config.yaml, content/, layouts/) plus the tool, the
+    output folder, the publish address and the git commit (`updated` dates come from git)."""
+    stamps: dict[str, Stamp] = {}
+    for name in ("config.yaml",):
+        try:
+            st = os.stat(root / name)
+            stamps[name] = (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
+        except OSError:
+            pass
+    for top in ("content", "layouts"):
+        _stamps(root / top, stamps, top + "/")
+    try:
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
+                              timeout=30, stdin=subprocess.DEVNULL).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        head = ""
+    return {"code": code_digest(), "out": str(out.resolve()), "base_url": base_url or "", "git": head,
+            "inputs": stamps}
+
+
+def unchanged(root: Path, out: Path, state: dict[str, Any]) -> dict[str, Any] | None:
+    """The record of the last cached build if neither its inputs nor its output changed since.
+
+    Every input's stat must equal the recorded one and be older than the record by
+    `RACY_NS`, and every file of `out` must still be the one that build wrote (same
+    stat, none added or removed); anything else, or any doubt, means a real build.
+    """
+    try:
+        with open(root / CACHE_DIR / MANIFEST, "rb") as fh:
+            record = pickle.load(fh)
+        if record.get("format") != FORMAT or record["state"] != state:
+            return None
+        limit = record["time"] - RACY_NS
+        if any(st[0] >= limit for st in state["inputs"].values()):  # a later write sets a new mtime
+            return None
+        now: dict[str, Stamp] = {}
+        _stamps(out, now)
+        if now != record["outputs"]:
+            return None
+        return record
+    except Exception:  # missing, unreadable, from another version: build
+        return None
+
+
+def record_build(root: Path, out: Path, state: dict[str, Any], written: list[str], problems: Any) -> None:
+    """Remember a successful cached build: its inputs' stats, its output's, its problems."""
+    import time
+
+    try:
+        outputs: dict[str, Stamp] = {}
+        _stamps(out, outputs)
+        record = {"format": FORMAT, "state": state, "time": time.time_ns(), "outputs": outputs,
+                  "written": written, "problems": problems}
+        folder = root / CACHE_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(record, fh, protocol=5)
+        os.replace(tmp, folder / MANIFEST)
+    except OSError:
+        pass
+
+
+def forget_build(root: Path) -> None:
+    """Drop the record (a build that failed or wrote elsewhere must not be skipped next time)."""
+    try:
+        os.unlink(root / CACHE_DIR / MANIFEST)
+    except OSError:
+        pass
