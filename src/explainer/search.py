@@ -36,9 +36,8 @@ def plain_text(html: str) -> str:
     return " ".join(unescape(text).split())
 
 
-def search_rows(site: SiteData) -> list[list[str]]:
-    """One row per entry page, in (kind, id) order."""
-    rows = []
+def search_rows(site: SiteData) -> Iterator[list[str]]:
+    """One row per entry page, in (kind, id) order, one at a time (see `search_index_output`)."""
     for entry in sorted(site.project.entries.values(), key=lambda e: (e.kind, e.id)):
         v = view(entry)
         text = plain_text(site.bodies[entry.id].html) if entry.id in site.bodies else ""
@@ -47,11 +46,20 @@ def search_rows(site: SiteData) -> list[list[str]]:
             text = " ".join(t for t in [*extra, text] if t)
         elif entry.kind == "actor" and entry.meta.get("aliases"):
             text = " ".join([*map(str, entry.meta["aliases"]), text])
-        rows.append([v.url_path, v.kind, v.title, v.date, v.summary, text])
-    return rows
+        yield [v.url_path, v.kind, v.title, v.date, v.summary, text]
 
 
-def search_index_output(site: SiteData, renderer: Renderer) -> Iterator[tuple[str, str]]:
+def search_index_output(site: SiteData, renderer: Renderer) -> Iterator[tuple[str, bytes]]:
     """`search/index.json` for the search page (registered in build.EXTRA_OUTPUTS)."""
-    data = {"fields": FIELDS, "entries": search_rows(site)}
-    yield INDEX_PATH, json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+    # Row by row, straight to UTF-8: the same bytes as dumping {"fields": ..., "entries":
+    # rows} at once, without every row's text and the whole document held as str
+    # (10,000 entries: a 41 MB file, 2 bytes per character as str).
+    parts = [b'{"fields":' + _dump(FIELDS) + b',"entries":[']
+    for i, row in enumerate(search_rows(site)):
+        parts.append((b"," if i else b"") + _dump(row))
+    parts.append(b"]}\n")
+    yield INDEX_PATH, b"".join(parts)
+
+
+def _dump(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -21,22 +21,29 @@ SCHEMA_FILE = Path(__file__).with_name("data.schema.json")
 """The JSON Schema of data.json (the same file is written to the site as data.schema.json)."""
 
 
+_PLACEHOLDER = "\0entries\0"
+"""Stands in for the entries while data.json's frame is dumped (no front matter holds NUL)."""
+
+
 def data(site: SiteData) -> dict[str, Any]:
     """The export as plain data: site settings, the home page (id ''), then every entry by id."""
+    return _data(site, list(_entries(site)))
+
+
+def _entries(site: SiteData) -> Iterator[dict[str, Any]]:
+    """data.json's `entries`, one at a time: the home page (id ''), then every entry by id."""
     project = site.project
     graph = site.graph
-    config = project.config
-    from ..coverage import coverage_of, site_coverage  # coverage imports render, like this module
+    from ..coverage import coverage_of  # coverage imports render, like this module
 
     covered = {row.path: row for row in coverage_of(site)}
-    entries = []
     documents = ([project.home] if project.home else []) + sorted(project.entries.values(), key=lambda e: e.id)
     for entry in documents:
         references = [{"id": target, "how": sorted(ways)}
                       for target, ways in sorted(graph.outgoing.get(entry.id, {}).items())]
         referenced_by = [{"id": src, "how": sorted(ways)}
                          for src, ways in sorted(graph.incoming.get(entry.id, {}).items())]
-        entries.append({
+        record: dict[str, Any] = {
             "id": entry.id,
             "kind": entry.kind,
             "title": entry.title,
@@ -45,10 +52,18 @@ def data(site: SiteData) -> dict[str, Any]:
             "front_matter": plain(entry.meta),
             "references": references,
             "referenced_by": referenced_by,
-        })
+        }
         row = covered.get(entry.path)
         if row is not None:  # sources describe themselves and make no claims
-            entries[-1]["coverage"] = {"claims": row.claims, "cited": row.cited, "sources": row.sources}
+            record["coverage"] = {"claims": row.claims, "cited": row.cited, "sources": row.sources}
+        yield record
+
+
+def _data(site: SiteData, entries: Any) -> dict[str, Any]:
+    project = site.project
+    config = project.config
+    from ..coverage import site_coverage
+
     return {
         "$schema": absolute(project, "data.schema.json"),
         "format": FORMAT,
@@ -68,7 +83,19 @@ def data(site: SiteData) -> dict[str, Any]:
     }
 
 
-def data_json_output(site: SiteData, renderer: Renderer) -> Iterator[tuple[str, str]]:
+def data_json_output(site: SiteData, renderer: Renderer) -> Iterator[tuple[str, str | bytes]]:
     """Write data.json (sorted keys, so two builds are byte-identical) and its schema."""
-    yield "data.json", json.dumps(data(site), ensure_ascii=False, sort_keys=True, indent=1) + "\n"
+    # Entry by entry, straight to UTF-8: the same bytes as one `json.dumps(data(site), ...)`,
+    # whose pure-Python indenting encoder held millions of small strings at once (10,000
+    # entries: +215 MB for a 21 MB file). An entry sits two levels deep: its lines get two
+    # more spaces (JSON strings hold no raw newline, so only structure lines are touched).
+    def dump(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, indent=1)
+
+    head, tail = dump(_data(site, _PLACEHOLDER)).split(dump(_PLACEHOLDER), 1)
+    parts = [head.encode("utf-8")]
+    for entry in _entries(site):
+        parts.append((b",\n  " if len(parts) > 1 else b"[\n  ") + dump(entry).replace("\n", "\n  ").encode("utf-8"))
+    parts.append((b"\n ]" if len(parts) > 1 else b"[]") + tail.encode("utf-8") + b"\n")
+    yield "data.json", b"".join(parts)
     yield "data.schema.json", SCHEMA_FILE.read_text(encoding="utf-8")
