@@ -49,7 +49,7 @@ def main() -> int:
     args = parser.parse_args()
 
     from explainer.build import build
-    from explainer.incremental import Engine
+    from explainer.speed.engine import Engine
 
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-serve-"))
     try:

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import BASE_FILES, make_project, tree_hash
 from explainer.build import build
-from explainer.writer import BuildLocked, OutputDir, OutputError
+from explainer.write.writer import BuildLocked, OutputDir, OutputError
 
 BAD_ENTRY = {"content/pages/about.md": "---\ntitle: About\nnav: 1\ncolour: red\n---\n"}
 

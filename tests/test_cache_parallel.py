@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from explainer.build import build
-from explainer.cache import CACHE_DIR
+from explainer.speed.disk import CACHE_DIR
 
 REPO = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("bench_generate", REPO / "bench" / "generate.py")
@@ -104,21 +104,22 @@ def test_cache_never_changes_output_across_edits(corpus: Path, tmp_path: Path) -
 
 
 def test_unchanged_site_reuses_every_entry_page(corpus: Path, tmp_path: Path) -> None:
-    from explainer import cache as cache_module
     from explainer.diagnostics import Problems
-    from explainer.build import analyse
+    from explainer.pipeline import analyse
+    from explainer.speed.disk import DiskMemo
 
     build(corpus, out=tmp_path / "a", jobs=1, use_cache=True)
-    warm = cache_module.WarmCache(corpus)
-    analyse(corpus, Problems(), warm=warm, jobs=1)
+    warm = DiskMemo(corpus)
+    analyse(corpus, Problems(), warm)
     assert warm.hits["bodies"] == 41  # 40 entries and the home page
     entries = len(list((corpus / "content").glob("*/*.md"))) + 1
-    assert len(list((corpus / CACHE_DIR / "pages").glob("*.html"))) == entries
+    index_pages = 6  # timeline, actors, sources, disputes, search, 404
+    assert len(list((corpus / CACHE_DIR / "pages").glob("*.html"))) == entries + index_pages
 
 
 def test_damaged_cache_is_ignored(corpus: Path, tmp_path: Path) -> None:
     build(corpus, out=tmp_path / "a", jobs=1, use_cache=True)
-    (corpus / CACHE_DIR / "bodies.pickle").write_bytes(b"not a pickle")
+    (corpus / CACHE_DIR / "bodies.json").write_bytes(b"not a cache file")
     for page in (corpus / CACHE_DIR / "pages").glob("*.html"):
         page.unlink()
     again = build(corpus, out=tmp_path / "b", jobs=1, use_cache=True)

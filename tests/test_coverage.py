@@ -11,7 +11,7 @@ from pathlib import Path
 
 from conftest import make_project, problems_of, run_cli
 from explainer.build import build, check
-from explainer.coverage import coverage_of, site_coverage
+from explainer.resolve.coverage import coverage_of, site_coverage
 
 NATO = "content/actors/nato.md"
 ACTOR_BODY = (

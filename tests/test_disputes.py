@@ -7,7 +7,8 @@ from pathlib import Path
 from conftest import make_project, problems_of
 from explainer.build import build
 from explainer.diagnostics import Problems
-from explainer.markup import Lookup, PageEnv, Target, make_markdown, render_body
+from explainer.model import Lookup, Target
+from explainer.resolve.markup import PageEnv, make_markdown, render_body
 
 LOOKUP = Lookup(
     by_id={"g": Target("g", "source", "G", "sources/g/"), "h": Target("h", "source", "H", "sources/h/")},

@@ -15,7 +15,7 @@ import pytest
 from conftest import make_project, problems_of
 from explainer.dates import PartialDate
 from explainer.diagnostics import CODES, Problems
-from explainer.loader import load_project
+from explainer.pipeline import load_project
 
 NATO = "content/actors/nato.md"
 SUMMIT = "content/events/summit-2023.md"

@@ -14,7 +14,8 @@ import pytest
 
 from conftest import make_project, problems_of
 from explainer.diagnostics import Problems
-from explainer.markup import Lookup, PageEnv, Target, make_markdown, render_body
+from explainer.model import Lookup, Target
+from explainer.resolve.markup import PageEnv, make_markdown, render_body
 
 LOOKUP = Lookup(
     by_id={

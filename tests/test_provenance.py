@@ -9,7 +9,7 @@ from pathlib import Path
 from conftest import make_project
 from explainer.build import build
 from explainer.dates import PartialDate
-from explainer.provenance import git_dates
+from explainer.resolve.provenance import git_dates
 
 GIT_ENV = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.org",
            "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.org",

@@ -24,7 +24,7 @@ from jsonschema import Draft202012Validator
 
 from explainer import schema
 from explainer.build import build
-from explainer.outputs.data import SCHEMA_FILE, VERSION
+from explainer.render.outputs.data import SCHEMA_FILE, VERSION
 from tools import internal_link_problems
 
 BASE = "https://user.example.io/nato-tokyo/"
@@ -590,7 +590,7 @@ def test_dates_other_stages_may_fill_in_take_the_forms_sitemaps_and_atom_need() 
     import datetime as dt
 
     from explainer.dates import PartialDate
-    from explainer.outputs.common import rfc3339, w3c_date
+    from explainer.render.outputs.common import rfc3339, w3c_date
 
     tokyo = dt.timezone(dt.timedelta(hours=9))
     cases = [

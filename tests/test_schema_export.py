@@ -11,9 +11,9 @@ import pytest
 from conftest import BASE_FILES, make_project, problems_of, run_cli
 from explainer import schema
 from explainer.jsonschema_export import ID_PATTERN, all_schemas
-from explainer.loader import split_front_matter
-from explainer.validate import ID_RE
-from explainer.yamlsafe import load_yaml
+from explainer.load import split_front_matter
+from explainer.load.ids import ID_RE
+from explainer.load.yamlsafe import load_yaml
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEMAS = all_schemas()

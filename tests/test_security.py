@@ -26,7 +26,7 @@ import yaml
 
 from conftest import BASE_FILES, make_project, problems_of, run_cli, tree_hash
 from explainer.build import build
-from explainer.writer import OutputDir, OutputError
+from explainer.write.writer import OutputDir, OutputError
 
 # --- the inertness checker -------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from conftest import make_project, tree_hash
 from explainer.build import build
-from explainer.incremental import Engine
+from explainer.speed.engine import Engine
 
 EVENT = "content/events/summit-2023.md"
 PAGE = "events/summit-2023/index.html"

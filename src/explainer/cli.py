@@ -89,7 +89,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     problems, site = check(_root(args))
     _problems_out(problems, args.strict, args)
     if args.report:
-        from .coverage import coverage_report
+        from .resolve.coverage import coverage_report
 
         print(coverage_report(site), file=_human(args))
     if problems.has_errors(args.strict):

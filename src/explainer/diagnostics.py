@@ -115,7 +115,9 @@ _ONE_LINE = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F, 0x85] if c != 0x09} 
 class Problems:
     """Collects problems during a build; severities come from the code table and the config."""
 
-    def __init__(self, overrides: dict[str, Severity] | None = None) -> None:
+    def __init__(self, overrides: dict[str, Severity] | None = None, limit: int | None = MAX_PER_FILE) -> None:
+        self.limit = limit
+        """Problems kept per file (None: all; a stage's own list, merged into a limited one)."""
         self._items: list[Problem] = []
         self._seen: set[tuple[str, int, int, str, str]] = set()
         self._per_file: dict[str, int] = {}
@@ -142,7 +144,7 @@ class Problems:
         self._seen.add(key)
         shown = self._per_file.get(path, 0)
         self._per_file[path] = shown + 1
-        if shown >= MAX_PER_FILE:  # an author fixes the first hundred; the rest is noise
+        if self.limit is not None and shown >= self.limit:  # an author fixes the first hundred; the rest is noise
             worst = self._dropped.get(path, Severity.WARNING)
             self._dropped[path] = max(worst, severity)
             return
@@ -160,6 +162,13 @@ class Problems:
             )
         )
 
+    @classmethod
+    def restore(cls, items: Iterable[Problem]) -> Problems:
+        """Problems exactly as a finished build reported them (severities included)."""
+        made = cls(limit=None)
+        made._items = list(items)
+        return made
+
     def extend(self, problems: Iterable[Problem]) -> None:
         for p in problems:
             self.add(p.code, p.path, p.line, p.column, p.message, p.hint,
@@ -169,7 +178,7 @@ class Problems:
     def items(self) -> list[Problem]:
         notes = [
             Problem(path, 1, 1, "too-many-problems",
-                    f"{self._per_file[path] - MAX_PER_FILE} more problems in this file are not shown",
+                    f"{self._per_file[path] - (self.limit or 0)} more problems in this file are not shown",
                     "fix the ones above and run again", severity)
             for path, severity in self._dropped.items()
         ]
@@ -194,14 +203,6 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     """Suggest the closest candidate, as a hint string, or None when nothing is close."""
     matches = get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     return f"did you mean '{matches[0]}'?" if matches else None
-
-
-class ExplainerError(Exception):
-    """A failure the CLI reports as problems (never with a traceback)."""
-
-    def __init__(self, problems: Problems) -> None:
-        super().__init__(f"{len(problems.errors)} error(s)")
-        self.problems = problems
 
 
 class UsageError(Exception):

@@ -21,7 +21,7 @@ DEFAULT_DIR = "schemas"
 """Where `explainer schema` writes by default, relative to the project root."""
 
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-"""The id rule of `validate.ID_RE` (a test keeps the two equal)."""
+"""The id rule of `load.ids.ID_RE` (a test keeps the two equal)."""
 DATE_PATTERN = r"^(?!0000)[0-9]{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12][0-9]|3[01]))?)?$"
 URL_PATTERN = r"^https?://[^\s<>\"'`/]+[^\s<>\"'`]*$"
 NOT_BLANK = r"\S"

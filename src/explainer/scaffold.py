@@ -9,8 +9,8 @@ from pathlib import Path
 
 from . import schema
 from .diagnostics import UsageError
-from .render import DEFAULT_LAYOUTS
-from .validate import id_problem
+from .render.templates import DEFAULT_LAYOUTS
+from .load.ids import id_problem
 
 SKELETON = Path(__file__).parent / "skeleton"
 

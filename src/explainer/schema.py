@@ -46,6 +46,12 @@ class Kind:
     label: str
     plural: str
     fields: tuple[Field, ...] = field(default_factory=tuple)
+    what: str = ""
+    """The kind with its article, as messages say it ('an actor')."""
+    claims: bool = False
+    """Its bodies make claims: every paragraph should cite a source (coverage, uncited-paragraph)."""
+    site_figures: bool = False
+    """Its pages show site-wide figures (citation coverage, link counts), so any edit may change them."""
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -94,6 +100,8 @@ ACTOR = Kind(
         _UPDATED,
         _REVIEWED,
     ),
+    what="an actor",
+    claims=True,
 )
 
 EVENT = Kind(
@@ -114,6 +122,8 @@ EVENT = Kind(
         _UPDATED,
         _REVIEWED,
     ),
+    what="an event",
+    claims=True,
 )
 
 SOURCE = Kind(
@@ -131,6 +141,7 @@ SOURCE = Kind(
         Field("language", TEXT, "Language of the source, as a BCP 47 tag (en, ja, fr)."),
         _SUMMARY,
     ),
+    what="a source",
 )
 
 PAGE = Kind(
@@ -141,6 +152,8 @@ PAGE = Kind(
         Field("nav", INT, "Position in the site menu (lower first); pages without it are not in the menu.",
               minimum=0),
     ),
+    what="a page",
+    site_figures=True,
 )
 
 HOME = Kind(
@@ -149,6 +162,8 @@ HOME = Kind(
         Field("title", TEXT, "Heading of the home page (defaults to the site title)."),
         _SUMMARY,
     ),
+    what="the home page",
+    site_figures=True,
 )
 
 #: Entry kinds by name; `content/<folder>/` holds each kind's files.
@@ -179,6 +194,7 @@ CONFIG = Kind(
         Field("problems", SEVERITY_MAP, "Problem codes turned into errors, warnings or off: "
               "{uncited-paragraph: error}.", default=None),
     ),
+    what="config.yaml",
 )
 
 BUILTIN_SECTIONS = ("timeline", "actors", "sources", "disputes", "search")

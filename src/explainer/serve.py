@@ -43,8 +43,10 @@ from tornado.ioloop import IOLoop
 from tornado.netutil import bind_sockets
 
 from .diagnostics import Problems, UsageError
-from .incremental import Engine, Outcome, racy, stamp
-from .loader import load_config
+from .speed.engine import Engine, Outcome
+from .write.stamps import racy, stamp
+from .load import read_config
+
 
 POLL_SECONDS = 0.1
 """How often the watcher looks at the files' stat (a few ms for thousands of files)."""
@@ -306,7 +308,7 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: b
     """Build, serve and watch until Ctrl-C (or SIGTERM); returns the exit code."""
     if not (root / "config.yaml").is_file():  # not a project at all: nothing to wait for
         problems = Problems()
-        load_config(root, problems)
+        read_config(root, problems)
         for p in problems.items:
             print(p.format(), file=sys.stderr)
         return 1

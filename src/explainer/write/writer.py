@@ -1,12 +1,15 @@
-"""The only module that writes the site: into a fresh folder, swapped in when complete.
+"""Stage 5, write: the only module that writes files.
 
-A failed build must leave the previous `site/` exactly as it was, so everything is
-written to a temporary folder beside the target and renamed into place at the end.
-Every path is checked to stay inside that folder, whatever an id or a layout says.
+A build writes into a fresh folder beside the target and swaps it in when complete
+(`OutputDir`), so a failed build leaves the previous `site/` exactly as it was. The dev
+server keeps its folder and rewrites only the files whose bytes changed (`sync`). The
+cache's files are written atomically (`atomic_write`). Every site path is checked to
+stay inside its folder, whatever an id or a layout says (`site_path`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import shutil
@@ -33,6 +36,52 @@ def _remove_detached(path: Path) -> bool:
     except OSError:
         return False
     return True
+
+
+def site_path(folder: Path, rel: str) -> Path:
+    """The file for a site-relative path inside `folder`; refuses anything that would leave it."""
+    pure = PurePosixPath(rel)
+    if pure.is_absolute() or ".." in pure.parts or "\\" in rel or "\x00" in rel or not pure.parts:
+        raise OutputError(f"refusing to write outside the output folder: '{rel}'")
+    return folder.joinpath(*pure.parts)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write a file so that a reader sees the old bytes or the new ones, never half of them."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.tmp-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def sync(folder: Path, outputs: dict[str, bytes], before: dict[str, bytes] | None) -> tuple[list[str], list[str]]:
+    """Make `folder` hold `outputs`, given that it holds `before`: write the files whose bytes
+    changed (each atomically), delete the ones gone (and folders left empty); returns
+    (written, removed). The dev server's way of keeping its folder current."""
+    written = []
+    for rel in sorted(outputs):
+        data = outputs[rel]
+        if before is not None and before.get(rel) == data:
+            continue
+        atomic_write(site_path(folder, rel), data)
+        written.append(rel)
+    removed = []
+    for rel in sorted(set(before or ()) - set(outputs)):
+        path = site_path(folder, rel)
+        if path.is_file():
+            path.unlink()
+        removed.append(rel)
+        parent = path.parent
+        while parent != folder and parent.is_dir() and not any(parent.iterdir()):
+            parent.rmdir()
+            parent = parent.parent
+    return written, removed
 
 
 class OutputError(Exception):
@@ -82,10 +131,7 @@ class OutputDir:
 
     def path_for(self, rel: str) -> Path:
         """The file for a site-relative path; refuses anything that would leave the folder."""
-        pure = PurePosixPath(rel)
-        if pure.is_absolute() or ".." in pure.parts or "\\" in rel or "\x00" in rel or not pure.parts:
-            raise OutputError(f"refusing to write outside the output folder: '{rel}'")
-        return self.tmp.joinpath(*pure.parts)
+        return site_path(self.tmp, rel)
 
     def write(self, rel: str, data: str | bytes) -> None:
         path = self.path_for(rel)
@@ -97,15 +143,6 @@ class OutputDir:
                 fh.write(data)
         except OSError as exc:
             raise OutputError(f"cannot write '{rel}': {exc.strerror or exc}") from None
-        self.written.append(rel)
-
-    def copy(self, src: Path, rel: str) -> None:
-        path = self.path_for(rel)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(src, path)
-        except OSError as exc:
-            raise OutputError(f"cannot copy '{rel}': {exc.strerror or exc}") from None
         self.written.append(rel)
 
     def commit(self) -> None:

@@ -9,11 +9,12 @@ a git repository, or without git, nothing is filled in and nothing fails.
 from __future__ import annotations
 
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
-from . import schema
-from .dates import PartialDate
-from .model import Project
+from .. import schema
+from ..dates import PartialDate
+from ..model import Project
 
 _MARK = "\x01"
 
@@ -60,10 +61,14 @@ def apply_git_dates(project: Project) -> int:
         return 0
     dates = git_dates(project.root)
     filled = 0
-    for entry in wanting:
+    for entry in wanting:  # new entries, not edits: a loaded entry may be reused by the next build
         found = dates.get(entry.path)
         parsed = PartialDate.parse(found) if found else None
         if parsed is not None:
-            entry.meta["updated"] = parsed
+            dated = replace(entry, meta={**entry.meta, "updated": parsed})
+            if entry.kind == "home":
+                project.home = dated
+            else:
+                project.entries[entry.id] = dated
             filled += 1
     return filled

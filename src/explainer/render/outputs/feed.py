@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from .. import __version__
-from ..model import Entry
-from ..render import Renderer, SiteData, _date_key
+from ... import __version__
+from ...model import Entry
+from ...model import SiteData
+from ..pages import Renderer, _date_key
 from .common import absolute, escape, quoteattr, rfc3339, source_date_epoch, updated_of
 
 ATOM_NS = "http://www.w3.org/2005/Atom"

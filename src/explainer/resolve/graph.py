@@ -6,14 +6,10 @@ and handed to every template so each page can show its back-links.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
-
-from . import schema
-from .dates import display_range
-from .diagnostics import Problems, did_you_mean
-from .markup import Lookup, Target
-from .model import Entry, Project
+from .. import schema
+from ..dates import display_range
+from ..diagnostics import Problems, did_you_mean
+from ..model import Entry, Graph, Lookup, Project, Target
 
 
 def build_lookup(project: Project) -> Lookup:
@@ -63,29 +59,8 @@ def check_front_matter_refs(project: Project, problems: Problems) -> None:
 
 
 def _a(kind: str) -> str:
-    return {"actor": "an actor", "event": "an event", "source": "a source", "page": "a page"}[kind]
-
-
-@dataclass
-class Graph:
-    """Outgoing and incoming references of every entry (front matter and body)."""
-
-    outgoing: dict[str, dict[str, set[str]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(set)))
-    """source id -> target id -> set of ways ('link', 'citation', or a front-matter key)."""
-    incoming: dict[str, dict[str, set[str]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(set)))
-
-    def add(self, source: str, target: str, how: str) -> None:
-        if source == target:
-            return
-        self.outgoing[source][target].add(how)
-        self.incoming[target][source].add(how)
-
-    def referrers(self, target: str, how: set[str] | None = None) -> list[str]:
-        """Ids of entries that reference `target` (optionally only in the given ways), sorted."""
-        return sorted(src for src, ways in self.incoming.get(target, {}).items() if how is None or ways & how)
-
-    def targets(self, source: str, how: set[str] | None = None) -> list[str]:
-        return sorted(t for t, ways in self.outgoing.get(source, {}).items() if how is None or ways & how)
+    found = schema.KINDS.get(kind)
+    return found.what if found else kind
 
 
 def build_graph(project: Project, body_refs: dict[str, list[tuple[str, str]]]) -> Graph:

@@ -10,9 +10,10 @@ import json
 import re
 from typing import Any, Iterator
 
-from ..dates import PartialDate
-from ..model import Entry
-from ..render import Renderer, SiteData
+from ...dates import PartialDate
+from ...model import Entry
+from ...model import SiteData
+from ..pages import Renderer
 from .common import absolute
 
 #: CSL item types by the source's `type` (no type: a web page if it has a URL, else a document).

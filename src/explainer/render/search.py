@@ -16,7 +16,8 @@ import re
 from html import unescape
 from typing import Iterator
 
-from .render import Renderer, SiteData, view
+from ..model import SiteData
+from .pages import Renderer, view
 
 FIELDS = ["url", "kind", "title", "date", "summary", "text"]
 INDEX_PATH = "search/index.json"

@@ -20,8 +20,8 @@ from typing import Iterable
 
 from markupsafe import Markup
 
-from .dates import MONTHS, PartialDate, display_range
-from .model import Entry, Project
+from ..dates import MONTHS, PartialDate, display_range
+from ..model import Entry, Project
 
 FONT = 13
 """Label size in viewBox units: about 11 px on a 320 px screen, 16 px on a desktop."""

@@ -24,21 +24,10 @@ from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
-from .diagnostics import Problems, did_you_mean
-from .validate import ID_RE
-
-
-@dataclass(frozen=True)
-class Target:
-    """What a page needs to know about an entry it links to."""
-
-    id: str
-    kind: str
-    title: str
-    url_path: str
-    summary: str = ""
-    date: str = ""
-    """Human date (events), for the link previews."""
+from .. import schema
+from ..diagnostics import Problems, did_you_mean
+from ..model import Claims, Cited, Dispute, Lookup, Target
+from ..load.ids import ID_RE
 
 
 def preview_attrs(target: Target) -> dict[str, str]:
@@ -49,45 +38,6 @@ def preview_attrs(target: Target) -> dict[str, str]:
     if target.date:
         attrs["data-date"] = target.date
     return attrs
-
-
-@dataclass
-class Lookup:
-    """Every linkable entry by id, and by file path (for plain `.md` links)."""
-
-    by_id: dict[str, Target]
-    by_path: dict[str, str]
-    unreadable: dict[str, str] = field(default_factory=dict)
-    """Path -> id of entry files that failed to load: their problem is reported once, there."""
-
-
-@dataclass
-class Cited:
-    """One source as cited on one page: its number and each place it is cited."""
-
-    id: str
-    number: int
-    anchors: list[str] = field(default_factory=list)
-    """Ids of the markers citing it, in page order (targets of the back-links)."""
-    locators: list[str] = field(default_factory=list)
-    inline: bool = True
-    """False for sources listed only in front matter."""
-
-
-@dataclass
-class Dispute:
-    anchor: str
-    question: str
-    positions: list[str]
-    line: int
-
-
-@dataclass
-class Claims:
-    """Citation coverage of one body: paragraphs and list items, cited or not."""
-
-    total: int = 0
-    cited: int = 0
 
 
 @dataclass
@@ -235,7 +185,8 @@ def citation_rule(state: StateInline, silent: bool) -> bool:
 
 
 def _a(kind: str) -> str:
-    return {"actor": "an actor", "event": "an event", "source": "a source", "page": "a page"}.get(kind, kind)
+    found = schema.KINDS.get(kind)
+    return found.what if found else kind
 
 
 def number_citations(state: Any) -> None:

@@ -10,10 +10,12 @@ plain Python values with a budget on alias expansion and nesting.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
+
+from ..model import Path_, YamlDoc
 
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -57,30 +59,6 @@ class YamlError(Exception):
         self.code = code
 
 
-Path_ = tuple[Any, ...]
-
-
-@dataclass
-class YamlDoc:
-    """Plain data plus the position of every value (and every mapping key) by its path."""
-
-    data: Any
-    value_pos: dict[Path_, tuple[int, int]] = field(default_factory=dict)
-    key_pos: dict[Path_, tuple[int, int]] = field(default_factory=dict)
-
-    def pos(self, *path: Any) -> tuple[int, int]:
-        """Best position for a path: the value, else its key, else the nearest parent."""
-        while path:
-            if path in self.value_pos:
-                return self.value_pos[path]
-            if path in self.key_pos:
-                return self.key_pos[path]
-            path = path[:-1]
-        return self.value_pos.get((), (1, 1))
-
-    def key(self, *path: Any) -> tuple[int, int]:
-        """Position of a mapping key (falls back to the value's position)."""
-        return self.key_pos.get(path) or self.pos(*path)
 
 
 def _flow_depth_ok(text: str) -> bool:

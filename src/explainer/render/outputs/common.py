@@ -8,8 +8,8 @@ import re
 from typing import Any
 from xml.sax import saxutils
 
-from ..dates import PartialDate
-from ..model import Entry, Project
+from ...dates import PartialDate
+from ...model import Entry, Project
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")

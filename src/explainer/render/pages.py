@@ -1,140 +1,27 @@
-"""Fill the Jinja2 layouts: one context per page, built from entries, bodies and the graph.
-
-Templates come from the project's `layouts/` first and the package's defaults second,
-file by file. Autoescape is on and undefined variables are errors, so a typo in a
-layout fails the build instead of shipping an empty string.
-"""
+"""Page contexts: what each page's layout sees, built from entries, bodies and the graph."""
 
 from __future__ import annotations
 
-import json
-import traceback
-import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Iterator
 
 import jinja2
 from markupsafe import Markup
 
-from . import __version__, schema
-from .dates import PartialDate, display_range
-from .graph import Graph
-from .markup import Cited, Dispute, letters
-from .model import HOME_ID, Entry, Project
+from .. import schema
+from ..dates import PartialDate, display_range
+from ..model import HOME_ID, Body, Entry, Page, SiteData
+from ..resolve.coverage import site_coverage
+from ..resolve.markup import letters
+from .templates import render_page
 from .svg import MAP_MAX_EVENTS, MapData, events_by_actor_of, map_svg, neighbourhood_map, story_map, timeline_svg
 
-DEFAULT_LAYOUTS = Path(__file__).parent / "layouts"
 KIND_ORDER = ("country", "organisation", "grouping", "person")
 KIND_HEADINGS = {"country": "Countries", "organisation": "Organisations", "grouping": "Groupings",
                  "person": "People"}
 SOURCE_TYPES = {"official": "Official documents", "statement": "Statements", "report": "Reports",
                 "news": "News reports", "analysis": "Analysis and opinion", None: "Other sources"}
-
-
-class TemplateProblem(Exception):
-    """A layout failed; carries the template's path and line for the message."""
-
-    def __init__(self, path: str, line: int, message: str) -> None:
-        super().__init__(message)
-        self.path, self.line, self.message = path, line, message
-
-
-@dataclass
-class Body:
-    """A rendered body and what parsing it found.
-
-    The HTML is kept zlib-compressed UTF-8 (`Body.pack`) and decoded when a page asks for
-    it: a build holds every body at once, in every process, and a body with one non-ASCII
-    character costs CPython 2 bytes per character as `str` (10,000 entries: 146 MB as
-    str, 73 MB as UTF-8, 26 MB compressed; unpacking them all takes ~0.3 s).
-    """
-
-    packed: bytes
-    cited: list[Cited]
-    disputes: list[Dispute]
-    claims_total: int
-    claims_cited: int
-    refs: list[tuple[str, str]] = field(default_factory=list)
-    """(target id, how) for every reference in the body, in order."""
-
-    @property
-    def html(self) -> str:
-        """The body's HTML, decoded afresh on each call (keep it only as long as needed)."""
-        return zlib.decompress(self.packed).decode("utf-8")
-
-    @staticmethod
-    def pack(html: str) -> bytes:
-        """What `Body.packed` holds for this HTML."""
-        return zlib.compress(html.encode("utf-8"), 1)
-
-
-@dataclass
-class SiteData:
-    """Everything templates can ask about: entries, bodies, graph, config."""
-
-    project: Project
-    bodies: dict[str, Body]
-    graph: Graph
-    disputes: list[tuple[Entry, Dispute]] = field(default_factory=list)
-
-    @property
-    def config(self):  # type: ignore[no-untyped-def]
-        return self.project.config
-
-
-def make_environment(root: Path) -> jinja2.Environment:
-    """One Jinja2 environment per process: project layouts over the packaged defaults."""
-    loaders: list[jinja2.BaseLoader] = []
-    project_layouts = root / "layouts"
-    if project_layouts.is_dir():
-        loaders.append(jinja2.FileSystemLoader(str(project_layouts)))
-    loaders.append(jinja2.FileSystemLoader(str(DEFAULT_LAYOUTS)))
-    env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders),
-        auto_reload=False,  # each layout read once per environment: an edit mid-build cannot mix versions
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["tojson_safe"] = json_for_script
-    from .outputs.jsonld import json_ld  # not at the top: the outputs package imports this module
-    env.globals["json_ld"] = json_ld
-    env.globals["generator"] = f"explainer {__version__}"
-    return env
-
-
-def json_for_script(value: Any) -> Markup:
-    """JSON that cannot end a <script> element or open a comment, whatever the text says."""
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    return Markup(text)
-
-
-def template_location(exc: BaseException, root: Path) -> tuple[str, int]:
-    """Where in which layout a Jinja error happened, as (path for messages, line)."""
-    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
-        return _layout_name(exc.filename, root), exc.lineno or 1
-    for frame, line in reversed(list(traceback.walk_tb(exc.__traceback__))):
-        name = frame.f_code.co_filename
-        if name.endswith((".html", ".xml", ".txt", ".json")):
-            return _layout_name(name, root), line
-    return "layouts", 1
-
-
-def _layout_name(filename: str, root: Path) -> str:
-    path = Path(filename)
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        try:
-            return "(default) layouts/" + path.resolve().relative_to(DEFAULT_LAYOUTS.resolve()).as_posix()
-        except ValueError:
-            return path.name
 
 
 # --- views: what templates see of an entry ----------------------------------------------------
@@ -210,16 +97,6 @@ def sources_list(entry: Entry, body: Body, site: SiteData) -> list[SourceItem]:
 
 # --- pages ------------------------------------------------------------------------------------
 
-@dataclass
-class Page:
-    """One output file: where it goes and how to fill it."""
-
-    out: str
-    template: str
-    context: dict[str, Any]
-    depth: int
-
-
 class Renderer:
     """Builds page contexts and renders them with the layouts."""
 
@@ -241,8 +118,6 @@ class Renderer:
         computed on first use (a dev-server edit that renders no such page skips it)."""
         made = self.__dict__.get("_site_coverage")
         if made is None:
-            from .coverage import site_coverage  # coverage imports this module
-
             made = self.__dict__["_site_coverage"] = site_coverage(self.site)
         return made
 
@@ -425,16 +300,7 @@ class Renderer:
         yield self.not_found()
 
     def render(self, page: Page) -> str:
-        try:
-            return self.env.get_template(page.template).render(page.context)
-        except jinja2.TemplateNotFound as exc:
-            raise TemplateProblem("layouts", 1, f"layout '{exc.name}' not found") from None
-        except jinja2.TemplateError as exc:
-            path, line = template_location(exc, self.site.project.root)
-            raise TemplateProblem(path, line, f"layout error: {exc.message or exc}") from None
-        except Exception as exc:  # a broken filter or a bad value in a layout
-            path, line = template_location(exc, self.site.project.root)
-            raise TemplateProblem(path, line, f"layout error: {type(exc).__name__}: {exc}") from None
+        return render_page(self.env, page, self.site.project.root)
 
 
 def _source_sort_key(entry: Entry) -> tuple[Any, ...]:

@@ -11,8 +11,10 @@ import json
 from pathlib import Path
 from typing import Any, Iterator
 
-from .. import __version__
-from ..render import Renderer, SiteData
+from ... import __version__
+from ...model import SiteData
+from ..pages import Renderer
+from ...resolve.coverage import coverage_of, site_coverage
 from .common import absolute, plain
 
 FORMAT = "explainer-data"
@@ -34,8 +36,6 @@ def _entries(site: SiteData) -> Iterator[dict[str, Any]]:
     """data.json's `entries`, one at a time: the home page (id ''), then every entry by id."""
     project = site.project
     graph = site.graph
-    from ..coverage import coverage_of  # coverage imports render, like this module
-
     covered = {row.path: row for row in coverage_of(site)}
     documents = ([project.home] if project.home else []) + sorted(project.entries.values(), key=lambda e: e.id)
     for entry in documents:
@@ -62,8 +62,6 @@ def _entries(site: SiteData) -> Iterator[dict[str, Any]]:
 def _data(site: SiteData, entries: Any) -> dict[str, Any]:
     project = site.project
     config = project.config
-    from ..coverage import site_coverage
-
     return {
         "$schema": absolute(project, "data.schema.json"),
         "format": FORMAT,

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .diagnostics import Problems
-from .render import SiteData
+from ..diagnostics import Problems
+from ..model import SiteData
 
 
 @dataclass(frozen=True)

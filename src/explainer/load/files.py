@@ -1,18 +1,20 @@
-"""Read config.yaml and content/ into plain data, reporting every file-level mistake.
+"""Stage 1, load: find the project's files, read them, split and parse their front matter.
 
-Nothing here renders or resolves references: that needs every entry loaded first.
+Every file-level mistake (encoding, size, symlinks, stray files, YAML syntax) is
+reported here; what the values mean is the validate stage's business.
 """
 
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Callable
+from typing import Iterator
 
-from . import schema
-from .diagnostics import Problems, did_you_mean
-from .model import HOME_ID, Config, Entry, Project
-from .validate import id_problem, validate_fields
+from .. import schema
+from ..diagnostics import Problems, did_you_mean
+from ..model import Document
+from .ids import id_problem
+from ..model import YamlDoc
 from .yamlsafe import YamlError, load_yaml
 
 CONFIG_FILE = "config.yaml"
@@ -21,83 +23,35 @@ MAX_FILE_BYTES = 5_000_000
 """Entries larger than this are refused: no explainer entry is 5 MB of prose."""
 
 
-def load_config(root: Path, problems: Problems) -> Config:
-    """Read and validate `config.yaml`; problems are recorded, defaults fill the gaps."""
+def read_config(root: Path, problems: Problems) -> YamlDoc | None:
+    """`config.yaml` parsed (not validated); None, with the problem recorded, if it cannot be."""
     path = root / CONFIG_FILE
-    defaults = {f.name: f.default for f in schema.CONFIG.fields}
     if not path.is_file():
         problems.add("config-missing", CONFIG_FILE, 1, 1,
                      f"no {CONFIG_FILE} in {root.name or root}: this is not an explainer project",
                      "run 'explainer init DIR' to start one, or pass --root")
-        return Config({**defaults, "title": "Untitled"})
+        return None
     text = _read_text(path, CONFIG_FILE, problems)
     if text is None:
-        return Config({**defaults, "title": "Untitled"})
+        return None
     try:
-        doc = load_yaml(text)
+        return load_yaml(text)
     except YamlError as exc:
         problems.add(exc.code, CONFIG_FILE, exc.line, exc.column, exc.message)
-        return Config({**defaults, "title": "Untitled"})
-    values = validate_fields(schema.CONFIG, doc, CONFIG_FILE, problems, "config.yaml")
-    merged = {**defaults, **values}
-    if not merged.get("title"):
-        merged["title"] = "Untitled"
-    if not merged["base_url"].endswith("/"):
-        merged["base_url"] += "/"
-    return Config(merged, doc)
+        return None
 
 
-def check_nav_pages(project: Project, problems: Problems) -> None:
-    """Every nav item names a built-in section or a page."""
-    nav = project.config.values.get("nav") or []
-    pages = [e.id for e in project.of_kind("page")]
-    for i, item in enumerate(nav):
-        if item in schema.BUILTIN_SECTIONS or item in pages:
-            continue
-        line, col = project.config.doc.pos("nav", i) if project.config.doc else (1, 1)
-        problems.add("ref-unknown", CONFIG_FILE, line, col,
-                     f"nav item '{item}' is neither a section ({', '.join(schema.BUILTIN_SECTIONS)}) nor a page",
-                     did_you_mean(item, list(schema.BUILTIN_SECTIONS) + pages))
-
-
-def load_project(root: Path, problems: Problems, load: Callable[..., Entry | None] | None = None) -> Project:
-    """Load config and every entry under `root`; all problems go to `problems`.
-
-    `load` stands in for `load_entry` (same arguments): the dev server passes one that
-    re-reads only files whose stat changed.
-    """
-    config = load_config(root, problems)
-    problems.overrides.update(config.problems or {})
-    project = Project(root=root, config=config)
+def walk(root: Path, problems: Problems) -> list[tuple[str, schema.Kind]] | None:
+    """(relative path, kind) of every entry file, in a stable order; None without content/."""
     content = root / CONTENT_DIR
     if not content.is_dir():
         problems.add("file-unexpected", CONTENT_DIR, 1, 1, "the project has no content/ folder",
                      "create content/ with actors/, events/, sources/ and pages/")
-        return project
-    content_real = content.resolve()
-    seen_paths: dict[str, str] = {}  # id -> path of the first entry with it
-    for rel, kind in _walk(root, content, content_real, problems):
-        entry = (load or load_entry)(root, rel, kind, problems)
-        if entry is None:
-            if kind.name != "home" and id_problem(Path(rel).stem) is None:
-                project.unreadable[rel] = Path(rel).stem
-            continue
-        if kind.name == "home":
-            project.home = entry
-            continue
-        first = seen_paths.get(entry.id)
-        if first is not None:
-            problems.add("id-duplicate", entry.path, 1, 1,
-                         f"id '{entry.id}' is already used by {first}",
-                         "ids are unique across actors, events, sources and pages: rename one file")
-            continue
-        seen_paths[entry.id] = entry.path
-        project.entries[entry.id] = entry
-    check_nav_pages(project, problems)
-    return project
+        return None
+    return list(_walk(root, content, content.resolve(), problems))
 
 
-def _walk(root: Path, content: Path, content_real: Path, problems: Problems):
+def _walk(root: Path, content: Path, content_real: Path, problems: Problems) -> Iterator[tuple[str, schema.Kind]]:
     """Yield (relative path, kind) for every entry file, in a stable order."""
     home = content / "index.md"
     if home.exists() or home.is_symlink():
@@ -206,8 +160,8 @@ def split_front_matter(text: str) -> tuple[str, str, int] | str:
     return "front-matter-unclosed"
 
 
-def load_entry(root: Path, rel: str, kind: schema.Kind, problems: Problems) -> Entry | None:
-    """Read one entry file; None (with problems recorded) when it cannot be used at all."""
+def read_document(root: Path, rel: str, kind: schema.Kind, problems: Problems) -> Document | None:
+    """Read one entry file and parse its front matter; None (problems recorded) when unusable."""
     path = root / rel
     text = _read_text(path, rel, problems)
     if text is None:
@@ -234,9 +188,5 @@ def load_entry(root: Path, rel: str, kind: schema.Kind, problems: Problems) -> E
     except YamlError as exc:
         problems.add(exc.code, rel, exc.line, exc.column, exc.message)
         return None
-    what = {"actor": "an actor", "event": "an event", "source": "a source",
-            "page": "a page", "home": "the home page"}[kind.name]
-    meta = validate_fields(kind, doc, rel, problems, what)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return Entry(id=stem if kind.name != "home" else HOME_ID, kind=kind.name, path=rel, meta=meta,
-                 doc=doc, body=body, body_line=body_line, digest=digest)
+    return Document(path=rel, kind=kind.name, doc=doc, body=body, body_line=body_line, digest=digest)

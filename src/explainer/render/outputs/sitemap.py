@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..render import Renderer, SiteData
+from ...model import SiteData
+from ..pages import Renderer
 from .common import absolute, escape, updated_of, w3c_date
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"

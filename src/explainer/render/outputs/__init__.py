@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from ..render import Renderer, SiteData
+from ...model import SiteData
+from ..pages import Renderer
 from .biblio import bibtex_output, csl_json_output
 from .data import data_json_output
 from .feed import feed_output

@@ -1,0 +1,354 @@
+"""The pipeline, top to bottom: load → validate → resolve → render → write.
+
+`analyse` runs the first three stages and returns the resolved `SiteData` with every
+problem recorded (that is all `check` needs); `render_site` renders every file of the
+one list (`render.site_files`) into a sink (a build's output folder, or the dev
+server's memory). Every stage records problems instead of raising, so one run reports
+all of them.
+
+Speed is a way of running this pipeline, not a copy of it. Two objects passed in decide
+how it runs: a `Memo` (what earlier runs computed: nothing for a cold build, a folder on
+disk for the warm build, memory for the dev server) and an `Executor` (one process, or
+forked workers). Whatever they are, the same stage functions run with the same inputs,
+and a memoised result is reused only under one rule: its key is a digest of exactly what
+the stage read —
+
+* a body: its file, its options and the code, plus every lookup the parse made of
+  other entries (recorded as it happened: the whole `Target` seen, or that an id was
+  missing, or that it scanned every id for a suggestion); the body is reused only if
+  every such lookup gives the same answer now;
+* a page: its template, its place and its whole context, with the layouts and the code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
+
+from . import __version__, schema
+from .diagnostics import Problem, Problems
+from .load import read_config, read_document, walk
+from .load.ids import id_problem
+from .model import Body, Entry, Lookup, Page, SiteData, Target
+from .render import Renderer, make_environment, site_files
+from .render.templates import DEFAULT_LAYOUTS
+from .resolve import root_for, apply_git_dates, build_lookup, check_front_matter_refs, link, make_markdown, parse_body
+from .validate import assemble, validate_config, validate_entry
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+# --- how the pipeline is run --------------------------------------------------------------------
+
+class Memo:
+    """What earlier runs computed. This base remembers nothing: every stage runs (a cold build).
+
+    `speed.memo` keeps results in memory (the dev server) or on disk (the warm build).
+    """
+
+    keeps_pages = False
+    """Whether `page` can ever answer: computing a page's key costs a pickling of its context."""
+
+    def entry(self, root: Path, rel: str, kind: schema.Kind, overrides: dict[str, Any],
+              load: Callable[[], tuple[Entry | None, list[Problem]]]) -> tuple[Entry | None, list[Problem]]:
+        """A loaded and validated entry file: `load()` unless the file is known unchanged."""
+        return load()
+
+    def body(self, key: str, valid: Callable[[dict[str, str]], bool]) -> tuple[Body, list[Problem]] | None:
+        """A parsed body stored under `key` whose recorded lookups `valid` accepts, or None."""
+        return None
+
+    def keep_body(self, key: str, body: Body, problems: list[Problem], reads: dict[str, str]) -> None:
+        """Remember a parsed body, its problems and the lookups it made."""
+
+    def page(self, key: str) -> bytes | None:
+        """The bytes of a page rendered under `key`, or None."""
+        return None
+
+    def keep_page(self, key: str, data: bytes) -> str:
+        """Remember a rendered page (may run in a worker); returns what `used_pages` needs."""
+        return key
+
+    def used_pages(self, records: Iterable[str]) -> None:
+        """In the main process: the pages this run used or kept (the rest may be forgotten)."""
+
+
+class Executor:
+    """Runs a stage's function over many inputs. This base runs them in this process, in order."""
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T], weight: int | None = None) -> list[R]:
+        """`fn` of every item, in order; `weight`: how many entries the items stand for."""
+        return [fn(item) for item in items]
+
+
+NO_MEMO = Memo()
+SERIAL = Executor()
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """Hash of the package's own code and default layouts: a new tool never reuses old results."""
+    h = hashlib.sha256(__version__.encode())
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def layouts_digest(root: Path) -> str:
+    """Hash of the project's own `layouts/` (the package's are in `code_digest`)."""
+    h = hashlib.sha256()
+    base = root / "layouts"
+    if base.is_dir():
+        for path in sorted(base.rglob("*")):
+            if path.is_file():
+                h.update(path.relative_to(base).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+# --- load and validate --------------------------------------------------------------------------
+
+def load_entry(root: Path, rel: str, kind: schema.Kind, overrides: dict[str, Any]) -> tuple[Entry | None, list[Problem]]:
+    """Stages 1 and 2 for one file: read and parse it, then validate its front matter."""
+    own = Problems(overrides, limit=None)
+    document = read_document(root, rel, kind, own)
+    entry = validate_entry(document, own) if document is not None else None
+    return entry, own.items
+
+
+def load_project(root: Path, problems: Problems, memo: Memo = NO_MEMO) -> Any:
+    """Config and every entry, loaded and validated; the project assembled (ids unique, menu known)."""
+    config = validate_config(read_config(root, problems), problems)
+    problems.overrides.update(config.problems or {})
+    overrides = dict(problems.overrides)
+    entries: list[Entry] = []
+    unreadable: dict[str, str] = {}
+    for rel, kind in walk(root, problems) or []:
+        entry, found = memo.entry(root, rel, kind, overrides, lambda: load_entry(root, rel, kind, overrides))
+        problems.extend(found)
+        if entry is not None:
+            entries.append(entry)
+        elif kind.name != "home" and id_problem(Path(rel).stem) is None:
+            unreadable[rel] = Path(rel).stem
+    return assemble(root, config, entries, unreadable, problems)
+
+
+# --- resolve: bodies, with the lookups they make recorded ---------------------------------------
+
+class _Recording(dict):  # type: ignore[type-arg]
+    """A dict that records which keys were asked for, and whether all of them were looked at."""
+
+    def __init__(self, data: dict[str, Any], name: str, reads: set[str]) -> None:
+        super().__init__(data)
+        self._name, self._reads = name, reads
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        self._reads.add(f"{self._name}:{key}")
+        return super().get(key, default)
+
+    def __getitem__(self, key: Any) -> Any:
+        self._reads.add(f"{self._name}:{key}")
+        return super().__getitem__(key)
+
+    def __contains__(self, key: object) -> bool:
+        self._reads.add(f"{self._name}:{key}")
+        return super().__contains__(key)
+
+    def __iter__(self) -> Iterator[Any]:
+        self._reads.add(f"{self._name}*")
+        return super().__iter__()
+
+    def keys(self) -> Any:
+        self._reads.add(f"{self._name}*")
+        return super().keys()
+
+    def values(self) -> Any:
+        self._reads.add(f"{self._name}*")
+        return super().values()
+
+    def items(self) -> Any:
+        self._reads.add(f"{self._name}*")
+        return super().items()
+
+    def __len__(self) -> int:
+        self._reads.add(f"{self._name}*")
+        return super().__len__()
+
+
+class LookupDigests:
+    """What each possible lookup of a body answers in this build, as a short digest (cached)."""
+
+    def __init__(self, lookup: Lookup) -> None:
+        self.lookup = lookup
+        self._known: dict[str, str] = {}
+
+    def __call__(self, read: str) -> str:
+        found = self._known.get(read)
+        if found is None:
+            found = self._known[read] = _digest(self._answer(read))
+        return found
+
+    def _answer(self, read: str) -> str:
+        table_name, sep, key = read.partition(":")
+        if not sep:  # "by_id*": every key of the table was looked at
+            table = getattr(self.lookup, read[:-1])
+            return repr(sorted(table.items()))
+        table = getattr(self.lookup, table_name)
+        return repr(table.get(key, None)) + ("" if key in table else "\0missing")
+
+    def valid(self, reads: dict[str, str]) -> bool:
+        """Whether every recorded lookup still gives the recorded answer."""
+        return all(self(read) == digest for read, digest in reads.items())
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def parse_options(trust_html: bool, overrides: dict[str, Any]) -> str:
+    """What besides the file and its lookups changes a parse: trusted HTML, problem severities."""
+    return f"trust_html={trust_html};overrides={sorted((k, int(v)) for k, v in overrides.items())!r}"
+
+
+def body_key(options: str, entry: Entry) -> str:
+    """Everything a body's parse reads besides the entries it looks up."""
+    text = "\0".join((code_digest(), options, entry.path, entry.kind, entry.digest, str(entry.body_line),
+                      root_for(entry)))
+    return _digest(text)
+
+
+def parse_bodies(project: Any, lookup: Lookup, problems: Problems, memo: Memo = NO_MEMO,
+                 executor: Executor = SERIAL) -> dict[str, Body]:
+    """Every body parsed once (or reused under the one rule); problems merged in document order."""
+    trust = bool(project.config.trust_html)
+    overrides = dict(problems.overrides)
+    options = parse_options(trust, overrides)
+    digests = LookupDigests(lookup)
+    docs: list[Entry] = project.all_documents
+    keys = {doc.id: body_key(options, doc) for doc in docs}
+    done: dict[str, tuple[Body, list[Problem]]] = {}
+    todo: list[Entry] = []
+    for doc in docs:
+        hit = memo.body(keys[doc.id], digests.valid)
+        if hit is not None:
+            done[doc.id] = hit
+        else:
+            todo.append(doc)
+    md = make_markdown(trust_html=trust) if todo else None
+
+    def parse(doc: Entry) -> tuple[Body, list[Problem], list[str]]:
+        reads: set[str] = set()
+        recording = Lookup(_Recording(lookup.by_id, "by_id", reads), _Recording(lookup.by_path, "by_path", reads),
+                           _Recording(lookup.unreadable, "unreadable", reads))
+        body, found = parse_body(md, doc, recording, overrides)
+        return body, found, sorted(reads)
+
+    for doc, (body, found, reads) in zip(todo, executor.map(parse, todo)):
+        memo.keep_body(keys[doc.id], body, found, {read: digests(read) for read in reads})
+        done[doc.id] = (body, found)
+    bodies: dict[str, Body] = {}
+    for doc in docs:
+        body, found = done[doc.id]
+        problems.extend(found)
+        bodies[doc.id] = body
+    return bodies
+
+
+def analyse(root: Path, problems: Problems, memo: Memo = NO_MEMO, executor: Executor = SERIAL) -> SiteData:
+    """Stages 1-3: everything `check` does; problems go to `problems`."""
+    project = load_project(root, problems, memo)
+    apply_git_dates(project)  # `updated` from the last commit where front matter has none
+    check_front_matter_refs(project, problems)
+    lookup = build_lookup(project)
+    bodies = parse_bodies(project, lookup, problems, memo, executor)
+    return link(project, bodies, problems)
+
+
+# --- render and write ---------------------------------------------------------------------------
+
+class Sink:
+    """Where rendered files go: a build's output folder (`write.OutputDir`) or the dev server's memory."""
+
+    def write(self, rel: str, data: bytes) -> None:  # pragma: no cover - an interface
+        raise NotImplementedError
+
+
+def page_key(salt: str, page: Page) -> str | None:
+    """Digest of a page's template, place and whole context; None if the context cannot be pickled."""
+    try:
+        data = pickle.dumps(page.context, protocol=5)  # hashed only: nothing is ever unpickled
+    except Exception:
+        return None
+    h = hashlib.sha256(f"{salt}\0{page.template}\0{page.out}\0".encode())
+    h.update(data)
+    return h.hexdigest()
+
+
+def render_site(site: SiteData, sink: Sink, memo: Memo = NO_MEMO, executor: Executor = SERIAL,
+                site_wide: bool = True) -> list[str]:
+    """Stage 4 into stage 5: every file of `render.site_files` into `sink`; returns their paths in
+    build order. `site_wide=False` leaves out the site-wide files (see `render_site_wide`)."""
+    root = site.project.root
+    renderer = Renderer(site, make_environment(root))
+    files = site_files(site, renderer)
+    salt = f"{code_digest()}\0{layouts_digest(root)}" if memo.keeps_pages else ""
+    chunk = 64
+
+    def put_page(page: Page) -> tuple[str, str | None]:
+        key = page_key(salt, page) if memo.keeps_pages else None
+        data = memo.page(key) if key is not None else None
+        if data is None:
+            data = renderer.render(page).encode("utf-8")
+            record = memo.keep_page(key, data) if key is not None else None
+        else:
+            record = key
+        sink.write(page.out, data)
+        return page.out, record
+
+    def task(job: tuple[str, int]) -> list[tuple[str, str | None]]:
+        what, n = job
+        if what == "entries":
+            return [put_page(renderer.entry_page(doc)) for doc in files.entries[n:n + chunk]]
+        if what == "site-wide":
+            return [_put(sink, rel, data) for rel, data in files.site_wide[n](site, renderer)]
+        done = [put_page(page) for page in files.index_pages()]
+        return done + [_put(sink, rel, path.read_bytes()) for rel, path in files.assets]
+
+    jobs = [("site-wide", i) for i in range(len(files.site_wide))] if site_wide else []
+    jobs += [("entries", n) for n in range(0, len(files.entries), chunk)] + [("rest", 0)]
+    results = executor.map(task, jobs, weight=len(files.entries))
+    order = {"entries": 0, "rest": 1, "site-wide": 2}  # the order a reader of the list expects
+    written: list[str] = []
+    records: list[str] = []
+    for _, part in sorted(zip(jobs, results), key=lambda jr: (order[jr[0][0]], jr[0][1])):
+        for rel, record in part:
+            written.append(rel)
+            if record is not None:
+                records.append(record)
+    memo.used_pages(records)
+    return written
+
+
+def render_site_wide(site: SiteData, sink: Sink, interrupted: Callable[[], bool] | None = None) -> list[str] | None:
+    """Only the site-wide files, one after another; None if `interrupted()` said stop between two."""
+    renderer = Renderer(site, make_environment(site.project.root))
+    written: list[str] = []
+    for make in site_files(site, renderer).site_wide:
+        if interrupted is not None and interrupted():
+            return None
+        written += [_put(sink, rel, data)[0] for rel, data in make(site, renderer)]
+    return written
+
+
+def _put(sink: Sink, rel: str, data: str | bytes) -> tuple[str, None]:
+    sink.write(rel, data.encode("utf-8") if isinstance(data, str) else data)
+    return rel, None
+
+
+__all__ = ["Executor", "LookupDigests", "Memo", "NO_MEMO", "SERIAL", "Sink", "Target", "analyse", "code_digest",
+           "layouts_digest", "load_project", "parse_bodies", "render_site", "render_site_wide"]

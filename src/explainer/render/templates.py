@@ -1,0 +1,93 @@
+"""The Jinja2 layouts: the project's `layouts/` over the package's defaults, file by file.
+
+Autoescape is on and undefined variables are errors, so a typo in a layout fails the
+build instead of shipping an empty string. A failing layout becomes a `TemplateProblem`
+carrying the layout's path and line.
+"""
+
+from __future__ import annotations
+
+import json
+import traceback
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from .. import __version__
+from ..model import Page, TemplateProblem
+from .jsonld import json_ld
+
+DEFAULT_LAYOUTS = Path(__file__).parent.parent / "layouts"
+KIND_ORDER = ("country", "organisation", "grouping", "person")
+KIND_HEADINGS = {"country": "Countries", "organisation": "Organisations", "grouping": "Groupings",
+                 "person": "People"}
+SOURCE_TYPES = {"official": "Official documents", "statement": "Statements", "report": "Reports",
+                "news": "News reports", "analysis": "Analysis and opinion", None: "Other sources"}
+
+
+def make_environment(root: Path) -> jinja2.Environment:
+    """One Jinja2 environment per process: project layouts over the packaged defaults."""
+    loaders: list[jinja2.BaseLoader] = []
+    project_layouts = root / "layouts"
+    if project_layouts.is_dir():
+        loaders.append(jinja2.FileSystemLoader(str(project_layouts)))
+    loaders.append(jinja2.FileSystemLoader(str(DEFAULT_LAYOUTS)))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        auto_reload=False,  # each layout read once per environment: an edit mid-build cannot mix versions
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["tojson_safe"] = json_for_script
+    env.globals["json_ld"] = json_ld
+    env.globals["generator"] = f"explainer {__version__}"
+    return env
+
+
+def json_for_script(value: Any) -> Markup:
+    """JSON that cannot end a <script> element or open a comment, whatever the text says."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return Markup(text)
+
+
+def template_location(exc: BaseException, root: Path) -> tuple[str, int]:
+    """Where in which layout a Jinja error happened, as (path for messages, line)."""
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
+        return _layout_name(exc.filename, root), exc.lineno or 1
+    for frame, line in reversed(list(traceback.walk_tb(exc.__traceback__))):
+        name = frame.f_code.co_filename
+        if name.endswith((".html", ".xml", ".txt", ".json")):
+            return _layout_name(name, root), line
+    return "layouts", 1
+
+
+def _layout_name(filename: str, root: Path) -> str:
+    path = Path(filename)
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        try:
+            return "(default) layouts/" + path.resolve().relative_to(DEFAULT_LAYOUTS.resolve()).as_posix()
+        except ValueError:
+            return path.name
+
+
+def render_page(env: jinja2.Environment, page: Page, root: Path) -> str:
+    """Fill one page's layout with its context; a failure becomes a positioned `TemplateProblem`."""
+    try:
+        return env.get_template(page.template).render(page.context)
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateProblem("layouts", 1, f"layout '{exc.name}' not found") from None
+    except jinja2.TemplateError as exc:
+        path, line = template_location(exc, root)
+        raise TemplateProblem(path, line, f"layout error: {exc.message or exc}") from None
+    except Exception as exc:  # a broken filter or a bad value in a layout
+        path, line = template_location(exc, root)
+        raise TemplateProblem(path, line, f"layout error: {type(exc).__name__}: {exc}") from None

@@ -1,0 +1,321 @@
+"""The dev server's engine: the pipeline run after every save, with its memo kept in memory.
+
+Each rebuild runs the very same stages as `explainer build` (`pipeline.analyse`, then
+`pipeline.render_site`) with a `MemoryMemo`: a file whose stamp has not changed is not
+read again, a body is re-parsed only if its file or an entry it looked up changed, and a
+page is re-rendered only if its context changed — the pipeline's one rule. Only files
+whose bytes changed are written (`write.sync`), so the served folder always equals a
+clean build of the same files (tests/test_serve.py and tests/test_differential.py).
+
+Two ways to show a save sooner, neither of which decides what the site is:
+* **the site-wide files** (sitemap, feed, data.json, search index: ~1.4 s at 4,000
+  entries) can be deferred until no save is waiting (`defer_extras`, `finish`);
+* **the preview** (`_preview`): when the only changes are bodies of entries whose pages
+  show no site-wide figures, that page is rendered and written first, through the same
+  stage functions, from the last good site. The full rebuild that follows renders it
+  again and rewrites it if it differs; if that rebuild fails, the last good bytes go back.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from .. import schema
+from ..diagnostics import Problem, Problems
+from ..load.files import CONFIG_FILE, CONTENT_DIR
+from ..model import Body, Entry, Project, SiteData, TemplateProblem
+from ..pipeline import Memo, Sink, analyse, load_entry, render_site, render_site_wide
+from ..render import Renderer, make_environment
+from ..resolve import build_lookup, make_markdown, parse_body
+from ..write import stamps, sync
+
+PREVIEW_KINDS = frozenset(k.name for k in schema.KINDS.values() if not k.site_figures)
+"""Kinds whose page depends only on its own entry and body and on other entries' front
+matter (pages show site-wide figures; the home page counts links)."""
+
+
+class MemoryMemo(Memo):
+    """The pipeline's memo in memory, trimmed after each run to what that run used."""
+
+    keeps_pages = True
+
+    def __init__(self) -> None:
+        self.entries: dict[str, tuple[Any, Entry | None, list[Problem]]] = {}
+        self.bodies: dict[str, tuple[Body, list[Problem], dict[str, str]]] = {}
+        self.pages: dict[str, bytes] = {}
+        self.rendered = 0
+        self._used: tuple[set[str], set[str], set[str]] = (set(), set(), set())
+
+    def start(self) -> None:
+        self.rendered = 0
+        self._used = (set(), set(), set())
+
+    def entry(self, root: Path, rel: str, kind: schema.Kind, overrides: dict[str, Any],
+              load: Callable[[], tuple[Entry | None, list[Problem]]]) -> tuple[Entry | None, list[Problem]]:
+        self._used[0].add(rel)
+        st = stamps.stamp(root / rel)
+        key = (st, kind.name, tuple(sorted((k, int(v)) for k, v in overrides.items())))
+        known = self.entries.get(rel)
+        if st is not None and known is not None and known[0] == key and not stamps.racy(st):
+            return known[1], known[2]
+        entry, problems = load()
+        if known is not None and known[1] is not None and entry is not None and entry.digest == known[1].digest \
+                and known[0][1:] == key[1:] and known[2] == problems:
+            entry = known[1]  # same bytes: keep the object, so pages see the same entry
+        self.entries[rel] = (key, entry, problems)
+        return entry, problems
+
+    def body(self, key: str, valid: Callable[[dict[str, str]], bool]) -> tuple[Body, list[Problem]] | None:
+        known = self.bodies.get(key)
+        if known is None or not valid(known[2]):
+            return None
+        self._used[1].add(key)
+        return known[0], known[1]
+
+    def keep_body(self, key: str, body: Body, problems: list[Problem], reads: dict[str, str]) -> None:
+        self._used[1].add(key)
+        self.bodies[key] = (body, problems, reads)
+
+    def page(self, key: str) -> bytes | None:
+        data = self.pages.get(key)
+        if data is not None:
+            self._used[2].add(key)
+        return data
+
+    def keep_page(self, key: str, data: bytes) -> str:
+        self.rendered += 1
+        self._used[2].add(key)
+        self.pages[key] = data
+        return key
+
+    def prune(self) -> None:
+        """Forget what the last run did not use (renamed files, old versions of bodies and pages)."""
+        entries, bodies, pages = self._used
+        self.entries = {k: v for k, v in self.entries.items() if k in entries}
+        self.bodies = {k: v for k, v in self.bodies.items() if k in bodies}
+        self.pages = {k: v for k, v in self.pages.items() if k in pages}
+
+
+class Collect(Sink):
+    """A sink that keeps the files in memory (the engine writes only what changed)."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+
+    def write(self, rel: str, data: bytes) -> None:
+        self.files[rel] = data
+
+
+@dataclass
+class _Good:
+    """The last build that succeeded: what the served folder holds, and what it came from."""
+
+    site: SiteData
+    outputs: dict[str, bytes]
+    site_wide: set[str]
+    inputs: tuple[Any, Any]
+    """config.yaml's and layouts/'s stamps (the preview needs both unchanged)."""
+
+
+@dataclass
+class Outcome:
+    """What one rebuild did."""
+
+    problems: Problems
+    ok: bool
+    written: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    rendered: int = 0
+    """How many HTML pages were rendered (the others' contexts were unchanged)."""
+    full: bool = False
+    """The first build of this engine."""
+    deferred: bool = False
+    """The site-wide outputs are still those of the previous build (see `Engine.finish`)."""
+
+
+class Engine:
+    """Builds a project into `out` and keeps it up to date, one change at a time."""
+
+    def __init__(self, root: Path, out: Path) -> None:
+        self.root = root
+        self.out = out
+        self.memo = MemoryMemo()
+        self.good: _Good | None = None
+        self.fast_pages = 0
+        """Pages the preview wrote (tests check the full rebuild then agreed with them)."""
+        self.defer_extras = False
+        """Leave the site-wide outputs to `finish()`: the server sets this, and calls
+        `finish()` once no save is waiting."""
+        self.pending: SiteData | None = None
+        self.on_pages: Callable[[], None] | None = None
+        """Called once the changed pages are on disk, before the site-wide outputs."""
+
+    def _inputs(self) -> tuple[Any, Any]:
+        return stamps.stamp(self.root / CONFIG_FILE), stamps.tree(self.root / "layouts")
+
+    def rebuild(self) -> Outcome:
+        """Bring the output folder up to date; on any error leave it exactly as it was."""
+        inputs = self._inputs()
+        previewed = self._preview(inputs)
+        problems = Problems()
+        self.memo.start()
+        site = analyse(self.root, problems, self.memo)
+        if problems.has_errors():
+            self._undo(previewed)
+            return Outcome(problems, ok=False)
+        good = self.good
+        defer = self.defer_extras and good is not None
+        pages = Collect()
+        try:
+            render_site(site, pages, self.memo, site_wide=False)
+            site_wide = Collect()
+            if not defer:
+                render_site_wide(site, site_wide)
+        except TemplateProblem as exc:
+            self._undo(previewed)
+            problems.add("template-error", exc.path, exc.line, 1, exc.message)
+            return Outcome(problems, ok=False)
+        before = good.outputs if good is not None else None
+        old_wide = {rel: before[rel] for rel in good.site_wide} if good is not None and before else {}
+        first = {**pages.files, **old_wide}  # the pages first, the last site-wide files kept
+        written, removed = sync(self.out, first, before)
+        if good is not None and self.on_pages is not None:
+            self.on_pages()  # the pages are on disk: the author is looking at one of them
+        outputs = first if defer else {**pages.files, **site_wide.files}
+        more, gone = sync(self.out, outputs, first)
+        wide_set = set(old_wide) if defer else set(site_wide.files)
+        self.good = _Good(site, outputs, wide_set, inputs)
+        self.pending = site if defer else None
+        self.memo.prune()
+        if good is None:  # the memo is now most of the heap: keep the collector off it
+            gc.collect()
+            gc.freeze()
+        return Outcome(problems, ok=True, written=sorted(set(written + more) | previewed.keys()),
+                       removed=sorted(set(removed + gone)), rendered=self.memo.rendered, full=good is None,
+                       deferred=defer)
+
+    def finish(self, interrupted: Callable[[], bool] | None = None) -> Outcome:
+        """Write the site-wide outputs a deferred rebuild left out (the server calls this when idle).
+
+        Between two of them `interrupted()` (a new save?) may stop the work, which stays pending.
+        """
+        problems = Problems()
+        if self.pending is None or self.good is None:
+            return Outcome(problems, ok=True)
+        wide = Collect()
+        try:
+            done = render_site_wide(self.pending, wide, interrupted)
+        except TemplateProblem as exc:
+            self.pending = None
+            problems.add("template-error", exc.path, exc.line, 1, exc.message)
+            return Outcome(problems, ok=False)
+        if done is None:
+            return Outcome(problems, ok=True, deferred=True)
+        self.pending = None
+        good = self.good
+        outputs = {rel: data for rel, data in good.outputs.items() if rel not in good.site_wide}
+        outputs.update(wide.files)
+        written, removed = sync(self.out, outputs, good.outputs)
+        good.outputs, good.site_wide = outputs, set(wide.files)
+        return Outcome(problems, ok=True, written=written, removed=removed)
+
+    # --- the preview: a body-only edit's own page, before the whole-site passes ----------------
+
+    def _preview(self, inputs: tuple[Any, Any]) -> dict[str, bytes]:
+        """Write the page of each entry whose body alone changed, first; returns {path: old bytes}.
+
+        The whole-site passes of a rebuild (walking every file, the graph, every page's
+        context) take long on a big project, and the author is looking at one page. When
+        the only changes are bodies of `PREVIEW_KINDS` entries (same front matter, no file
+        added or removed, config and layouts untouched) and the new bodies parse without a
+        problem, that page's context is known from the last good site with the new entry
+        and body in place. The full rebuild that follows decides what the page is.
+        """
+        good = self.good
+        if good is None or good.inputs != inputs:
+            return {}
+        site = good.site
+        known = self.memo.entries
+        for kind in schema.KINDS.values():
+            try:
+                with os.scandir(self.root / CONTENT_DIR / kind.folder) as it:
+                    if any(not item.name.startswith(".") and f"{CONTENT_DIR}/{kind.folder}/{item.name}" not in known
+                           for item in it):
+                        return {}  # a new file (or one the loader reports): the full path
+            except FileNotFoundError:
+                continue
+            except OSError:
+                return {}
+        overrides = dict(site.project.config.problems or {})
+        changed: list[Entry] = []
+        for rel, (key, entry, found) in known.items():
+            now = stamps.stamp(self.root / rel)
+            if now is None:
+                return {}
+            if now == key[0] and not stamps.racy(now):
+                continue
+            if entry is None or found:
+                return {}
+            new, problems = load_entry(self.root, rel, schema.KINDS.get(entry.kind, schema.HOME), overrides)
+            if new is None or problems or new.id != entry.id:
+                return {}
+            if new.digest == entry.digest:  # a recent file's stat proves nothing: its bytes do
+                continue
+            if entry.kind not in PREVIEW_KINDS:
+                return {}
+            shown = site.project.entries.get(new.id)
+            if shown is None or shown.path != rel:
+                return {}
+            if "updated" in shown.meta and "updated" not in new.meta:  # filled from git, as analyse will
+                new = _with_updated(new, shown)
+            if new.meta != shown.meta:
+                return {}
+            changed.append(new)
+        if not changed:
+            return {}
+        lookup = build_lookup(site.project)
+        md = make_markdown(trust_html=bool(site.project.config.trust_html))
+        bodies = dict(site.bodies)
+        entries = dict(site.project.entries)
+        for new in changed:
+            body, problems = parse_body(md, new, lookup, overrides)
+            if problems:
+                return {}
+            bodies[new.id], entries[new.id] = body, new
+        project = Project(root=site.project.root, config=site.project.config, entries=entries,
+                          home=site.project.home, unreadable=dict(site.project.unreadable))
+        renderer = Renderer(SiteData(project, bodies, site.graph, site.disputes), make_environment(self.root))
+        try:
+            pages = {new.url_path + "index.html": renderer.render(renderer.entry_page(new)).encode("utf-8")
+                     for new in changed}
+        except TemplateProblem:
+            return {}
+        old = {rel: good.outputs[rel] for rel in pages if rel in good.outputs}
+        if len(old) != len(pages):
+            return {}
+        sync(self.out, {**good.outputs, **pages}, good.outputs)
+        good.outputs.update(pages)  # what is on disk now: the full rebuild compares against it
+        self.fast_pages += len(pages)
+        if self.on_pages is not None:
+            self.on_pages()
+        return old
+
+    def _undo(self, previewed: dict[str, bytes]) -> None:
+        """The rebuild failed after the preview wrote pages: put the last good bytes back."""
+        if previewed and self.good is not None:
+            sync(self.out, {**self.good.outputs, **previewed}, self.good.outputs)
+            self.good.outputs.update(previewed)
+
+
+def _with_updated(new: Entry, shown: Entry) -> Entry:
+    """The new entry with the `updated` date the last build gave it from git."""
+    from dataclasses import replace
+
+    return replace(new, meta={**new.meta, "updated": shown.meta["updated"]})
+
+
+__all__ = ["Engine", "MemoryMemo", "Outcome"]
