@@ -1,0 +1,194 @@
+"""`.explainer-cache/` is data, not code: nothing in it can run, and nothing in it can change a page.
+
+Every test runs the real command (`python -m explainer build`, the default path with its
+cache) and compares the site with a `--no-cache` build of the same project: a planted,
+corrupt, truncated, altered, foreign or old cache must give exactly the same bytes, and
+say in one line what it ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import make_project, run_cli
+
+CACHE = ".explainer-cache"
+NOTE = "explainer: note: "
+
+
+def tree(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+class _Plant:
+    """Unpickling this creates `path`: what a planted pickle could do on a build that loads it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[object, tuple[str, str]]:
+        return (open, (str(self.path), "w"))
+
+
+def _build(root: Path, *args: str) -> tuple[int, str]:
+    done = run_cli("build", "--root", str(root), *args)
+    assert "Traceback" not in done.stderr, done.stderr
+    return done.returncode, done.stderr
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A project built once with its cache, and the tree a cold build gives."""
+    root = make_project(tmp_path)
+    code, err = _build(root, "--out", str(tmp_path / "cold"), "--no-cache")
+    assert code == 0, err
+    code, err = _build(root)
+    assert code == 0, err
+    assert (root / CACHE / "bodies.json").is_file() and list((root / CACHE / "pages").glob("*.html"))
+    return root, tree(tmp_path / "cold")
+
+
+def _touch_input(root: Path) -> None:
+    """Make the next build a real one (the unchanged-site record would otherwise skip it)."""
+    path = root / "content" / "events" / "summit-2023.md"
+    path.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+
+
+def test_a_planted_pickle_is_never_loaded(project: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    root, cold = project
+    marker = tmp_path / "pwned"
+    payload = pickle.dumps(_Plant(marker))
+    pickle.loads(payload)  # prove the file would run code if loaded the old way
+    assert marker.exists()
+    marker.unlink()
+    for name in ("bodies.pickle", "site.pickle", "bodies.json", "pages.json", "site.json"):
+        (root / CACHE / name).write_bytes(payload)
+    code, err = _build(root)
+    assert code == 0, err
+    assert not marker.exists()
+    assert tree(root / "site") == cold
+    assert f"{NOTE}{CACHE}/bodies.json: not an explainer cache file; ignored, building afresh" in err.splitlines()
+
+
+def _header_and_payload(path: Path) -> tuple[dict[str, object], bytes]:
+    head, _, payload = path.read_bytes().partition(b"\n")
+    return json.loads(head), payload
+
+
+def _rewrite(path: Path, header: dict[str, object], payload: bytes) -> None:
+    path.write_bytes(json.dumps(header, sort_keys=True).encode() + b"\n" + payload)
+
+
+HOSTILE = b"<script>alert('cache')</script>"
+
+
+def _alter_payload(root: Path) -> None:
+    path = root / CACHE / "bodies.json"
+    header, payload = _header_and_payload(path)
+    data = json.loads(payload)
+    for record in data.values():  # a body that says something else, checksum left as it was
+        record["claims"] = [99, 99] if "claims" in record else record.get("claims")
+        record["body"]["claims"] = [99, 0]
+    _rewrite(path, header, json.dumps(data).encode())
+
+
+def _truncate(root: Path) -> None:
+    path = root / CACHE / "bodies.json"
+    path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
+
+
+def _other_version(root: Path) -> None:
+    path = root / CACHE / "bodies.json"
+    header, payload = _header_and_payload(path)
+    _rewrite(path, {**header, "code": "0" * 64}, payload)
+
+
+def _alter_page(root: Path) -> None:
+    for page in (root / CACHE / "pages").glob("*.html"):
+        page.write_bytes(page.read_bytes().replace(b"</main>", HOSTILE + b"</main>"))
+
+
+CASES = {
+    "truncated": (_truncate, f"{CACHE}/bodies.json: does not match its checksum (truncated or altered); "
+                  "ignored, building afresh"),
+    "altered": (_alter_payload, f"{CACHE}/bodies.json: does not match its checksum (truncated or altered); "
+                "ignored, building afresh"),
+    "other version": (_other_version, f"{CACHE}/bodies.json: written by another version of explainer; "
+                      "ignored, building afresh"),
+    "altered page": (_alter_page, None),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_damaged_cache_gives_the_cold_site(project: tuple[Path, dict[str, str]], case: str) -> None:
+    root, cold = project
+    damage, note = CASES[case]
+    damage(root)
+    _touch_input(root)
+    code, err = _build(root)
+    assert code == 0, err
+    assert tree(root / "site") == cold, case
+    assert HOSTILE not in b"".join(p.read_bytes() for p in (root / "site").rglob("*.html"))
+    if note is not None:
+        assert f"{NOTE}{note}" in err.splitlines(), err
+    else:
+        notes = [line for line in err.splitlines() if line.startswith(NOTE)]
+        assert notes and all(line.endswith("does not match its checksum; ignored, rendering the page afresh")
+                             for line in notes), err
+
+
+def test_a_cache_from_another_project_is_not_used(project: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    root, _ = project
+    other = make_project(tmp_path / "other", {
+        "content/actors/nato.md": "---\ntitle: NATO\nkind: organisation\n---\nSomething else entirely.[@guardian-2023]\n"})
+    code, err = _build(other, "--out", str(tmp_path / "other-cold"), "--no-cache")
+    assert code == 0, err
+    shutil.copytree(root / CACHE, other / CACHE)
+    code, err = _build(other)
+    assert code == 0, err
+    assert tree(other / "site") == tree(tmp_path / "other-cold")
+    assert f"{NOTE}{CACHE}/bodies.json: belongs to another project folder; ignored, building afresh" in err.splitlines()
+
+
+def test_a_checksum_valid_file_of_another_shape_is_ignored(project: tuple[Path, dict[str, str]]) -> None:
+    root, cold = project
+    path = root / CACHE / "bodies.json"
+    header, _ = _header_and_payload(path)
+    payload = json.dumps({"x": {"body": 1, "problems": None, "reads": []}, "y": [1, 2]}).encode()
+    _rewrite(path, {**header, "sha256": hashlib.sha256(payload).hexdigest()}, payload)
+    _touch_input(root)
+    code, err = _build(root)
+    assert code == 0, err
+    assert tree(root / "site") == cold
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.sampled_from(["bodies.json", "pages.json", "site.json"]),
+       data=st.one_of(st.binary(max_size=300), st.builds(lambda v: json.dumps(v).encode(), st.recursive(
+           st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+           lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+           max_leaves=12))))
+def test_fuzzed_cache_files_never_change_the_site(project: tuple[Path, dict[str, str]], name: str,
+                                                  data: bytes) -> None:
+    root, cold = project
+    path = root / CACHE / name
+    original = path.read_bytes()
+    header, _ = _header_and_payload(path)
+    for content in (data, json.dumps({**header, "sha256": hashlib.sha256(data).hexdigest()}).encode() + b"\n" + data):
+        path.write_bytes(content)  # raw junk, then junk under a header whose checksum matches it
+        _touch_input(root)
+        code, err = _build(root)
+        assert code == 0, err
+        assert tree(root / "site") == cold
+    path.write_bytes(original)
