@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Sequence
 from urllib.parse import urlsplit
 
-from . import __version__
+from . import __version__, schema
 from .diagnostics import Problems, UsageError
 
 
@@ -177,8 +177,8 @@ def make_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("new", parents=[common], help="write a new entry with its front matter",
                        description="Write content/KIND/ID.md with the kind's front matter filled in.")
-    p.add_argument("kind", choices=["actor", "event", "source", "page"], metavar="KIND",
-                   help="actor, event, source or page")
+    p.add_argument("kind", choices=list(schema.KINDS), metavar="KIND",
+                   help=", ".join(list(schema.KINDS)[:-1]) + " or " + list(schema.KINDS)[-1])
     p.add_argument("id", metavar="ID", help="lower-case kebab-case id, e.g. vilnius-summit-2023")
     p.set_defaults(func=cmd_new)
 

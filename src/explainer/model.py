@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import schema
 from .dates import PartialDate
 
 
@@ -54,7 +55,7 @@ class Entry:
 
     id: str
     kind: str
-    """actor, event, source, page or home."""
+    """The name of its row in `schema.KINDS` (or `schema.HOME`'s)."""
     path: str
     """Path relative to the project root, with forward slashes (what messages show)."""
     meta: dict[str, Any]
@@ -74,11 +75,7 @@ class Entry:
     @property
     def url_path(self) -> str:
         """Site-relative URL of the entry's page, e.g. `actors/nato/` (the home page is '')."""
-        if self.kind == "home":
-            return ""
-        if self.kind == "page":
-            return f"{self.id}/"
-        return f"{self.kind}s/{self.id}/"
+        return schema.kind_of(self.kind).url_of(self.id)
 
     @property
     def date(self) -> PartialDate | None:
@@ -132,6 +129,11 @@ class Project:
     unreadable: dict[str, str] = field(default_factory=dict)
     """Path -> id of entry files that exist but could not be loaded (already reported):
     references to them are not reported again as unknown ids."""
+
+    def where(self, role: str) -> list[Entry]:
+        """Entries of the kinds that play a role in the story (`schema.kinds_where`), by kind and id."""
+        names = {k.name for k in schema.kinds_where(role)}
+        return sorted((e for e in self.entries.values() if e.kind in names), key=lambda e: (e.kind, e.id))
 
     def of_kind(self, kind: str) -> list[Entry]:
         return [e for e in self.entries.values() if e.kind == kind]

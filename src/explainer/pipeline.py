@@ -133,7 +133,7 @@ def load_project(root: Path, problems: Problems, memo: Memo = NO_MEMO) -> Any:
         problems.extend(found)
         if entry is not None:
             entries.append(entry)
-        elif kind.name != "home" and id_problem(Path(rel).stem) is None:
+        elif kind is not schema.HOME and id_problem(Path(rel).stem) is None:
             unreadable[rel] = Path(rel).stem
     return assemble(root, config, entries, unreadable, problems)
 

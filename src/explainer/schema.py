@@ -1,7 +1,11 @@
-"""The one table of what each kind of entry, and config.yaml, may contain.
+"""The one table of the kinds of entry, and of what config.yaml may contain.
 
-The validator, `explainer new`, `explainer schema` and the README all read this table,
-so a new key or a new kind is one edit here.
+A kind's row says everything the tool knows about it: its folder and URL, its wording,
+its front-matter keys, its page's layout and the back-link lists that page shows, its
+list page, and the roles it plays in the story (`claims`, `cited`, `dated`, `in_menu`,
+`participants`). The loader, the validator, the renderer, the outputs, `explainer new`,
+`explainer schema` and the README all read this table and no other module names a kind,
+so a new kind is one row here (and, if it wants its own look, a layout).
 """
 
 from __future__ import annotations
@@ -35,23 +39,84 @@ class Field:
     minimum: int | None = None
     maximum: int | None = None
     default: object = None
+    labels: tuple[tuple[str, str], ...] = ()
+    """Headings for a choice's values, in the order lists show them (e.g. 'Countries')."""
+
+
+@dataclass(frozen=True)
+class Related:
+    """A list of linked entries an entry's page shows, e.g. an actor's events or a source's "Cited by".
+
+    Its entries are the ids in the entry's own `own` fields, plus the entries that refer to
+    it in one of the `back` ways (a front-matter field name, 'link' or 'citation'), minus
+    those already in the lists named in `exclude`; sorted by title, or by date.
+    """
+
+    name: str
+    """The key in the layout's `related` mapping."""
+    own: tuple[str, ...] = ()
+    back: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    by_date: bool = False
+    home: bool = False
+    """Also tell the layout whether the home page refers to it that way (`related[name + '_home']`)."""
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """The page that lists every entry of a kind (the timeline, the actors, the bibliography)."""
+
+    url: str
+    """Its URL path, e.g. 'timeline/'; also its name in the menu (`nav`)."""
+    template: str
+    title: str
+    description: str
+    group_by: str
+    """'year' (by date), or a choice field of the kind whose `labels` head the groups."""
+    position: int = 0
+    """Its place among the list pages in the default menu."""
 
 
 @dataclass(frozen=True)
 class Kind:
-    """A kind of entry: where its files live, how its pages are titled, what it may say."""
+    """A kind of entry: where its files live, what it may say, how its pages show it."""
 
     name: str
     folder: str
-    label: str
-    plural: str
     fields: tuple[Field, ...] = field(default_factory=tuple)
     what: str = ""
     """The kind with its article, as messages say it ('an actor')."""
+    url: str = "{folder}/{id}/"
+    """URL path of an entry's page: `{folder}` and `{id}` are filled in."""
+    template: str = ""
+    """Layout of an entry's page (default: NAME.html)."""
+    related: tuple[Related, ...] = ()
+    list_page: ListPage | None = None
     claims: bool = False
     """Its bodies make claims: every paragraph should cite a source (coverage, uncited-paragraph)."""
+    cited: bool = False
+    """Its entries are what `[@id]` citations name: each should be cited, and the bibliography
+    exports (CSL-JSON, BibTeX) list them."""
+    dated: bool = False
+    """Its entries are dated happenings: on the timeline and in the feed, and each needs a source."""
+    participants: str | None = None
+    """The field naming the entries that took part (an event's `actors`), for the story's pictures."""
+    in_menu: bool = False
+    """Its entries may have a place in the menu (then nothing needs to link to them)."""
     site_figures: bool = False
     """Its pages show site-wide figures (citation coverage, link counts), so any edit may change them."""
+    schema_org: str = "WebPage"
+    """JSON-LD type of its pages; `schema_org_by` may pick another by a choice field's value."""
+    schema_org_by: tuple[str, tuple[tuple[str, str], ...]] | None = None
+    search_fields: tuple[str, ...] = ()
+    """Front-matter text fields readers also search by (a source's publisher, an actor's aliases)."""
+
+    @property
+    def layout(self) -> str:
+        return self.template or f"{self.name}.html"
+
+    def url_of(self, entry_id: str) -> str:
+        return self.url.format(folder=self.folder, id=entry_id)
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -81,11 +146,13 @@ def _refs(name: str, targets: tuple[str, ...], what: str) -> Field:
 
 
 ACTOR = Kind(
-    "actor", "actors", "Actor", "Actors",
+    "actor", "actors",
     (
         Field("title", TEXT, "The actor's name as readers know it.", required=True),
         Field("kind", CHOICE, "What sort of actor this is.", required=True,
-              choices=("person", "organisation", "country", "grouping")),
+              choices=("person", "organisation", "country", "grouping"),
+              labels=(("country", "Countries"), ("organisation", "Organisations"), ("grouping", "Groupings"),
+                      ("person", "People"))),
         _SUMMARY,
         Field("role", TEXT, "The actor's role in the story, e.g. 'NATO Secretary General (2014–2024)'."),
         Field("aliases", TEXT_LIST, "Other names and abbreviations of the actor."),
@@ -101,11 +168,24 @@ ACTOR = Kind(
         _REVIEWED,
     ),
     what="an actor",
+    related=(
+        Related("events", back=("actors",), by_date=True),
+        Related("members", own=("members",), back=("member_of",)),
+        Related("member_of", own=("member_of",), back=("members",)),
+        Related("affiliations", own=("affiliations",)),
+        Related("country", own=("country",)),
+        Related("mentioned_by", back=("link",), exclude=("events",)),
+    ),
+    list_page=ListPage("actors/", "actors.html", "Actors", "Everyone in the story, by kind.", "kind", 2),
     claims=True,
+    schema_org="Organization",
+    schema_org_by=("kind", (("person", "Person"), ("country", "Country"), ("organisation", "Organization"),
+                            ("grouping", "Organization"))),
+    search_fields=("aliases",),
 )
 
 EVENT = Kind(
-    "event", "events", "Event", "Timeline",
+    "event", "events",
     (
         Field("title", TEXT, "What happened, in a few words.", required=True),
         Field("date", DATE, "ISO 8601 date: 2023-07-11, or 2023-07 / 2023 when only that is known.",
@@ -123,11 +203,19 @@ EVENT = Kind(
         _REVIEWED,
     ),
     what="an event",
+    related=(
+        Related("actors", own=("actors",)),
+        Related("mentioned_by", back=("link",)),
+    ),
+    list_page=ListPage("timeline/", "timeline.html", "Timeline", "Every event, by date.", "year", 1),
     claims=True,
+    dated=True,
+    participants="actors",
+    schema_org="Event",
 )
 
 SOURCE = Kind(
-    "source", "sources", "Source", "Sources",
+    "source", "sources",
     (
         Field("title", TEXT, "The headline or title, as published.", required=True),
         Field("publisher", TEXT, "Who published it (newspaper, agency, government body).", required=True),
@@ -137,15 +225,23 @@ SOURCE = Kind(
         Field("accessed", DATE, "When the url was last read (ISO 8601; partial dates allowed)."),
         Field("archive_url", URL, "Address of an archived copy."),
         Field("type", CHOICE, "What sort of document it is.",
-              choices=("news", "official", "statement", "report", "analysis")),
+              choices=("news", "official", "statement", "report", "analysis"),
+              labels=(("official", "Official documents"), ("statement", "Statements"), ("report", "Reports"),
+                      ("news", "News reports"), ("analysis", "Analysis and opinion"), ("", "Other sources"))),
         Field("language", TEXT, "Language of the source, as a BCP 47 tag (en, ja, fr)."),
         _SUMMARY,
     ),
     what="a source",
+    related=(Related("cited_by", back=("citation", "sources"), home=True),),
+    list_page=ListPage("sources/", "sources.html", "Sources", "Every source this site cites.", "type", 3),
+    cited=True,
+    schema_org="CreativeWork",
+    schema_org_by=("type", (("news", "NewsArticle"),)),
+    search_fields=("publisher",),
 )
 
 PAGE = Kind(
-    "page", "pages", "Page", "Pages",
+    "page", "pages",
     (
         Field("title", TEXT, "The page title.", required=True),
         _SUMMARY,
@@ -153,16 +249,19 @@ PAGE = Kind(
               minimum=0),
     ),
     what="a page",
+    url="{id}/",
+    in_menu=True,
     site_figures=True,
 )
 
 HOME = Kind(
-    "home", "", "Home", "Home",
+    "home", "",
     (
         Field("title", TEXT, "Heading of the home page (defaults to the site title)."),
         _SUMMARY,
     ),
     what="the home page",
+    url="",
     site_figures=True,
 )
 
@@ -171,7 +270,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (ACTOR, EVENT, SOURCE, PAGE)}
 KIND_BY_FOLDER: dict[str, Kind] = {k.folder: k for k in KINDS.values()}
 
 CONFIG = Kind(
-    "config", "", "Config", "Config",
+    "config", "",
     (
         Field("title", TEXT, "The site's title, shown in every page's header.", required=True),
         Field("description", TEXT, "One sentence about the site, for search engines and feeds.", default=""),
@@ -197,4 +296,21 @@ CONFIG = Kind(
     what="config.yaml",
 )
 
-BUILTIN_SECTIONS = ("timeline", "actors", "sources", "disputes", "search")
+SECTIONS = ("disputes", "search")
+"""Built-in pages that list no kind: every dispute, and the search page."""
+
+
+def kinds_where(role: str) -> list[Kind]:
+    """The kinds that play a role ('claims', 'cited', 'dated', 'in_menu', 'site_figures'), in table order."""
+    return [k for k in KINDS.values() if getattr(k, role)]
+
+
+def kind_of(name: str) -> Kind:
+    """The row of an entry's kind (the home page's too)."""
+    return KINDS.get(name) or HOME
+
+
+def builtin_sections() -> tuple[str, ...]:
+    """Menu items that name a built-in page: each kind's list page, then disputes and search."""
+    pages = sorted((k.list_page for k in KINDS.values() if k.list_page), key=lambda p: p.position)
+    return tuple(p.url.strip("/") for p in pages) + SECTIONS

@@ -167,7 +167,7 @@ def read_document(root: Path, rel: str, kind: schema.Kind, problems: Problems) -
     if text is None:
         return None
     stem = Path(rel).stem
-    if kind.name != "home":
+    if kind is not schema.HOME:
         why = id_problem(stem)
         if why:
             problems.add("id-invalid", rel, 1, 1, why[0], why[1])

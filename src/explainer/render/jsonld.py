@@ -4,8 +4,9 @@ Layouts call `{{ json_ld()|tojson_safe }}` (partials/meta.html): the function re
 context the page is rendered with, so it needs no second pass over the site, and
 `tojson_safe` escapes `<`, `>` and `&`, so no title can close the script element.
 
-Types: home WebSite; actors Person / Organization / Country (a grouping is an
-Organization); events Event with `actor` (every actor listed, whatever its kind: the
+Types come from the kinds table (`Kind.schema_org`, `schema_org_by`), and what each
+node says follows its type: home WebSite; actors Person / Organization / Country (a
+grouping is an Organization); events Event with `actor` (every actor listed, whatever its kind: the
 content model does not say who organised an event, so nothing is claimed as
 `organizer`), `location` and `citation`; sources NewsArticle (type news) or
 CreativeWork; pages WebPage; the section indexes CollectionPage; none on the 404 page.
@@ -17,8 +18,8 @@ from typing import Any
 
 import jinja2
 
-ACTOR_TYPES = {"person": "Person", "organisation": "Organization", "grouping": "Organization",
-               "country": "Country"}
+from .. import schema
+
 CONTEXT = "https://schema.org"
 
 
@@ -27,14 +28,18 @@ def _site_url(site: dict[str, Any]) -> str:
     return url if url.endswith("/") else url + "/"
 
 
+CREATIVE_WORKS = frozenset({"WebPage", "CreativeWork", "NewsArticle"})
+"""schema.org types that are documents: they have a modification date and belong to the site."""
+AGENTS = frozenset({"Person", "Organization", "Country"})
+
+
 def _type_of(view: Any) -> str:
-    if view.kind == "actor":
-        return ACTOR_TYPES.get(view.meta.get("kind") or "", "Organization")
-    if view.kind == "event":
-        return "Event"
-    if view.kind == "source":
-        return "NewsArticle" if view.meta.get("type") == "news" else "CreativeWork"
-    return "WebPage"
+    """The schema.org type of an entry, from its kind's row (and a choice field's value)."""
+    kind = schema.kind_of(view.kind)
+    if kind.schema_org_by is not None:
+        name, types = kind.schema_org_by
+        return dict(types).get(view.meta.get(name) or "", kind.schema_org)
+    return kind.schema_org
 
 
 def node(view: Any, site_url: str) -> dict[str, Any]:
@@ -59,7 +64,7 @@ def structured_data(ctx: dict[str, Any]) -> dict[str, Any] | None:
     if kind == "404":
         return None
     data: dict[str, Any]
-    if kind == "home":
+    if kind == schema.HOME.name:
         data = {**website, "inLanguage": site["language"]}
         if site.get("description"):
             data["description"] = site["description"]
@@ -76,7 +81,7 @@ def structured_data(ctx: dict[str, Any]) -> dict[str, Any] | None:
     data = node(entry, site_url)
     if entry.summary:
         data["description"] = entry.summary
-    if entry.kind == "actor":
+    if data["@type"] in AGENTS:
         if meta.get("aliases"):
             data["alternateName"] = list(meta["aliases"])
         if meta.get("role") and data["@type"] == "Person":
@@ -96,7 +101,7 @@ def structured_data(ctx: dict[str, Any]) -> dict[str, Any] | None:
         events = [node(v, site_url) for v in related.get("events", [])]
         if events:
             data["subjectOf"] = events
-    elif entry.kind == "event":
+    elif data["@type"] == "Event":
         data["startDate"] = meta["date"]
         if meta.get("end_date"):
             data["endDate"] = meta["end_date"]
@@ -105,7 +110,7 @@ def structured_data(ctx: dict[str, Any]) -> dict[str, Any] | None:
         actors = [node(v, site_url) for v in related.get("actors", [])]
         if actors:
             data["actor"] = actors
-    elif entry.kind == "source":
+    elif schema.kind_of(entry.kind).cited:
         data["headline"] = entry.title
         data["publisher"] = {"@type": "Organization", "name": meta["publisher"]}
         if meta.get("authors"):
@@ -117,11 +122,11 @@ def structured_data(ctx: dict[str, Any]) -> dict[str, Any] | None:
             data["sameAs"] = same
         if meta.get("language"):
             data["inLanguage"] = meta["language"]
-    if entry.kind in ("actor", "event", "page") and ctx.get("sources"):
+    if not schema.kind_of(entry.kind).cited and ctx.get("sources"):
         data["citation"] = [node(item.source, site_url) for item in ctx["sources"]]
-    if meta.get("updated") and entry.kind in ("source", "page"):
+    if meta.get("updated") and data["@type"] in CREATIVE_WORKS:
         data["dateModified"] = str(meta["updated"])
-    if entry.kind in ("source", "page"):
+    if data["@type"] in CREATIVE_WORKS:
         data["isPartOf"] = website
     return {"@context": CONTEXT, **data}
 

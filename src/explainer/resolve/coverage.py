@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import schema
 from ..diagnostics import Problems
 from ..model import SiteData
 
@@ -32,7 +33,7 @@ def coverage_of(site: SiteData) -> list[Coverage]:
     """
     rows = []
     for doc in site.project.all_documents:
-        if doc.kind == "source":
+        if schema.kind_of(doc.kind).cited:
             continue
         body = site.bodies[doc.id]
         sources = {c.id for c in body.cited} | set(doc.meta.get("sources", []))
@@ -66,7 +67,7 @@ def coverage_report(site: SiteData) -> str:
     for r in rows:
         if r.claims or r.sources:
             lines.append(f"{r.path:<60} {r.cited:>7} {r.claims:>7} {r.percent:>5.0f} {r.sources:>8}")
-    for label, kinds in (("events and actors", ("event", "actor")), ("all entries", None)):
+    for label, kinds in ((_claims_label(), _claim_kinds()), ("all entries", None)):
         claims, cited = totals(rows, kinds)
         pct = 100.0 * cited / claims if claims else 100.0
         lines.append(f"Total, {label}: {cited} of {claims} claims cited ({pct:.1f} %)")
@@ -90,9 +91,18 @@ def site_coverage(site: SiteData) -> dict[str, object]:
 
     cited_sources = {c.id for body in site.bodies.values() for c in body.cited}
     return {
-        "events_actors": share(("event", "actor")),
+        "events_actors": share(_claim_kinds()),
         "all": share(None),
         "entries": len(rows),
         "sources_cited": len(cited_sources),
         "disputes": len(site.disputes),
     }
+
+
+def _claim_kinds() -> tuple[str, ...]:
+    """The kinds whose bodies make the story's claims (the figure that matters to a reader)."""
+    return tuple(k.name for k in schema.kinds_where("claims"))
+
+
+def _claims_label() -> str:
+    return " and ".join(f"{name}s" for name in reversed(_claim_kinds()))

@@ -52,15 +52,10 @@ def check_front_matter_refs(project: Project, problems: Problems) -> None:
                              did_you_mean(target_id, candidates))
             elif target.kind not in wanted:
                 problems.add("ref-wrong-kind", entry.path, line, col,
-                             f"'{target_id}' in '{name}' is {_a(target.kind)}, but '{name}' lists "
+                             f"'{target_id}' in '{name}' is {schema.kind_of(target.kind).what}, but '{name}' lists "
                              f"{' or '.join(w + 's' for w in wanted)}")
             elif target_id == entry.id:
                 problems.add("ref-wrong-kind", entry.path, line, col, f"'{name}' names the entry itself")
-
-
-def _a(kind: str) -> str:
-    found = schema.KINDS.get(kind)
-    return found.what if found else kind
 
 
 def build_graph(project: Project, body_refs: dict[str, list[tuple[str, str]]]) -> Graph:
@@ -79,23 +74,26 @@ def build_graph(project: Project, body_refs: dict[str, list[tuple[str, str]]]) -
 
 def check_graph(project: Project, graph: Graph, problems: Problems) -> None:
     """Warnings about the graph: sources nobody cites, unsourced events, orphans, unarchived URLs."""
+    cited_ways = {"citation", "sources"}
+    in_nav = set(project.config.nav or [])
     for entry in sorted(project.entries.values(), key=lambda e: e.path):
-        if entry.kind == "source":
-            if not graph.referrers(entry.id, {"citation", "sources"}):
+        kind = schema.kind_of(entry.kind)
+        if kind.cited:
+            if not graph.referrers(entry.id, cited_ways):
                 problems.add("source-uncited", entry.path, 1, 1,
-                             f"source '{entry.id}' is not cited by any entry",
+                             f"{kind.name} '{entry.id}' is not cited by any entry",
                              "cite it with [@" + entry.id + "] or remove it")
             if "url" in entry.meta and "accessed" not in entry.meta and "archive_url" not in entry.meta:
                 line, col = entry.doc.key("url")
                 problems.add("source-unarchived", entry.path, line, col,
-                             "source has a url but neither 'accessed' nor 'archive_url'",
+                             f"{kind.name} has a url but neither 'accessed' nor 'archive_url'",
                              "add accessed: YYYY-MM-DD (when you read it) or an archive_url")
-        elif entry.kind == "event":
-            if not graph.targets(entry.id, {"citation", "sources"}):
-                problems.add("event-unsourced", entry.path, 1, 1, f"event '{entry.id}' has no source",
+        elif kind.dated:
+            if not graph.targets(entry.id, cited_ways):
+                problems.add("event-unsourced", entry.path, 1, 1, f"{kind.name} '{entry.id}' has no source",
                              "list its sources in 'sources:' or cite them in the text")
-        in_menu = entry.kind == "page" and ("nav" in entry.meta or entry.id in (project.config.nav or []))
-        if entry.kind != "source" and not in_menu and not graph.referrers(entry.id):
+        in_menu = kind.in_menu and ("nav" in entry.meta or entry.id in in_nav)
+        if not kind.cited and not in_menu and not graph.referrers(entry.id):
             problems.add("entry-orphan", entry.path, 1, 1,
-                         f"nothing links to {_a(entry.kind)} '{entry.id}'",
+                         f"nothing links to {kind.what} '{entry.id}'",
                          f"link to it with [[{entry.id}]] from a related entry")

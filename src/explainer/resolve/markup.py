@@ -159,7 +159,7 @@ def citation_rule(state: StateInline, silent: bool) -> bool:
         start = offset + len(part) - len(part.lstrip())
         offset += len(part) + 1
         target = env.lookup.by_id.get(m.group(1)) if m else None
-        if target is not None and target.kind == "source":
+        if target is not None and schema.kind_of(target.kind).cited:
             items.append((target.id, " ".join((m.group(2) or "").split())))  # type: ignore[union-attr]
             continue
         line, col = env.position(start)  # positions cost a scan of the text: only for problems
@@ -174,7 +174,9 @@ def citation_rule(state: StateInline, silent: bool) -> bool:
             _unknown(env, cid, line, col, "citation")
         else:
             env.problems.add("ref-wrong-kind", env.path, line, col,
-                             f"'{cid}' is {_a(target.kind)}, not a source: citations name sources",
+                             f"'{cid}' is {schema.kind_of(target.kind).what}, not "
+                             f"{' or '.join(k.what for k in schema.kinds_where('cited'))}: citations name "
+                             f"{' or '.join(k.folder for k in schema.kinds_where('cited'))}",
                              f"to link to it, write [[{cid}]]")
     token = state.push("citation", "sup", 0)
     token.meta = {"items": items}
@@ -182,11 +184,6 @@ def citation_rule(state: StateInline, silent: bool) -> bool:
         env.refs.append((cid, "citation"))
     state.pos = end + 1
     return True
-
-
-def _a(kind: str) -> str:
-    found = schema.KINDS.get(kind)
-    return found.what if found else kind
 
 
 def number_citations(state: Any) -> None:

@@ -66,7 +66,7 @@ def apply_git_dates(project: Project) -> int:
         parsed = PartialDate.parse(found) if found else None
         if parsed is not None:
             dated = replace(entry, meta={**entry.meta, "updated": parsed})
-            if entry.kind == "home":
+            if entry.kind == schema.HOME.name:
                 project.home = dated
             else:
                 project.entries[entry.id] = dated

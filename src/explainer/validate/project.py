@@ -32,9 +32,9 @@ def validate_config(doc: YamlDoc | None, problems: Problems) -> Config:
 
 def validate_entry(document: Document, problems: Problems) -> Entry:
     """An entry from its parsed file; bad values are reported and left out."""
-    kind = schema.KINDS.get(document.kind) or schema.HOME
+    kind = schema.kind_of(document.kind)
     meta = validate_fields(kind, document.doc, document.path, problems, kind.what)
-    return Entry(id=Path(document.path).stem if kind.name != "home" else HOME_ID, kind=kind.name,
+    return Entry(id=Path(document.path).stem if kind is not schema.HOME else HOME_ID, kind=kind.name,
                  path=document.path, meta=meta, doc=document.doc, body=document.body,
                  body_line=document.body_line, digest=document.digest)
 
@@ -45,7 +45,7 @@ def assemble(root: Path, config: Config, entries: list[Entry], unreadable: dict[
     project = Project(root=root, config=config, unreadable=unreadable)
     seen_paths: dict[str, str] = {}  # id -> path of the first entry with it
     for entry in entries:
-        if entry.kind == "home":
+        if entry.kind == schema.HOME.name:
             project.home = entry
             continue
         first = seen_paths.get(entry.id)
@@ -63,11 +63,12 @@ def assemble(root: Path, config: Config, entries: list[Entry], unreadable: dict[
 def check_nav_pages(project: Project, problems: Problems) -> None:
     """Every nav item names a built-in section or a page."""
     nav = project.config.values.get("nav") or []
-    pages = [e.id for e in project.of_kind("page")]
+    pages = [e.id for e in project.entries.values() if schema.kind_of(e.kind).in_menu]
+    sections = schema.builtin_sections()
     for i, item in enumerate(nav):
-        if item in schema.BUILTIN_SECTIONS or item in pages:
+        if item in sections or item in pages:
             continue
         line, col = project.config.doc.pos("nav", i) if project.config.doc else (1, 1)
         problems.add("ref-unknown", CONFIG_FILE, line, col,
-                     f"nav item '{item}' is neither a section ({', '.join(schema.BUILTIN_SECTIONS)}) nor a page",
-                     did_you_mean(item, list(schema.BUILTIN_SECTIONS) + pages))
+                     f"nav item '{item}' is neither a section ({', '.join(sections)}) nor a page",
+                     did_you_mean(item, list(sections) + pages))

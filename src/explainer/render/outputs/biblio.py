@@ -23,7 +23,7 @@ BIB_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oc
 
 
 def _sources(site: SiteData) -> list[Entry]:
-    return sorted(site.project.of_kind("source"), key=lambda e: e.id)
+    return sorted(site.project.where("cited"), key=lambda e: e.id)
 
 
 def csl_name(name: str) -> dict[str, str]:

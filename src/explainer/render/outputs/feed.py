@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ... import __version__
+from ... import __version__, schema
 from ...model import Entry
 from ...model import SiteData
 from ..pages import Renderer, _date_key
@@ -33,7 +33,7 @@ FEED_LIMIT = 50
 
 def newest_first(site: SiteData) -> list[Entry]:
     """Events by date, newest first (the timeline's order reversed, so ties never depend on file order)."""
-    return sorted(site.project.of_kind("event"), key=_date_key, reverse=True)
+    return sorted(site.project.where("dated"), key=_date_key, reverse=True)
 
 
 def feed_output(site: SiteData, renderer: Renderer) -> Iterator[tuple[str, str]]:
@@ -56,7 +56,7 @@ def feed_output(site: SiteData, renderer: Renderer) -> Iterator[tuple[str, str]]
         f"  <updated>{feed_updated}</updated>",
         f"  <author><name>{escape(str(author))}</name></author>",
         f'  <link rel="self" type="application/atom+xml" href={quoteattr(absolute(project, FEED_PATH))}/>',
-        f'  <link rel="alternate" type="text/html" href={quoteattr(absolute(project, "timeline/"))}/>',
+        f'  <link rel="alternate" type="text/html" href={quoteattr(absolute(project, _list_url()))}/>',
         f'  <generator version={quoteattr(__version__)}>explainer</generator>',
     ]
     for entry, stamp in zip(events, stamps):
@@ -77,3 +77,8 @@ def feed_output(site: SiteData, renderer: Renderer) -> Iterator[tuple[str, str]]
         out.append("  </entry>")
     out.append("</feed>")
     yield FEED_PATH, "\n".join(out) + "\n"
+
+
+def _list_url() -> str:
+    """The page that lists what the feed carries (the timeline), or the home page."""
+    return next((k.list_page.url for k in schema.kinds_where("dated") if k.list_page), "")
