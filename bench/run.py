@@ -1,6 +1,6 @@
 """The benchmark: our builds against the bare-pipeline floor (and peers, if installed).
 
-    python bench/run.py [--sizes 1000,4000,10000] [--work DIR] [--repeat 3]
+    python bench/run.py [--sizes 1000,4000,10000] [--work DIR] [--repeat 3] [--shape default,varied]
 
 For each size it generates a corpus (bench/generate.py), then times, each in a fresh
 process (`python -m explainer build`): a cold build (no cache, every core), a warm build
@@ -10,7 +10,9 @@ the same run so ratios compare like with like. Wall time is the median of `--rep
 runs; CPU is user+sys of the build and its workers; memory is the largest resident
 set of any one process (ru_maxrss of the build and of its children). If `hugo` or
 Eleventy (`npx @11ty/eleventy`, or `ELEVENTY=path/to/cli.js`) are found, they build
-the same text without our syntax and their ratios are printed too.
+the same text without our syntax and their ratios are printed too. `--shape` lists the
+corpus shapes to run (bench/generate.py --shape; default: both), each size and shape
+with its own floor measured in the same run.
 """
 
 from __future__ import annotations
@@ -93,11 +95,12 @@ def peers(plain: Path, repeat: int) -> dict[str, tuple[float, float, int]]:
     return found
 
 
-def run_size(n: int, work: Path, repeat: int) -> dict[str, tuple[float, float, int]]:
-    root = work / f"corpus-{n}"
+def run_size(n: int, work: Path, repeat: int, shape: str = "default") -> dict[str, tuple[float, float, int]]:
+    suffix = "" if shape == "default" else f"-{shape}"
+    root = work / f"corpus-{n}{suffix}"
     if root.exists():
         shutil.rmtree(root)
-    generate.generate(n, root)
+    generate.generate(n, root, shape=shape)
     results: dict[str, tuple[float, float, int]] = {}
     floor = [sys.executable, str(HERE / "floor.py"), str(root), str(work / "floor-out")]
     results["floor 1 process"] = median_of(repeat, lambda: timed(floor + ["--jobs", "1"]))
@@ -110,17 +113,17 @@ def run_size(n: int, work: Path, repeat: int) -> dict[str, tuple[float, float, i
     count = iter(range(1000))
     results["one body edit"] = median_of(repeat, lambda: (edit_body(root, next(count)), timed(build_cmd(root)))[1])
     results["one title edit"] = median_of(repeat, lambda: (edit_title(root, next(count)), timed(build_cmd(root)))[1])
-    plain = work / f"plain-{n}"
+    plain = work / f"plain-{n}{suffix}"
     if plain.exists():
         shutil.rmtree(plain)
-    generate.generate(n, plain, plain_text=True)
+    generate.generate(n, plain, plain_text=True, shape=shape)
     results.update(peers(plain, repeat))
     return results
 
 
-def report(n: int, results: dict[str, tuple[float, float, int]]) -> str:
+def report(n: int, results: dict[str, tuple[float, float, int]], shape: str = "default") -> str:
     f1, f2, cold = results["floor 1 process"][0], results["floor 2 processes"][0], results["cold build"][0]
-    lines = [f"\n== {n:,} entries ==",
+    lines = [f"\n== {n:,} entries, {shape} shape ==",
              f"{'':32s} {'wall s':>8s} {'CPU s':>8s} {'peak MB':>8s} {'/floor1':>8s} {'/floor2':>8s} {'/cold':>7s}"]
     for name, (wall, cpu, rss) in results.items():
         lines.append(f"{name:32s} {wall:8.2f} {cpu:8.2f} {rss:8d} {wall / f1:8.2f} {wall / f2:8.2f} {wall / cold:7.3f}")
@@ -132,11 +135,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1000,4000,10000", help="comma-separated corpus sizes")
     parser.add_argument("--work", type=Path, default=HERE / "corpus", help="scratch folder (git-ignored)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (the median is shown)")
+    parser.add_argument("--shape", default=",".join(generate.SHAPES),
+                        help=f"comma-separated corpus shapes ({', '.join(generate.SHAPES)})")
     args = parser.parse_args(argv)
+    shapes = args.shape.split(",")
+    for shape in shapes:
+        if shape not in generate.SHAPES:
+            parser.error(f"unknown shape {shape!r} (one of {', '.join(generate.SHAPES)})")
     args.work.mkdir(parents=True, exist_ok=True)
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}", flush=True)
+    summary = []
     for n in (int(s) for s in args.sizes.split(",")):
-        print(report(n, run_size(n, args.work, args.repeat)), flush=True)
+        for shape in shapes:
+            results = run_size(n, args.work, args.repeat, shape)
+            print(report(n, results, shape), flush=True)
+            summary.append(f"{n:>8,} {shape:>8s} {results['cold build'][0] / results['floor 2 processes'][0]:8.2f}")
+    print(f"\ncold build / 2-process floor, same run:\n{'entries':>8s} {'shape':>8s} {'ratio':>8s}", flush=True)
+    print("\n".join(summary), flush=True)
     return 0
 
 

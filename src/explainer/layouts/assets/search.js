@@ -1,0 +1,213 @@
+/* explainer: the /search/ page (loaded by that page only).
+   Fetches search/manifest.json, then only the shards holding the query's words and the
+   result files of the results shown, ten at a time (format: src/explainer/search.py).
+   Without this script the page says what to do instead. */
+(function () {
+  "use strict";
+  var d = document, out = d.getElementById("search-results");
+  if (!out) return;
+  var input = d.getElementById("search-q"), base = out.getAttribute("data-search"),
+    root = out.getAttribute("data-root"), PAGE = 10, MAX_PREFIX_FILES = 3,
+    CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff",
+    TOKEN = new RegExp("[" + CJK + "]|(?:(?![" + CJK + "])[\\p{L}\\p{N}])+", "gu"),
+    IS_CJK = new RegExp("^[" + CJK + "]"), WORDCH = /[\p{L}\p{N}]/u,
+    POSSESSIVE = /['\u2019]s(?![\p{L}\p{N}_])/gu,
+    ALPHA = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+    CODE = {}, files = {}, manifest = null, seq = 0;
+  for (var c = 0; c < 64; c++) CODE[ALPHA.charAt(c)] = c;
+
+  function el(tag, cls, text) {
+    var e = d.createElement(tag);
+    if (cls) e.className = cls;
+    if (text) e.textContent = text;
+    return e;
+  }
+  function has(o, k) { return Object.prototype.hasOwnProperty.call(o, k); }
+  /* the same folding and tokens as the index (search.py: fold, tokens) */
+  function fold(s) { return s.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase(); }
+  function words(q) {
+    var seen = {}, list = fold(q).replace(POSSESSIVE, "").match(TOKEN) || [];
+    return list.filter(function (w) { return has(seen, w) ? false : (seen[w] = true); });
+  }
+
+  function get(path, immutable) {
+    if (!files[path]) {
+      files[path] = fetch(base + path, immutable ? {} : { cache: "no-cache" }).then(function (r) {
+        if (!r.ok) throw new Error(r.status);
+        return r.json();
+      });
+      files[path].catch(function () { delete files[path]; });
+    }
+    return files[path];
+  }
+  function shard(i) { return get(manifest.shards + manifest.files[i] + ".json", true); }
+
+  /* the shard of a term: the longest manifest key that is a prefix of it */
+  function keyOf(term) {
+    var cs = Array.from(term);
+    for (var n = cs.length; n >= 0; n--) {
+      var k = cs.slice(0, n).join("");
+      if (has(manifest.keys, k)) return k;
+    }
+    return null;
+  }
+  /* shard numbers a word needs; the last word also matches longer terms (as one types) */
+  function shardsFor(w, prefix) {
+    var k = keyOf(w), own = k === null ? [] : [manifest.keys[k]], more = [];
+    if (prefix) {
+      Object.keys(manifest.keys).forEach(function (key) {
+        var f = manifest.keys[key];
+        if (key.length > w.length && key.lastIndexOf(w, 0) === 0 && own.indexOf(f) < 0 && more.indexOf(f) < 0) more.push(f);
+      });
+      if (more.length > MAX_PREFIX_FILES) more = [];
+    }
+    return own.concat(more);
+  }
+
+  function decode(p, factor, into) {
+    var sp = p.indexOf(" "), i = 0, j = sp + 1, n = -1;
+    while (i < sp) {
+      var v = 0, shift = 0, ch;
+      do { ch = CODE[p.charAt(i++)]; v += (ch & 31) << shift; shift += 5; } while (ch & 32);
+      n += v + 1;
+      var w = CODE[p.charAt(j++)], s = ((w & 32 ? 100 : 0) + (w & 16 ? 20 : 0) + (w & 15)) * factor;
+      if (!(into.get(n) >= s)) into.set(n, s);
+    }
+  }
+  /* entry number -> score of one word: its own term in full, longer terms (prefix) at half */
+  function scores(w, prefix, shards) {
+    var m = new Map();
+    shards.forEach(function (sh) {
+      Object.keys(sh).forEach(function (t) {
+        if (t === w) decode(sh[t], 1, m);
+        else if (prefix && t.lastIndexOf(w, 0) === 0) decode(sh[t], 0.5, m);
+      });
+    });
+    return m;
+  }
+
+  function find(ws) {
+    var need = ws.map(function (w, i) { return shardsFor(w, i === ws.length - 1); });
+    return Promise.all(need.map(function (list) { return Promise.all(list.map(shard)); })).then(function (loaded) {
+      var maps = ws.map(function (w, i) { return scores(w, i === ws.length - 1, loaded[i]); }), hits = [];
+      maps.sort(function (a, b) { return a.size - b.size; });
+      maps[0].forEach(function (s, n) {
+        for (var k = 1; k < maps.length; k++) {
+          var o = maps[k].get(n);
+          if (o === undefined) return;
+          s += o;
+        }
+        hits.push([s, n]);
+      });
+      return hits.sort(function (a, b) { return b[0] - a[0] || a[1] - b[1]; });
+    });
+  }
+
+  /* text folded character by character, so a match maps back to the original text */
+  function folded(text) {
+    if (/^[\x00-\x7f]*$/.test(text)) return { low: text.toLowerCase(), at: null };
+    var low = "", at = [], i = 0;
+    Array.from(text).forEach(function (ch) {
+      var f = fold(ch);
+      low += f;
+      for (var k = 0; k < f.length; k++) at.push(i);
+      i += ch.length;
+    });
+    at.push(text.length);
+    return { low: low, at: at };
+  }
+  function matches(low, ws) {
+    var found = [];
+    ws.forEach(function (w, wi) {
+      var cjk = IS_CJK.test(w), i = low.indexOf(w);
+      for (; i >= 0 && found.length < 200; i = low.indexOf(w, i + w.length)) {
+        var end = i + w.length;
+        if (!cjk && ((i > 0 && WORDCH.test(low.charAt(i - 1))) ||
+          (wi < ws.length - 1 && end < low.length && WORDCH.test(low.charAt(end))))) continue;
+        found.push([i, end]);
+      }
+    });
+    return found.sort(function (a, b) { return a[0] - b[0]; });
+  }
+  function snippet(text, ws) {
+    var f = folded(text), found = matches(f.low, ws), p = el("p", "result-snippet");
+    if (!found.length) return null;
+    function orig(i) { return f.at ? f.at[Math.min(i, f.at.length - 1)] : i; }
+    var start = Math.max(0, orig(found[0][0]) - 60), stop = Math.min(text.length, start + 200), pos = start;
+    if (start > 0) p.appendChild(d.createTextNode("\u2026"));
+    found.forEach(function (m) {
+      var a = orig(m[0]), b = orig(m[1]);
+      if (a < pos || b > stop) return;
+      p.appendChild(d.createTextNode(text.slice(pos, a)));
+      p.appendChild(el("mark", "", text.slice(a, b)));
+      pos = b;
+    });
+    p.appendChild(d.createTextNode(text.slice(pos, stop) + (stop < text.length ? "\u2026" : "")));
+    return p;
+  }
+
+  function item(r, ws) {
+    var li = el("li"), t = el("p", "result-title"), a = el("a", "", r[2]);
+    a.href = root + r[0];
+    t.appendChild(a);
+    li.appendChild(t);
+    li.appendChild(el("p", "result-meta", r[1] + (r[3] ? " \u00b7 " + r[3] : "")));
+    if (r[4]) li.appendChild(el("p", "result-summary", r[4]));
+    var s = snippet(r[5], ws);
+    if (s) li.appendChild(s);
+    return li;
+  }
+
+  function show(hits, from, ws, ol, more, mine) {
+    var page = hits.slice(from, from + PAGE);
+    return Promise.all(page.map(function (h) { return get(manifest.docs + h[1] + ".json"); })).then(function (docs) {
+      if (mine !== seq) return;
+      docs.forEach(function (r) { ol.appendChild(item(r, ws)); });
+      var left = hits.length - from - page.length;
+      more.hidden = left <= 0;
+      more.textContent = "Show " + Math.min(left, PAGE) + " more";
+      more.onclick = function () { show(hits, from + PAGE, ws, ol, more, mine).catch(failed); };
+    });
+  }
+
+  function failed() {
+    out.textContent = "";
+    out.appendChild(el("p", "", "The search index could not be loaded."));
+  }
+
+  function search(q) {
+    var mine = ++seq, ws = words(q);
+    if (!q) { out.textContent = ""; return; }
+    (manifest ? Promise.resolve(manifest) : get("manifest.json")).then(function (m) {
+      manifest = m;
+      return ws.length ? find(ws) : [];
+    }).then(function (hits) {
+      if (mine !== seq) return;
+      var ol = el("ol", "search-results"), more = el("button", "search-more");
+      more.type = "button";
+      more.hidden = true;
+      out.textContent = "";
+      out.appendChild(el("p", "search-count", hits.length + (hits.length === 1 ? " result" : " results") +
+        " for \u201c" + q + "\u201d."));
+      out.appendChild(ol);
+      out.appendChild(more);
+      return show(hits, 0, ws, ol, more, mine);
+    }).catch(function () { if (mine === seq) failed(); });
+  }
+
+  var q = new URLSearchParams(location.search).get("q") || "";
+  if (input) {
+    input.value = q;
+    var timer;
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var v = input.value.trim();
+        history.replaceState(null, "", v ? "?q=" + encodeURIComponent(v) : location.pathname);
+        search(v);
+      }, 200);
+    });
+  }
+  out.textContent = "";
+  search(q.trim());
+})();
