@@ -23,7 +23,7 @@ from playwright.sync_api import Browser, Page
 
 from conftest import make_project
 from explainer.build import build
-from explainer.search import MANIFEST_PATH, SHARD_BUDGET, TEXT_CAP, fold, tokens
+from explainer.render.search import MANIFEST_PATH, SHARD_BUDGET, TEXT_CAP, fold, tokens
 from tools import serve_directory
 
 REPO = Path(__file__).resolve().parent.parent

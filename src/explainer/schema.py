@@ -237,7 +237,7 @@ SOURCE = Kind(
     cited=True,
     schema_org="CreativeWork",
     schema_org_by=("type", (("news", "NewsArticle"),)),
-    search_fields=("publisher",),
+    search_fields=("authors", "publisher"),
 )
 
 PAGE = Kind(

@@ -46,6 +46,7 @@ from functools import lru_cache
 from html import unescape
 from typing import Iterator
 
+from .. import schema
 from ..model import SiteData
 from .pages import Renderer, view
 
@@ -113,12 +114,16 @@ def search_rows(site: SiteData) -> Iterator[list[str]]:
     for entry in entries:
         v = view(entry)
         text = plain_text(site.bodies[entry.id].html) if entry.id in site.bodies else ""
-        if entry.kind == "source":  # who published it is what readers type
-            extra = [", ".join(entry.meta.get("authors", [])), str(entry.meta.get("publisher", ""))]
+        extra = [_as_text(entry.meta.get(name)) for name in schema.kind_of(entry.kind).search_fields]
+        if any(extra):  # who published a source, an actor's other names: what readers type
             text = " ".join(t for t in [*extra, text] if t)
-        elif entry.kind == "actor" and entry.meta.get("aliases"):
-            text = " ".join([*map(str, entry.meta["aliases"]), text])
         yield [v.url_path, v.kind, v.title, v.date, v.summary, text]
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return "" if value is None else str(value)
 
 
 _TO_ALPHABET = bytes.maketrans(bytes(range(64)), _CODES)

@@ -70,7 +70,7 @@
       var v = 0, shift = 0, ch;
       do { ch = CODE[p.charAt(i++)]; v += (ch & 31) << shift; shift += 5; } while (ch & 32);
       n += v + 1;
-      var w = CODE[p.charAt(j++)], s = ((w & 32 ? 100 : 0) + (w & 16 ? 20 : 0) + (w & 15)) * factor;
+      var w = CODE[p.charAt(j++)], s = ((w & 48 ? 1000 : 0) + (w & 32 ? 100 : 0) + (w & 16 ? 20 : 0) + (w & 15)) * factor;
       if (!(into.get(n) >= s)) into.set(n, s);
     }
   }
