@@ -18,7 +18,9 @@ from .markup import Lookup, PageEnv, make_markdown, render_body
 from .model import Entry, Project
 from .provenance import apply_git_dates
 from .render import DEFAULT_LAYOUTS, Body, Renderer, SiteData, TemplateProblem, make_environment
-from .writer import BuildLocked, OutputDir, OutputError
+from .diagnostics import UsageError
+from .loader import project_reads
+from .writer import BuildLocked, OutputDir, OutputError, check_output_folder
 
 Output = tuple[str, "str | bytes"]
 #: Extra outputs (feeds, sitemap, exports): functions of the finished site data.
@@ -131,6 +133,9 @@ def build(root: Path, out: Path | None = None, strict: bool = False, jobs: int |
     `jobs`: worker processes (None: every core for sites of 200 entries or more, see
     `parallel`); `use_cache`: reuse and refresh `.explainer-cache/` (see `cache`);
     `base_url`: publish address overriding config.yaml's (CI knows it, the file may not).
+    Raises `UsageError` (before reading or writing anything) when `out` is a folder a
+    build must not replace (`writer.check_output_folder`). A symlinked `out` is
+    followed: the real folder is replaced and the link kept.
     """
     from .cache import WarmCache
     from .parallel import write_site
@@ -139,6 +144,9 @@ def build(root: Path, out: Path | None = None, strict: bool = False, jobs: int |
 
     problems = Problems()
     target = out if out is not None else root / "site"
+    refused = check_output_folder(root, target, project_reads(root), shown=str(target))
+    if refused is not None:
+        raise UsageError(refused)
     state = cache.input_state(root, target, base_url) if use_cache else None
     record = cache.unchanged(root, target, state) if state is not None else None
     if record is not None:  # the site on disk is what this build would write, byte for byte

@@ -13,12 +13,28 @@ from . import schema
 from .diagnostics import Problems, did_you_mean
 from .model import HOME_ID, Config, Entry, Project
 from .validate import id_problem, validate_fields
-from .yamlsafe import YamlError, load_yaml
+from .yamlsafe import FORBIDDEN_CHARS, YamlError, load_yaml
 
 CONFIG_FILE = "config.yaml"
 CONTENT_DIR = "content"
 MAX_FILE_BYTES = 5_000_000
 """Entries larger than this are refused: no explainer entry is 5 MB of prose."""
+
+
+CACHE_DIR = ".explainer-cache"
+"""The build cache's folder (kept in step with `cache.CACHE_DIR`)."""
+
+
+def project_reads(root: Path) -> list[Path]:
+    """Every file and folder a build of `root` reads: the one list the output gate protects.
+
+    `writer.check_output_folder` refuses to build into, over or inside any of these, so
+    a new input (a bibliography file, say) is one more item here. The package's own
+    default layouts are read too.
+    """
+    from .render import DEFAULT_LAYOUTS
+
+    return [root / CONFIG_FILE, root / CONTENT_DIR, root / "layouts", root / CACHE_DIR, DEFAULT_LAYOUTS]
 
 
 def load_config(root: Path, problems: Problems) -> Config:
@@ -229,6 +245,9 @@ def load_entry(root: Path, rel: str, kind: schema.Kind, problems: Problems) -> E
                      "front matter opened here is never closed", "add a '---' line after the last key")
         return None
     yaml_text, body, body_line = parts  # type: ignore[misc]
+    # Control characters and noncharacters in a body become U+FFFD, visibly, as CommonMark
+    # does for NUL; one character for one, so every position stays. Front matter refuses them.
+    body = FORBIDDEN_CHARS.sub("\ufffd", body)
     try:
         doc = load_yaml(yaml_text, line_offset=1)
     except YamlError as exc:
