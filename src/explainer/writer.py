@@ -96,6 +96,11 @@ def stray_file(folder: Path, listed: set[str]) -> str | None:
     return None
 
 
+def _is_empty(folder: Path) -> bool:
+    with os.scandir(folder) as items:
+        return next(items, None) is None
+
+
 def _real(path: Path) -> Path:
     """`path` with every symlink and `..` resolved (the folder a build would really replace)."""
     return Path(os.path.realpath(path, strict=False))
@@ -173,7 +178,7 @@ def check_output_folder(root: Path, out: Path, reads: Iterable[Path], shown: str
     if not real.is_dir():
         return refuse("it is a file, not a folder")
     try:
-        if not any(os.scandir(real)):
+        if _is_empty(real):
             return None
         listed = read_marker(real)
         if listed is None:
@@ -271,7 +276,7 @@ class OutputDir:
         try:
             write_marker(self.tmp, self.written)
             if self.target.exists():  # again at the last moment: files may have appeared during the build
-                listed = read_marker(self.target) if any(os.scandir(self.target)) else set()
+                listed = set() if _is_empty(self.target) else read_marker(self.target)
                 stray = None if listed is None else stray_file(self.target, listed)
                 if listed is None or stray is not None:
                     self.abort()
