@@ -1,5 +1,6 @@
-"""Atheris (libFuzzer) target: arbitrary bytes as an entry file through `check` (and now
-and then `build`); anything but success or clean `path:line:col` problems is a crash.
+"""Atheris (libFuzzer) target: arbitrary bytes as an entry file or as config.yaml through
+`check` (and now and then `build`); anything but success or clean `path:line:col`
+problems is a crash.
 
 Run it locally for as long as you like (crashes land in fuzz/artifacts/):
 
@@ -38,18 +39,30 @@ for rel, text in BASE.items():
     (ROOT / rel).write_text(text, encoding="utf-8")
 (ROOT / "content/pages").mkdir(parents=True, exist_ok=True)
 ENTRY = ROOT / "content/pages/fuzz.md"
+CONFIG = ROOT / "config.yaml"
+CONFIG_HEAD = BASE["config.yaml"].encode()
 
 
 def TestOneInput(data: bytes) -> None:  # noqa: N802 - the name libFuzzer expects
-    """One input: the first byte picks the front-matter shape, the rest is the file."""
+    """One input: the first byte picks what the rest becomes.
+
+    Bit 7 clear: the entry file (mode % 3: valid front matter and a fuzzed body, fuzzed
+    front matter, or raw bytes). Bit 7 set: config.yaml (bit 6: after a valid title and
+    base_url, so the fuzzed keys' values are what gets checked), the entry a fixed one.
+    """
     if not data:
         return
     mode, rest = data[0], data[1:]
-    if mode % 3 == 0:
-        rest = b"---\ntitle: Fuzz\n---\n" + rest  # valid front matter: exercise the Markdown
-    elif mode % 3 == 1:
-        rest = b"---\n" + rest  # the front matter itself is fuzzed
-    ENTRY.write_bytes(rest)
+    if mode & 0x80:
+        CONFIG.write_bytes((CONFIG_HEAD if mode & 0x40 else b"") + rest)
+        ENTRY.write_bytes(b"---\ntitle: Fuzz\n---\nText.\n")
+    else:
+        CONFIG.write_bytes(CONFIG_HEAD)
+        if mode % 3 == 0:
+            rest = b"---\ntitle: Fuzz\n---\n" + rest  # valid front matter: exercise the Markdown
+        elif mode % 3 == 1:
+            rest = b"---\n" + rest  # the front matter itself is fuzzed
+        ENTRY.write_bytes(rest)
     problems, _ = check(ROOT)
     found = list(problems.items)
     if mode % 16 == 0:

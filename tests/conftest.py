@@ -81,10 +81,17 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
 
 
 def tree_hash(folder: Path) -> str:
-    """One hash of every file's path and bytes (and every folder's path) under `folder`."""
+    """One hash of every file's path and bytes (and every folder's path) under `folder`.
+
+    Leaves out the build's marker `.explainer-site` at the top: `explainer build` writes
+    it, the dev server's folder has none, and the tests compare the two sites.
+    (tests/test_output_safety.py hashes everything, markers included.)
+    """
     digest = hashlib.sha256()
     for path in sorted(folder.rglob("*"), key=lambda p: p.relative_to(folder).as_posix()):
         rel = path.relative_to(folder).as_posix()
+        if rel == ".explainer-site":
+            continue
         if path.is_dir():
             digest.update(b"D " + rel.encode() + b"\n")
         else:

@@ -11,6 +11,7 @@ import pytest
 
 from conftest import BASE_FILES, make_project, tree_hash
 from explainer.build import build
+from explainer.diagnostics import UsageError
 from explainer.write.writer import BuildLocked, OutputDir, OutputError
 
 BAD_ENTRY = {"content/pages/about.md": "---\ntitle: About\nnav: 1\ncolour: red\n---\n"}
@@ -49,12 +50,14 @@ def test_template_failure_midway_keeps_old_site_and_no_temp_folder(tmp_path: Pat
 
 
 def test_successful_rebuild_replaces_site_and_cleans_up(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+    """A page the earlier build wrote and this one does not (its entry was deleted) goes."""
+    root = make_project(tmp_path, {"content/pages/stale.md": "---\ntitle: Stale\n---\nOld page.\n"})
     assert build(root).ok
-    (root / "site/stale.html").write_text("left over from an old build")
+    assert (root / "site/stale/index.html").is_file()
+    (root / "content/pages/stale.md").unlink()
     (root / "content/pages/about.md").write_text("---\ntitle: About us\nnav: 1\n---\nNew text.\n")
     assert build(root).ok
-    assert not (root / "site/stale.html").exists()
+    assert not (root / "site/stale").exists()
     assert "About us" in (root / "site/about/index.html").read_text()
     assert siblings(root) == []
 
@@ -62,10 +65,11 @@ def test_successful_rebuild_replaces_site_and_cleans_up(tmp_path: Path) -> None:
 def test_output_path_that_is_a_file(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     (tmp_path / "taken").write_text("a file")
-    result = build(root, out=tmp_path / "taken")
-    assert not result.ok
-    assert [p.format() for p in result.problems.items] == [
-        f"{tmp_path / 'taken'}:1:1: error: '{tmp_path / 'taken'}' exists and is not a folder"]
+    with pytest.raises(UsageError) as refused:
+        build(root, out=tmp_path / "taken")
+    assert str(refused.value) == (
+        f"cannot build into '{tmp_path / 'taken'}': it is a file, not a folder; a build replaces its whole "
+        "output folder (choose an empty or new folder for the site, e.g. --out site)")
     assert (tmp_path / "taken").read_text() == "a file"
 
 

@@ -10,8 +10,11 @@ tests/fuzz_regressions/ and run first, every time.
 
 from __future__ import annotations
 
+import io
+import json
 import re
 import tempfile
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import yaml
@@ -19,7 +22,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import make_project
+from explainer import schema
 from explainer.build import build, check
+from explainer.cli import main
+from explainer.diagnostics import CODES
 
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 
@@ -131,12 +137,84 @@ def test_arbitrary_config(config: str) -> None:
     assert_clean_outcome({"config.yaml": encode(config)})
 
 
+# --- YAML written by hand: what safe_dump cannot write (5000-digit numbers, escapes, null keys) ------
+
+ESCAPES = ["\\0", "\\x1b", "\\e", "\\a", "\\u0000", "\\uFFFE", "\\x85", "\\x7f", "\\U0010FFFF", "\\u2028",
+           "\\t", "\\n", "\\\\", '\\"', "\\ud800", "a", " ", "é", "<script>"]
+WORDS = ["~", "null", "", "true", "false", "0", "-1", "1e999", "-1e999", ".5", "NO", "off", "error", "warning",
+         "timeline", "actors", "about", "nato", "https://example.org/", "entry-orphan", "2023-07-11", "&a x", "*a",
+         "!!python/name:os.system", "'quoted'"]
+yaml_scalar = st.one_of(
+    st.sampled_from(WORDS),
+    st.integers(-10**6, 10**6).map(str),
+    st.integers(4290, 6000).map(lambda n: "9" * n),  # around Python's 4300-digit int-string limit
+    st.lists(st.sampled_from(ESCAPES), max_size=6).map(lambda parts: '"' + "".join(parts) + '"'),
+    odd_text.map(lambda t: json.dumps(t, ensure_ascii=True)),  # JSON strings are YAML double-quoted strings
+)
+yaml_key = st.sampled_from([*CODES, "null", "~", '""', "a", "5", "true"])
+yaml_value = st.recursive(yaml_scalar, lambda inner: st.one_of(
+    st.lists(inner, max_size=4).map(lambda items: "[" + ", ".join(items) + "]"),
+    st.lists(st.tuples(yaml_key, inner), max_size=4).map(
+        lambda pairs: "{" + ", ".join(f"{k}: {v}" for k, v in pairs) + "}")), max_leaves=10)
+
+
+def yaml_mapping(keys: list[str]) -> st.SearchStrategy[str]:
+    """Block-mapping YAML text: known keys (and null, ~, odd ones), each with any flow value."""
+    return st.lists(st.tuples(st.sampled_from([*keys, "null", "~", "x"]), yaml_value), max_size=8).map(
+        lambda pairs: "".join(f"{k}: {v}\n" for k, v in pairs))
+
+
+CONFIG_KEYS = [f.name for f in schema.CONFIG.fields]
+COUNT = re.compile(r"^[0-9]+ errors?, [0-9]+ warnings?( \(--strict: warnings fail the build\))?$")
+
+
+def run_command(*args: str) -> tuple[int, str, str]:
+    """The real command line (`explainer.cli.main`), in process: exit code, stdout, stderr.
+    An exception escaping it is a traceback the user would see, and fails the property."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main([*args, "--format", "text"])
+    return code, out.getvalue(), err.getvalue()
+
+
+def assert_commands_clean(files: dict[str, str | bytes | None]) -> None:
+    """check and build exit 0, 1 or 2; stderr holds only problems, the count and the build's last word."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = make_project(Path(tmp), files)
+        for command in ("check", "build"):
+            code, _, err = run_command(command, "--root", str(root))
+            assert code in (0, 1, 2), (command, code, err)
+            assert "Traceback" not in err and "internal error" not in err, err
+            for line in err.splitlines():
+                m = PROBLEM.match(line)
+                assert (m and int(m["line"]) >= 1 and int(m["col"]) >= 1) or COUNT.match(line) or (
+                    line == "Build failed: the previous output was left as it was."), f"{command}: {line!r}"
+            assert code != 1 or PROBLEM.match(err.splitlines()[0]), err
+
+
+@FUZZ
+@given(config=yaml_mapping(CONFIG_KEYS), title=st.booleans())
+def test_any_yaml_value_in_every_config_key(config: str, title: bool) -> None:
+    head = "title: T\nbase_url: https://example.org/\n" if title else ""
+    assert_commands_clean({"config.yaml": encode(head + config)})
+
+
+@FUZZ
+@given(fm=yaml_mapping(KEYS[:-1]), kind=st.sampled_from(["content/actors/nato.md", "content/events/summit-2023.md",
+                                                         "content/sources/guardian-2023.md", "content/pages/about.md",
+                                                         "content/index.md"]))
+def test_any_yaml_value_in_front_matter(fm: str, kind: str) -> None:
+    assert_commands_clean({kind: encode(f"---\n{fm}---\nText.[@guardian-2023] [[nato]]\n")})
+
+
 def test_regression_seeds() -> None:
     """Every input that once broke a build (see fuzz_regressions/README.md) stays fixed."""
-    seeds = sorted(p for p in REGRESSIONS.iterdir() if p.suffix == ".md")
-    assert seeds, "tests/fuzz_regressions/ has no seeds"
+    seeds = sorted(p for p in REGRESSIONS.iterdir() if p.suffix in (".md", ".yaml"))
+    assert any(p.suffix == ".md" for p in seeds) and any(p.suffix == ".yaml" for p in seeds), seeds
     for seed in seeds:
-        assert_clean_outcome({"content/pages/seed.md": seed.read_bytes()})
+        rel = "content/pages/seed.md" if seed.suffix == ".md" else "config.yaml"
+        assert_clean_outcome({rel: seed.read_bytes()})
+        assert_commands_clean({rel: seed.read_bytes()})
 
 
 def test_atheris_smoke() -> None:

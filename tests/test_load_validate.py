@@ -8,6 +8,7 @@ position and a cascade of follow-up messages all fail the test.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -448,3 +449,146 @@ def test_bad_file_is_reported_once_not_again_where_it_is_referenced(tmp_path: Pa
         ABOUT: "---\ntitle: About\nnav: 1\n---\nSee [NATO](../actors/nato.md).\n",
     })
     assert problems_of(root) == [f"{NATO}:4:1: error: invalid YAML: did not find expected ',' or ']'"]
+
+
+# --- inputs that once ended in a traceback (issue 15), through the real command ----------------------
+
+HUGE = "1" * 5000
+HOSTILE: dict[str, tuple[dict[str, str | bytes], list[str]]] = {
+    "front matter: a 5000-digit number": (
+        {ABOUT: f"---\ntitle: About\nnav: {HUGE}\n---\nHow this site is made.\n"},
+        [f"{ABOUT}:3:6: error: a number may have at most 4300 digits, not 5000 (quote it if it is text)"],
+    ),
+    "front matter: a 5000-digit date": (
+        event(f"title: Summit\ndate: -{HUGE}\nactors: [nato]\nsources: [guardian-2023]\n"),
+        [f"{SUMMIT}:3:7: error: a number may have at most 4300 digits, not 5000 (quote it if it is text)"],
+    ),
+    "config: a 5000-digit number": (
+        {"config.yaml": f"title: T\nbase_url: https://example.org/\ncoverage_min: {HUGE}\n"},
+        ["config.yaml:3:15: error: a number may have at most 4300 digits, not 5000 (quote it if it is text)"],
+    ),
+    "config: a number too large for a float": (
+        {"config.yaml": "title: 1e999\nbase_url: https://example.org/\n"},
+        ["config.yaml:1:8: error: the number 1e999 is too large (quote it if it is text)"],
+    ),
+    "config: a list and a mapping as problem levels": (
+        {"config.yaml": "title: T\nbase_url: https://example.org/\nproblems:\n  entry-orphan: [off, error]\n"
+                        "  source-uncited: {level: off}\n  event-unsourced: 3\n"},
+        ["config.yaml:4:17: error: problem level must be error, warning or off, not a list",
+         "config.yaml:5:19: error: problem level must be error, warning or off, not a mapping",
+         "config.yaml:6:20: error: problem level must be error, warning or off, not a number"],
+    ),
+    "front matter: NUL by a YAML escape": (
+        actor('title: "NATO\\u0000"\nkind: organisation\n'),
+        [f"{NATO}:2:8: error: text may not contain the control character U+0000 (remove the escape that writes it)"],
+    ),
+    "front matter: ESC in a list item": (
+        actor('title: NATO\nkind: organisation\naliases: [OTAN, "\\e[31mred"]\n'),
+        [f"{NATO}:4:17: error: text may not contain the control character U+001B "
+         "(remove the escape that writes it)"],
+    ),
+    "front matter: a C1 control and a noncharacter": (
+        event('title: "Summit\\x85"\ndate: 2023-07-11\nsummary: "\\uFFFE"\nactors: [nato]\n'
+              "sources: [guardian-2023]\n"),
+        [f"{SUMMIT}:2:8: error: text may not contain the control character U+0085 "
+         "(remove the escape that writes it)"],
+    ),
+    "config: a control character in the description": (
+        {"config.yaml": 'title: T\nbase_url: https://example.org/\ndescription: "a\\x07b"\n'},
+        ["config.yaml:3:14: error: text may not contain the control character U+0007 "
+         "(remove the escape that writes it)"],
+    ),
+    "config: a noncharacter in the title": (
+        {"config.yaml": 'title: "T\\U0010FFFF"\nbase_url: https://example.org/\n'},
+        ["config.yaml:1:8: error: text may not contain the noncharacter U+10FFFF (remove the escape that writes it)"],
+    ),
+    "front matter: a null key": (
+        actor("title: NATO\nkind: organisation\nnull: x\n"),
+        [f'{NATO}:4:1: error: a key must be text, not null (write a key name; to mean the word, quote it: "null":)'],
+    ),
+    "config: a ~ key": (
+        {"config.yaml": "title: T\nbase_url: https://example.org/\n~: 1\n"},
+        ['config.yaml:3:1: error: a key must be text, not null (write a key name; to mean the word, '
+         'quote it: "null":)'],
+    ),
+    "config: a nav item twice": (
+        {"config.yaml": "title: T\nbase_url: https://example.org/\nnav:\n  - timeline\n  - about\n"
+                        "  - actors\n  - timeline\n  - about\n"},
+        ["config.yaml:7:5: error: 'timeline' is listed twice in 'nav': first at line 4, column 5 "
+         "(remove one of them)",
+         "config.yaml:8:5: error: 'about' is listed twice in 'nav': first at line 5, column 5 (remove one of them)"],
+    ),
+}
+
+
+@pytest.mark.parametrize("files, expected", HOSTILE.values(), ids=list(HOSTILE))
+@pytest.mark.parametrize("command", ["check", "build"])
+def test_inputs_that_crashed_give_positioned_messages(tmp_path: Path, files: dict[str, str | bytes],
+                                                     expected: list[str], command: str) -> None:
+    from conftest import run_cli
+
+    root = make_project(tmp_path, files)
+    done = run_cli(command, cwd=root)
+    n = len(expected)
+    tail = ["Build failed: the previous output was left as it was."] if command == "build" else []
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr.splitlines() == [*expected, f"{n} error{'s' if n != 1 else ''}, 0 warnings", *tail]
+    assert not (root / "site").exists()
+
+
+NON_SCALAR = {  # key: (message for a list [1, 2], message for a mapping {a: 1}); line 3, after base_url
+    "title": ("1:8: error: 'title' must be text, not a list", "1:8: error: 'title' must be text, not a mapping"),
+    "description": ("3:14: error: 'description' must be text, not a list",
+                    "3:14: error: 'description' must be text, not a mapping"),
+    "language": ("3:11: error: 'language' must be text, not a list",
+                 "3:11: error: 'language' must be text, not a mapping"),
+    "author": ("3:9: error: 'author' must be text, not a list", "3:9: error: 'author' must be text, not a mapping"),
+    "repository": ("3:13: error: 'repository' must be a URL, not a list",
+                   "3:13: error: 'repository' must be a URL, not a mapping"),
+    "nav": ("3:7: error: 'nav' items must be text, not a number", "3:6: error: 'nav' must be a list, not a mapping"),
+    "trust_html": ("3:13: error: 'trust_html' must be true or false, not a list",
+                   "3:13: error: 'trust_html' must be true or false, not a mapping"),
+    "git_dates": ("3:12: error: 'git_dates' must be true or false, not a list",
+                  "3:12: error: 'git_dates' must be true or false, not a mapping"),
+    "coverage_min": ("3:15: error: 'coverage_min' must be a whole number, not a list",
+                     "3:15: error: 'coverage_min' must be a whole number, not a mapping"),
+    "problems": ("3:11: error: 'problems' must be a mapping of problem codes to error, warning or off",
+                 "3:12: error: unknown problem code 'a'"),
+    "base_url": ("2:11: error: 'base_url' must be a URL, not a list",
+                 "2:11: error: 'base_url' must be a URL, not a mapping"),
+}
+
+
+def test_every_config_key_has_a_non_scalar_case() -> None:
+    from explainer import schema
+
+    assert sorted(NON_SCALAR) == sorted(f.name for f in schema.CONFIG.fields)
+
+
+@pytest.mark.parametrize("key", list(NON_SCALAR))
+@pytest.mark.parametrize("which, value", [(0, "[1, 2]"), (1, "{a: 1}")], ids=["list", "mapping"])
+def test_non_scalar_in_every_config_key(tmp_path: Path, key: str, which: int, value: str) -> None:
+    lines = {"title": "title: T", "base_url": "base_url: https://example.org/"}
+    lines[key] = f"{key}: {value}"
+    text = "\n".join([lines.pop("title"), lines.pop("base_url"), *lines.values()]) + "\n"
+    root = make_project(tmp_path, {"config.yaml": text})
+    found = problems_of(root)
+    expected = "config.yaml:" + NON_SCALAR[key][which]
+    assert found[:1] == [expected]
+    if key == "nav" and which == 0:
+        assert found == [expected, expected.replace("3:7:", "3:10:")]  # each item
+    elif key not in ("title", "base_url"):
+        assert found == [expected]
+
+
+def test_control_characters_in_a_body_become_replacement_characters(tmp_path: Path) -> None:
+    """Bodies are not YAML: a control character there shows as U+FFFD, as CommonMark does for NUL."""
+    from conftest import run_cli
+
+    root = make_project(tmp_path, {ABOUT: "---\ntitle: About\nnav: 1\n---\nA\x01B\x1bC\x7fD\x9fE\x00F\n"})
+    assert problems_of(root) == []
+    done = run_cli("build", cwd=root)
+    assert done.returncode == 0, done.stderr
+    page = (root / "site/about/index.html").read_text(encoding="utf-8")
+    assert "A\ufffdB\ufffdC\ufffdD\ufffdE\ufffdF" in page
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", page)

@@ -253,6 +253,37 @@ def test_edits_errors_recovery_new_and_deleted_entries(served) -> None:
     assert not (server.folder / "actors/japan").exists()
 
 
+def test_overlay_shows_positioned_messages_for_inputs_that_once_crashed(served) -> None:
+    """A 5000-digit number, a NUL escape, a null key, a list as a problem level: each a positioned
+    message in the overlay and the terminal, never "internal error" (issue 15)."""
+    root, server = served
+    nato = (root / "content/actors/nato.md").read_text(encoding="utf-8")
+    config = (root / "config.yaml").read_text(encoding="utf-8")
+    edits = [
+        ("content/actors/nato.md", nato.replace("kind: organisation", "kind: organisation\nrole: " + "9" * 5000),
+         "content/actors/nato.md:4:7: error: a number may have at most 4300 digits, not 5000 "
+         "(quote it if it is text)"),
+        ("content/actors/nato.md", nato.replace("title: NATO", 'title: "NATO\\u0000"'),
+         "content/actors/nato.md:2:8: error: text may not contain the control character U+0000 "
+         "(remove the escape that writes it)"),
+        ("config.yaml", config + "null: x\n",
+         'config.yaml:3:1: error: a key must be text, not null (write a key name; to mean the word, '
+         'quote it: "null":)'),
+        ("config.yaml", config + "problems: {entry-orphan: [off]}\n",
+         "config.yaml:3:26: error: problem level must be error, warning or off, not a list"),
+    ]
+    for rel, text, expected in edits:
+        (root / rel).write_text(text, encoding="utf-8")
+        assert [p for p in problems_of(root) if ": error: " in p] == [expected]
+        body = server.poll("/actors/nato/", lambda s, b, e=expected: html.escape(e) in b)
+        assert "internal error" not in body
+        server.wait_for(lambda e=expected: e + "\n" in server.err)
+        (root / "content/actors/nato.md").write_text(nato, encoding="utf-8")
+        (root / "config.yaml").write_text(config, encoding="utf-8")
+        server.poll("/actors/nato/", lambda s, b: "explainer-build-errors" not in b)
+    assert not any("internal error" in line for line in server.err)
+
+
 async def _reloads(port: int, edits: list) -> list[float]:  # type: ignore[type-arg]
     """Connect as livereload.js does, make each edit, and time each reload message."""
     ws = await websocket_connect(f"ws://127.0.0.1:{port}/livereload")

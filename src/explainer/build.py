@@ -12,16 +12,29 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .diagnostics import Problems
+from .diagnostics import Problems, UsageError
+from .load.files import CONFIG_FILE, CONTENT_DIR
 from .model import SiteData, TemplateProblem
 from .pipeline import NO_MEMO, Memo, analyse, render_site
 from .render import iter_outputs
+from .render.templates import DEFAULT_LAYOUTS
 from .speed import disk
 from .speed.forked import ForkedExecutor
 from .write import BuildLocked, OutputDir, OutputError
+from .write.writer import check_output_folder
 
-PROJECT_READS = ("config.yaml", "content", "layouts")
+PROJECT_INPUTS = (CONFIG_FILE, CONTENT_DIR, "layouts")
 """What a build reads of the project, relative to its root (the no-op record stamps these)."""
+
+
+def project_reads(root: Path) -> list[Path]:
+    """Every file and folder a build of `root` reads: the one list the output gate protects.
+
+    `write.check_output_folder` refuses to build into, over or inside any of these, so a
+    new input (a bibliography file, say) is one more item here. The package's own
+    default layouts and the cache are read too.
+    """
+    return [root / rel for rel in PROJECT_INPUTS] + [root / disk.CACHE_DIR, DEFAULT_LAYOUTS]
 
 
 @dataclass
@@ -46,9 +59,15 @@ def build(root: Path, out: Path | None = None, strict: bool = False, jobs: int |
     `jobs`: worker processes (None: every core for sites of 200 entries or more);
     `use_cache`: reuse and refresh `.explainer-cache/`; `base_url`: publish address
     overriding config.yaml's (CI knows it, the file may not).
+    Raises `UsageError` (before reading or writing anything) when `out` is a folder a
+    build must not replace (`write.check_output_folder`). A symlinked `out` is followed:
+    the real folder is replaced and the link kept.
     """
     target = out if out is not None else root / "site"
-    state = disk.input_state(root, target, base_url, PROJECT_READS) if use_cache else None
+    refused = check_output_folder(root, target, project_reads(root), shown=str(target))
+    if refused is not None:
+        raise UsageError(refused)
+    state = disk.input_state(root, target, base_url, PROJECT_INPUTS) if use_cache else None
     if state is not None:
         last = disk.unchanged(root, target, state)
         if last is not None:  # the site on disk is what this build would write, byte for byte

@@ -58,6 +58,9 @@ CODES: dict[str, Code] = {
         Code("value-choice", Severity.ERROR, "a value is not one of the allowed ones"),
         Code("value-date", Severity.ERROR, "a value is not an ISO 8601 date"),
         Code("value-url", Severity.ERROR, "a URL is not an absolute http(s) URL"),
+        Code("value-control-character", Severity.ERROR,
+             "a text value holds a control character or noncharacter (a YAML escape such as \"\\u0000\")"),
+        Code("value-duplicate", Severity.ERROR, "a nav: item is listed twice"),
         Code("date-order", Severity.ERROR, "an event ends before it starts"),
         Code("date-precision", Severity.ERROR, "date_precision disagrees with how precisely the date is written"),
         # references

@@ -49,7 +49,7 @@ def field_schema(field: schema.Field) -> dict[str, Any]:
         if _NO_ID_CHECK not in description:
             description = f"{description} {_NO_ID_CHECK}"
     elif t == schema.NAV_LIST:
-        out = {"type": "array", "items": {"type": "string", "pattern": NOT_BLANK}}
+        out = {"type": "array", "items": {"type": "string", "pattern": NOT_BLANK}, "uniqueItems": True}
         description += " A schema cannot check that a page id exists: `explainer check` does."
     elif t == schema.DATE:
         out = {"anyOf": [{"type": "string", "pattern": DATE_PATTERN},

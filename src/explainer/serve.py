@@ -43,9 +43,11 @@ from tornado.ioloop import IOLoop
 from tornado.netutil import bind_sockets
 
 from .diagnostics import Problems, UsageError
+from .build import project_reads
+from .load import read_config
 from .speed.engine import Engine, Outcome
 from .write.stamps import racy, stamp
-from .load import read_config
+from .write.writer import check_output_folder
 
 
 POLL_SECONDS = 0.1
@@ -312,8 +314,19 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: b
         for p in problems.items:
             print(p.format(), file=sys.stderr)
         return 1
-    sockets, port, note = bind(host, port)
     out = Path(tempfile.mkdtemp(prefix="explainer-serve-"))
+    # the same gate as `build`: a TMPDIR inside content/ would put the site into the project
+    refused = check_output_folder(root, out, project_reads(root),
+                                  advice="the dev server builds into a new folder in TMPDIR: "
+                                         "set TMPDIR to a folder outside the project")
+    if refused is not None:
+        os.rmdir(out)
+        raise UsageError(refused)
+    try:
+        sockets, port, note = bind(host, port)
+    except BaseException:
+        os.rmdir(out)
+        raise
     engine = Engine(root, out)
     state = State(out, port)
     watcher: ProjectWatcher | None = None

@@ -15,7 +15,7 @@ from ..diagnostics import Problems, did_you_mean
 from ..model import Document
 from .ids import id_problem
 from ..model import YamlDoc
-from .yamlsafe import YamlError, load_yaml
+from .yamlsafe import FORBIDDEN_CHARS, YamlError, load_yaml
 
 CONFIG_FILE = "config.yaml"
 CONTENT_DIR = "content"
@@ -183,6 +183,9 @@ def read_document(root: Path, rel: str, kind: schema.Kind, problems: Problems) -
                      "front matter opened here is never closed", "add a '---' line after the last key")
         return None
     yaml_text, body, body_line = parts  # type: ignore[misc]
+    # Control characters and noncharacters in a body become U+FFFD, visibly, as CommonMark
+    # does for NUL; one character for one, so every position stays. Front matter refuses them.
+    body = FORBIDDEN_CHARS.sub("\ufffd", body)
     try:
         doc = load_yaml(yaml_text, line_offset=1)
     except YamlError as exc:

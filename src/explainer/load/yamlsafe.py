@@ -9,7 +9,9 @@ plain Python values with a budget on alias expansion and nesting.
 
 from __future__ import annotations
 
+import math
 import re
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +34,23 @@ _BOOL = "tag:yaml.org,2002:bool"
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _NULL = "tag:yaml.org,2002:null"
+
+
+FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
+                             + "".join(f"{chr(p * 0x10000 + 0xFFFE)}{chr(p * 0x10000 + 0xFFFF)}" for p in range(17))
+                             + "]")
+"""Characters no text on a page may hold: C0 controls but tab, line feed and carriage
+return; DEL and the C1 controls; surrogates; Unicode noncharacters. YAML refuses them
+written out, but a double-quoted escape ("\\u0000", "\\x1b", "\\e") still makes them,
+and HTML parsers treat each as an error (NUL even ends strings in some tools)."""
+
+
+def forbidden_char_message(char: str) -> str:
+    """The message for a character of `FORBIDDEN_CHARS`, naming its code point."""
+    code = ord(char)
+    what = ("noncharacter" if code >= 0xFDD0 else "surrogate" if 0xD800 <= code <= 0xDFFF
+            else "control character")
+    return f"text may not contain the {what} U+{code:04X}"
 
 
 class _CoreSchemaLoader(_Loader):  # type: ignore[misc,valid-type]
@@ -147,6 +166,10 @@ def _convert(node: yaml.Node, path: Path_, doc: YamlDoc, off: int, budget: list[
                 line, col = _mark(key_node, off)
                 raise YamlError("mapping keys must be plain text", line, col, "yaml-unsafe")
             key = _scalar(key_node, off)
+            if key is None:  # `null:`, `~:` or a bare `:` would read as the key ''
+                line, col = _mark(key_node, off)
+                raise YamlError("a key must be text, not null (write a key name; to mean the word, "
+                                "quote it: \"null\":)", line, col, "yaml-unsafe")
             if not isinstance(key, str):
                 key = str(key).lower() if isinstance(key, bool) else ("" if key is None else str(key))
             if key in result:
@@ -167,15 +190,32 @@ def _check_tag(node: yaml.Node, expected: str, off: int) -> None:
 
 
 def _scalar(node: yaml.ScalarNode, off: int) -> Any:
+    """A scalar node's value; refuses text no page may show and numbers Python cannot hold."""
     tag, value = node.tag, node.value
     if tag == _STR:
+        bad = FORBIDDEN_CHARS.search(value)
+        if bad is not None:
+            line, col = _mark(node, off)
+            raise YamlError(f"{forbidden_char_message(bad.group())} (remove the escape that writes it)",
+                            line, col, "value-control-character")
         return value
     if tag == _BOOL:
         return value.lower() == "true"
     if tag == _INT:
-        return int(value)
+        try:
+            return int(value)
+        except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits, 4300)
+            line, col = _mark(node, off)
+            digits = len(value.lstrip("+-"))
+            raise YamlError(f"a number may have at most {sys.get_int_max_str_digits()} digits, not {digits} "
+                            "(quote it if it is text)", line, col, "yaml-unsafe") from None
     if tag == _FLOAT:
-        return float(value)
+        number = float(value)
+        if math.isinf(number):  # the core schema's `.inf` is not resolved: this is an overflow
+            line, col = _mark(node, off)
+            raise YamlError(f"the number {value[:40]}{'…' if len(value) > 40 else ''} is too large "
+                            "(quote it if it is text)", line, col, "yaml-unsafe")
+        return number
     if tag == _NULL:
         return None
     line, col = _mark(node, off)

@@ -109,6 +109,7 @@ def _check_value(field: schema.Field, value: Any, doc: YamlDoc, at: tuple[Any, .
         if not isinstance(value, list):
             return bad("value-type", f"'{name}' must be a list, not {_describe(value)}")
         items = []
+        first: dict[str, tuple[int, int]] = {}
         for i, item in enumerate(value):
             il, ic = doc.pos(*at, i)
             if not isinstance(item, str) or not item.strip():
@@ -118,6 +119,13 @@ def _check_value(field: schema.Field, value: Any, doc: YamlDoc, at: tuple[Any, .
             if kind == schema.REF_LIST and not ID_RE.match(item.strip()):
                 problems.add("value-type", path, il, ic, f"'{item}' in '{name}' is not a valid id")
                 continue
+            if kind == schema.NAV_LIST and item.strip() in first:  # the menu would show it twice
+                fl, fc = first[item.strip()]
+                problems.add("value-duplicate", path, il, ic,
+                             f"'{item.strip()}' is listed twice in '{name}': first at line {fl}, column {fc}",
+                             "remove one of them")
+                continue
+            first[item.strip()] = (il, ic)
             items.append(item.strip())
         return items
     if kind == schema.REF:
@@ -169,10 +177,11 @@ def _check_value(field: schema.Field, value: Any, doc: YamlDoc, at: tuple[Any, .
             if code not in CODES:
                 problems.add("key-unknown", path, kl, kc, f"unknown problem code '{code}'",
                              did_you_mean(code, CODES))
-            elif level not in levels:
+            elif not isinstance(level, str) or level not in levels:  # a list or mapping is no level
                 vl, vc = doc.pos(*at, code)
+                shown = f"'{level}'" if isinstance(level, str) else _describe(level)
                 problems.add("value-choice", path, vl, vc,
-                             f"problem level must be error, warning or off, not '{level}'")
+                             f"problem level must be error, warning or off, not {shown}")
             else:
                 result[code] = levels[level]
         return result

@@ -5,17 +5,26 @@ A build writes into a fresh folder beside the target and swaps it in when comple
 server keeps its folder and rewrites only the files whose bytes changed (`sync`). The
 cache's files are written atomically (`atomic_write`). Every site path is checked to
 stay inside its folder, whatever an id or a layout says (`site_path`).
+
+A build replaces its output folder as a whole, so before anything is written
+`check_output_folder` refuses any folder whose loss would lose someone's work: the
+project, what it reads, `.git`, the home folder, `/`, and any non-empty folder that is
+not an earlier build's output. Every build leaves a marker file, `.explainer-site`,
+listing the files it wrote; a folder is "an earlier build's output" only when it holds
+that marker and no file the marker does not list.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path, PurePosixPath
+from typing import Iterable
 
 
 DETACH_FILES = 2000
@@ -84,6 +93,156 @@ def sync(folder: Path, outputs: dict[str, bytes], before: dict[str, bytes] | Non
     return written, removed
 
 
+MARKER = ".explainer-site"
+"""The marker file every build writes into its output folder (see `write_marker`)."""
+MARKER_GENERATOR = "explainer"
+MARKER_NOTE = ("This folder is the output of `explainer build`; the next build replaces it. "
+               "A file not listed here makes the build refuse to replace the folder.")
+
+
+def write_marker(folder: Path, written: Iterable[str]) -> None:
+    """Write `.explainer-site` into `folder`: who wrote the folder and the files it wrote.
+
+    JSON with one file name per line, sorted, so two builds of the same input write the
+    same bytes. It is a dotfile without `.html`: no page, not in the sitemap or search.
+    """
+    files = sorted(set(written) - {MARKER})
+    text = json.dumps({"generator": MARKER_GENERATOR, "format": 1, "note": MARKER_NOTE, "files": files},
+                      ensure_ascii=False, indent=0)
+    (folder / MARKER).write_text(text + "\n", encoding="utf-8")
+
+
+def read_marker(folder: Path) -> set[str] | None:
+    """The files an earlier build says it wrote into `folder`, or None when no build marked it."""
+    path = folder / MARKER
+    try:
+        if path.is_symlink() or not path.is_file():
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("generator") != MARKER_GENERATOR or not isinstance(data.get("files"), list):
+        return None
+    return {f for f in data["files"] if isinstance(f, str)}
+
+
+def stray_file(folder: Path, listed: set[str]) -> str | None:
+    """The first file (or symlink) under `folder` that is neither listed nor the marker.
+
+    Folders themselves do not count (an empty folder holds no work); symlinks are not
+    followed (deleting a link never deletes what it points to).
+    """
+    stack = [("", str(folder))]
+    while stack:
+        prefix, path = stack.pop()
+        with os.scandir(path) as items:
+            for item in sorted(items, key=lambda i: i.name):
+                rel = prefix + item.name
+                if item.is_dir(follow_symlinks=False):
+                    stack.append((rel + "/", item.path))
+                elif rel not in listed and rel != MARKER:
+                    return rel
+    return None
+
+
+def _is_empty(folder: Path) -> bool:
+    with os.scandir(folder) as items:
+        return next(items, None) is None
+
+
+def _real(path: Path) -> Path:
+    """`path` with every symlink and `..` resolved (the folder a build would really replace)."""
+    return Path(os.path.realpath(path, strict=False))
+
+
+def _home() -> Path | None:
+    try:
+        return _real(Path.home())
+    except (RuntimeError, KeyError, OSError):  # no HOME and no passwd entry
+        return None
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or path.is_relative_to(folder)
+
+
+def _label(path: Path, root: Path) -> str:
+    """How a protected path is named in a message: relative to the project when inside it."""
+    if _inside(path, root) and path != root:
+        rel = path.relative_to(root).as_posix()
+        return f"the project's {rel}/" if path.is_dir() else f"the project's {rel}"
+    return f"'{path}'"
+
+
+def check_output_folder(root: Path, out: Path, reads: Iterable[Path], shown: str | None = None,
+                        advice: str = "choose an empty or new folder for the site, e.g. --out site") -> str | None:
+    """Why a build must not replace `out`, as one message naming it and saying what to do; None if it may.
+
+    The one gate of `explainer build` and `explainer serve`, called before anything is
+    written. `reads` are the files and folders the project reads (`loader.project_reads`).
+    Symlinks and `..` are resolved first: `content/../content` and a link to `content/`
+    are `content/`. Refused: `/`, the home folder or a folder holding it, the project
+    folder or one holding it, any of `reads` or a folder holding one, a folder inside
+    one of `reads` that is a folder, anything inside a `.git` folder or holding one, a
+    file, and a non-empty folder that is not an earlier build's output (no marker, or a
+    file the marker does not list). A new or empty folder is fine. `shown` names `out`
+    as the user wrote it; `advice` says what to do instead of a protected folder.
+    """
+    name = shown if shown is not None else str(out)
+    protected = advice
+
+    def refuse(reason: str, how: str = protected) -> str:
+        return f"cannot build into '{name}': {reason}; a build replaces its whole output folder ({how})"
+
+    try:
+        real, project = _real(out), _real(root)
+    except (OSError, RuntimeError) as exc:
+        return refuse(f"the path cannot be resolved ({exc})")
+    if real == Path(real.anchor):
+        return refuse("it is the root of the file system")
+    home = _home()
+    if home is not None and real == home:
+        return refuse("it is your home folder")
+    if home is not None and _inside(home, real):
+        return refuse(f"it contains your home folder '{home}'")
+    if real == project:
+        return refuse("it is the project folder itself")
+    if _inside(project, real):
+        return refuse(f"it contains the project folder '{project}'")
+    for item in reads:
+        target = _real(item)
+        label = _label(target, project)
+        if real == target:
+            return refuse(f"it is {label}, which the build reads")
+        if _inside(target, real):
+            return refuse(f"it contains {label}, which the build reads")
+        if real.is_relative_to(target):
+            return refuse(f"it lies inside {label}, which the build reads")
+    if ".git" in real.parts:
+        return refuse("it lies inside a .git folder, a repository's history")
+    if os.path.lexists(real / ".git"):
+        return refuse("it holds a .git repository")
+    if not os.path.lexists(real):
+        return None
+    if not real.is_dir():
+        return refuse("it is a file, not a folder")
+    try:
+        if _is_empty(real):
+            return None
+        listed = read_marker(real)
+        if listed is None:
+            return refuse(f"it is a folder of files explainer did not write (it has no {MARKER} marker)",
+                          f"choose an empty or new folder, or delete '{name}' yourself if it really is old output")
+        stray = stray_file(real, listed)
+    except OSError as exc:
+        return refuse(f"it cannot be read ({exc.strerror or exc})")
+    if stray is not None:
+        return refuse(f"it holds '{stray}', which no earlier build wrote",
+                      f"move that file elsewhere, choose an empty or new folder, or delete '{name}' yourself "
+                      "if it really is old output")
+    return None
+
+
 class OutputError(Exception):
     """The output folder could not be prepared or written."""
 
@@ -96,7 +255,10 @@ class OutputDir:
     """A build's output: files go to a temporary sibling of `target` until `commit()`."""
 
     def __init__(self, target: Path) -> None:
-        self.target = target
+        # A symlinked output (site -> /srv/www/site) is followed: the swap happens beside
+        # the real folder, so the link stays and names the new site (renaming the link
+        # itself would leave it, dangling, as `.site.old-*`).
+        self.target = _real(target)
         self._lock: int | None = None
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -149,6 +311,15 @@ class OutputDir:
         """Swap the finished folder into place and remove the previous one."""
         old = None
         try:
+            write_marker(self.tmp, self.written)
+            if self.target.exists():  # again at the last moment: files may have appeared during the build
+                listed = set() if _is_empty(self.target) else read_marker(self.target)
+                stray = None if listed is None else stray_file(self.target, listed)
+                if listed is None or stray is not None:
+                    self.abort()
+                    raise OutputError(f"'{self.target}' now holds "
+                                      f"{'files explainer did not write' if listed is None else repr(stray)}, "
+                                      "which appeared during the build; nothing was replaced")
             os.chmod(self.tmp, 0o755)
             if self.target.exists():
                 old = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.old-", dir=self.target.parent))
