@@ -259,3 +259,17 @@ def test_search_files_are_byte_identical_across_builds(tmp_path: Path, repo_site
 
     first = tree(repo_site)
     assert len(first) > 100 and first == tree(again)
+
+
+def test_a_very_long_word_is_cut_into_terms(tmp_path: Path) -> None:
+    """Found by the fuzzer: one 200,000-letter word split shards one letter deeper per
+    level until Python's recursion limit; runs longer than MAX_TERM are cut into terms."""
+    from conftest import make_project
+    from explainer.render.search import MAX_TERM
+
+    word = "ab" * 100_000
+    root = make_project(tmp_path, {"content/actors/nato.md": (
+        f"---\ntitle: NATO\nkind: organisation\n---\nNATO is {word}.[@guardian-2023]\n")})
+    result = build(root, out=tmp_path / "out")
+    assert result.ok, [p.format() for p in result.problems.items]
+    assert tokens(word) == [word[i:i + MAX_TERM] for i in range(0, len(word), MAX_TERM)]

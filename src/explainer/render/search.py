@@ -31,7 +31,7 @@ the same bytes.
 Tokens: the text is NFKD-decomposed, its combining marks dropped ("é" -> "e") and
 lower-cased; a possessive "'s" is dropped; a token is a run of letters and digits,
 except Han and kana characters, which are tokens one each (Japanese and Chinese do
-not put spaces between words). `assets/search.js` folds queries the same way.
+not put spaces between words); a run longer than `MAX_TERM` is cut into terms of that length. `assets/search.js` folds queries the same way.
 """
 
 from __future__ import annotations
@@ -66,8 +66,11 @@ _CITE = re.compile(r'<sup class="cite">.*?</sup>|<sup class="note-ref">.*?</sup>
 _BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|div|aside|blockquote|tr|td|th|pre)>|<br\s*/?>", re.I)
 _TAG = re.compile(r"<[^>]*>")
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_TOKEN = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+")
-_ASCII_TOKEN = re.compile(r"[a-z0-9]+")
+MAX_TERM = 64
+"""A longer run of letters is cut into terms of this length: no reader types one, and a
+single 200,000-letter "word" (found by the fuzzer) must not split shards 200,000 deep."""
+_TOKEN = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]{{1,{MAX_TERM}}}")
+_ASCII_TOKEN = re.compile(rf"[a-z0-9]{{1,{MAX_TERM}}}")
 _POSSESSIVE = re.compile(r"['\u2019]s\b")
 
 

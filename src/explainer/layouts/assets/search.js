@@ -9,7 +9,7 @@
   var input = d.getElementById("search-q"), base = out.getAttribute("data-search"),
     root = out.getAttribute("data-root"), PAGE = 10, MAX_PREFIX_FILES = 3,
     CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff",
-    TOKEN = new RegExp("[" + CJK + "]|(?:(?![" + CJK + "])[\\p{L}\\p{N}])+", "gu"),
+    TOKEN = new RegExp("[" + CJK + "]|(?:(?![" + CJK + "])[\\p{L}\\p{N}]){1,64}", "gu"),
     IS_CJK = new RegExp("^[" + CJK + "]"), WORDCH = /[\p{L}\p{N}]/u,
     POSSESSIVE = /['\u2019]s(?![\p{L}\p{N}_])/gu,
     ALPHA = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
