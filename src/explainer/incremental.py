@@ -433,6 +433,9 @@ class Engine:
                     ring = {n for i in ring for n in near.get(i, ())} - dirty
                     dirty |= ring
             kinds = {d.kind for i in view_changed for d in (old_docs.get(i), docs.get(i)) if d is not None}
+            if kinds & {"event", "actor"}:  # event strips (neighbours in time) and the colours of
+                # who acted (story.Palette) are site-wide: every event and actor page shows them
+                dirty |= {i for i, d in docs.items() if d.kind in ("event", "actor")}
             if changed:  # pages (the method page) show site-wide citation figures
                 dirty |= {i for i, d in docs.items() if d.kind == "page"}
             for doc_id in sorted(dirty & docs.keys(), key=lambda i: (docs[i].kind, i)):
@@ -442,7 +445,7 @@ class Engine:
                 put(renderer.entry_page(project.home))
             if kinds & {"event", "actor"}:
                 put(renderer.timeline())
-            if "actor" in kinds:
+            if kinds & {"event", "actor"}:  # its grid has every event as a column
                 put(renderer.actors())
             if "source" in kinds or any(docs[i].kind == "source" for i in dirty & docs.keys() if i):
                 put(renderer.bibliography())
