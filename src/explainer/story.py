@@ -162,12 +162,15 @@ def gap_label(first: int, last: int) -> str:
     """The label of the empty months `first..last` (month indexes, inclusive).
 
     Whole empty years are named as years ("2008–2017"), as readers count long gaps;
-    a gap inside a year or across one New Year names its months ("Aug 2023 – Mar 2024")."""
+    a gap inside a year or across one New Year names its months ("Aug–Dec 2023",
+    "Aug 2023 – Mar 2024")."""
     first_full = (first + 11) // 12
     last_full = (last + 1) // 12 - 1
     if last_full >= first_full:
         return str(first_full) if first_full == last_full else f"{first_full}–{last_full}"
     a, b = divmod(first, 12), divmod(last, 12)
+    if a[0] == b[0]:
+        return f"{MONTH_ABBR[a[1]]}–{MONTH_ABBR[b[1]]} {a[0]}"
     return f"{MONTH_ABBR[a[1]]} {a[0]} – {MONTH_ABBR[b[1]]} {b[0]}"
 
 
@@ -385,8 +388,10 @@ def actor_rows_grid(grid: Grid) -> dict[str, Any]:
     """A grid with an actor per row (grouped by kind), events as columns under their years."""
     columns: list[dict[str, Any]] = []
     years: list[dict[str, Any]] = []
+    year = ""
     for row in grid.rows:
         if row.kind == "year":
+            year = row.label
             years.append({"label": row.label, "span": 0, "gap": False})
         elif row.kind == "gap":
             columns.append({"kind": "gap", "label": row.label})
@@ -394,8 +399,8 @@ def actor_rows_grid(grid: Grid) -> dict[str, Any]:
         else:
             assert row.event is not None
             columns.append({"kind": "event", "event": brief(row.event)})
-            if not years or years[-1]["gap"]:
-                years.append({"label": "", "span": 0, "gap": False})
+            if not years or years[-1]["gap"]:  # the same year goes on after a gap
+                years.append({"label": year, "span": 0, "gap": False})
             years[-1]["span"] += 1
     groups = []
     for heading, actors in grid.groups:
