@@ -44,11 +44,11 @@ SCREEN = 900
 """The height of the desktop screen the budgets count in (1280 × 900)."""
 HOME_BUDGET = 8 * SCREEN
 """The home page, at 1280 px: a reader finishes it (issue 18)."""
-TIMELINE_BUDGET = 10 * SCREEN
-"""The timeline page, at 1280 px. It holds the picture (≤ 2.5 screens for 37 events over 19
-years) and then every event once more as text with its summary and actors (~150 px each),
-which is the picture's accessible equivalent and cannot be shorter without dropping
-summaries: 2.5 + 37 × 150 / 900 ≈ 8.7 screens, plus headings and menu."""
+TIMELINE_BUDGET = 11 * SCREEN
+"""The timeline page, at 1280 px. It holds the picture (2.5 screens for this site's 37 events
+over 19 years) and then every event once more as text, with its date, summary and actors
+(~180 px each): the picture's accessible equivalent, which cannot be shorter without
+dropping summaries. 2.5 + 37 × 180 / 900 ≈ 9.9 screens, plus the heading and menu."""
 BUSIEST_YEAR_BUDGET = 2 * SCREEN
 """The busiest year of the story (2023, 26 events) on the timeline picture, at 1280 px."""
 MAX_CROSSINGS = 3
@@ -338,7 +338,7 @@ def test_picture_checks_see_an_overlap_and_a_crossing(browser: Browser) -> None:
     page = browser.new_page()
     try:
         page.set_content('<svg viewBox="0 0 100 100" width="100" height="100">'
-                         '<line x1="0" y1="0" x2="100" y2="100" stroke="black"/>'
+                         '<line x1="0" y1="10" x2="100" y2="90" stroke="black"/>'
                          '<path d="M0,100 C30,70 70,30 100,0" stroke="black" fill="none"/>'
                          '<polyline points="0,50 10,50" stroke="black"/><line x1="10" y1="50" x2="10" y2="90"/>'
                          '<text x="10" y="20">Alpha</text><text x="14" y="22">Beta</text>'
@@ -365,7 +365,7 @@ def test_no_drawing_is_a_tangle(desktop: Pass) -> None:
 
 
 def test_page_heights_within_budget(site: Site, browser: Browser, desktop: Pass) -> None:
-    """Home ≤ 8 screens and the timeline ≤ 10 at 1280 × 900; the busiest year's part of the
+    """Home ≤ 8 screens and the timeline ≤ 11 at 1280 × 900; the busiest year's part of the
     timeline picture (2023) ≤ 2 screens."""
     assert desktop.heights[""] <= HOME_BUDGET, f"home: {desktop.heights['']} px > {HOME_BUDGET}"
     assert desktop.heights["timeline/"] <= TIMELINE_BUDGET, f"timeline: {desktop.heights['timeline/']} px"
