@@ -338,7 +338,7 @@ def test_picture_checks_see_an_overlap_and_a_crossing(browser: Browser) -> None:
     page = browser.new_page()
     try:
         page.set_content('<svg viewBox="0 0 100 100" width="100" height="100">'
-                         '<line x1="0" y1="10" x2="100" y2="90" stroke="black"/>'
+                         '<line x1="0" y1="30" x2="100" y2="30" stroke="black"/>'
                          '<path d="M0,100 C30,70 70,30 100,0" stroke="black" fill="none"/>'
                          '<polyline points="0,50 10,50" stroke="black"/><line x1="10" y1="50" x2="10" y2="90"/>'
                          '<text x="10" y="20">Alpha</text><text x="14" y="22">Beta</text>'
@@ -346,7 +346,7 @@ def test_picture_checks_see_an_overlap_and_a_crossing(browser: Browser) -> None:
         seen = page.evaluate(PICTURE_CHECKS)
     finally:
         page.close()
-    assert seen["crossings"] == [1], seen  # the diagonal and the curve; the touching pair is no crossing
+    assert seen["crossings"] == [1], seen  # the level line and the curve; the touching pair is no crossing
     assert seen["overlaps"] == ['"Alpha" overlaps "Beta"'], seen
 
 
