@@ -6,12 +6,15 @@
 #      chromium              -> /usr/bin/chromium (browser tests, axe-core)
 #      default-jre-headless  -> java (the Nu HTML checker, jing)
 #      jing                  -> RELAX NG validation of the Atom feed
-#    Skipped when the commands chromium, java and jing all exist already.
+#      npm (with nodejs)     -> Lighthouse (tests/test_browser.py)
+#    Skipped when the commands chromium, java, jing and npm all exist already.
 #    On a machine that has only some of them (a GitHub-hosted Ubuntu runner
 #    ships chromium and java), only the missing packages are installed.
 # 2. Creates .venv (python3 -m venv) if it does not exist.
 # 3. Installs the project with its test extras into it: pip install -e '.[test]'.
-# 4. Runs .venv/bin/python -m pytest "$@".
+# 4. Installs Lighthouse 12.2.3 from npm into tests/lighthouse/node_modules (npm ci: the
+#    versions of tests/lighthouse/package-lock.json; node_modules/ is git-ignored).
+# 5. Runs .venv/bin/python -m pytest "$@".
 #
 # Never downloads a browser build of its own (no `playwright install`).
 set -euo pipefail
@@ -25,9 +28,10 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
 command -v jing >/dev/null 2>&1 || missing+=(jing)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 
 if [ "${#missing[@]}" -eq 0 ]; then
-  say "chromium, java and jing are already installed; skipping apt-get"
+  say "chromium, java, jing and npm are already installed; skipping apt-get"
 else
   if [ "$(id -u)" -eq 0 ]; then
     as_root=()
@@ -43,7 +47,7 @@ else
     apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
-for cmd in chromium java jing; do
+for cmd in chromium java jing node npm; do
   if ! command -v "$cmd" >/dev/null 2>&1; then
     say "error: '$cmd' is still not on PATH after the install step" >&2
     exit 1
@@ -62,7 +66,11 @@ fi
 say "installing the project and its test dependencies: pip install -e '.[test]'"
 .venv/bin/python -m pip install -qq --disable-pip-version-check -e '.[test]'
 
-# --- 4. tests -------------------------------------------------------------
+# --- 4. Node packages (Lighthouse) ------------------------------------------
+say "installing Lighthouse: npm ci in tests/lighthouse"
+npm ci --prefix tests/lighthouse --no-audit --no-fund --loglevel=error
+
+# --- 5. tests -------------------------------------------------------------
 if [ "${1:-}" = "--install-only" ]; then
   say "installed; not running the tests (--install-only)"
   exit 0

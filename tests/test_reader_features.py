@@ -1,8 +1,9 @@
-"""Reader features (issue 10): link and citation previews, search, relationship map, timeline.
+"""Reader features (issues 10 and 18): link and citation previews, search, the story's
+timeline and who-took-part grids.
 
 A small project is built once; the browser checks run in Debian Chromium over HTTP (the
-search index is fetched, which `file://` does not allow). Screenshots of the map and the
-timeline at 375 and 1280 px go to `test-artifacts/` for a human to look at.
+search index is fetched, which `file://` does not allow). Screenshots of the pictures at
+375 and 1280 px go to `test-artifacts/` for a human to look at.
 """
 
 from __future__ import annotations
@@ -81,7 +82,8 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 def svgs(html: str) -> list[str]:
-    return re.findall(r"<svg\b.*?</svg>", html, re.S)
+    """The pictures of a page (not the legend's little swatches)."""
+    return re.findall(r'<svg class="xsvg\b.*?</svg>', html, re.S)
 
 
 def svg_links(svg: str) -> list[str]:
@@ -103,44 +105,79 @@ def test_svgs_are_byte_identical_across_builds(tmp_path: Path, site: Path) -> No
     root = make_project(tmp_path, FILES)
     other = tmp_path / "again"
     assert build(root, other).ok
-    for url in ("", "timeline/", "actors/nato/", "actors/japan/"):
-        first, second = svgs(read(site, url)), svgs(read(other, url))
-        assert first and first == second, url
+    for url in ("", "timeline/", "actors/", "actors/nato/", "actors/japan/", "events/summit-2023/"):
+        assert read(site, url) == read(other, url), url
+    for url in ("timeline/", "actors/nato/", "events/summit-2023/"):
+        assert svgs(read(site, url)), url
     assert (site / "search" / "manifest.json").read_bytes() == (other / "search" / "manifest.json").read_bytes()
 
 
-def test_every_node_and_point_is_a_link_that_resolves(site: Path) -> None:
-    timeline, story_map = svgs(read(site, ""))
-    assert set(svg_links(timeline)) == EVENTS
-    assert len(svg_links(timeline)) == 2
-    assert set(svg_links(story_map)) == EVENTS | ACTORS
-    assert svg_links(svgs(read(site, "timeline/"))[0]) == ["../events/talks-2023/", "../events/summit-2023/"]
-    japan = svgs(read(site, "actors/japan/"))[0]  # its neighbourhood: its one event and NATO
-    assert set(svg_links(japan)) == {"../../events/talks-2023/", "../../actors/japan/", "../../actors/nato/"}
-    for svg in (timeline, story_map, japan):
+def test_every_mark_is_a_link_that_resolves(site: Path) -> None:
+    timeline = svgs(read(site, "timeline/"))
+    assert len(timeline) == 1
+    assert svg_links(timeline[0]) == ["../events/talks-2023/", "../events/summit-2023/"]
+    japan = svgs(read(site, "actors/japan/"))[0]  # its own timeline: its one event
+    assert svg_links(japan) == ["../../events/talks-2023/"]
+    strip = svgs(read(site, "events/summit-2023/"))[0]  # the strip around it, itself marked
+    assert svg_links(strip) == ["../../events/talks-2023/", "../../events/summit-2023/"]
+    assert re.findall(r'<a href="([^"]*)" class="[^"]*tl-current[^"]*" aria-current="page"', strip) == [
+        "../../events/summit-2023/"]
+    for svg in (timeline[0], japan, strip):
         assert svg.count("<a ") == svg.count("<title>")
     problems = internal_link_problems(site, base_url="https://example.org/")
     assert not problems, "\n".join(problems)
 
 
-def test_month_precision_event_spans_its_month(site: Path) -> None:
+def test_marks_show_the_date_precision(site: Path) -> None:
     timeline = svgs(read(site, "timeline/"))[0]
     talks = re.search(r'<a href="../events/talks-2023/".*?</a>', timeline, re.S)[0]  # type: ignore[index]
-    rect = re.search(r'<rect class="tl-mark tl-month" x="[\d.]+" y="([\d.]+)" width="10" height="([\d.]+)"', talks)
-    assert rect, talks
-    ticks = [float(y) for y in re.findall(r'<line class="tl-tick tl-month" x1="[\d.]+" y1="([\d.]+)"', timeline)]
-    may, june = ticks[3], ticks[4]  # month ticks start at February
-    assert float(rect[1]) == pytest.approx(may, abs=0.1)
-    assert float(rect[1]) + float(rect[2]) == pytest.approx(june, abs=0.1)
+    assert '<circle class="tl-mark tl-month"' in talks and ">May</tspan>" in talks  # a ring, no invented day
+    assert "<title>Office talks (May 2023; NATO)</title>" in talks
     summit = re.search(r'<a href="../events/summit-2023/".*?</a>', timeline, re.S)[0]  # type: ignore[index]
-    assert '<circle class="tl-mark tl-day"' in summit and "11 July 2023" in summit
+    assert '<circle class="tl-mark tl-day"' in summit and ">11 Jul</tspan>" in summit
+    assert "<title>Summit (11 July 2023; NATO)</title>" in summit
 
 
-def test_map_lists_the_same_information(site: Path) -> None:
-    html = read(site, "")
-    listed = html.split('<div class="map-list">')[1].split("</div>")[0]
-    assert re.findall(r'<a href="([^"]*)"', listed) == [
-        "events/talks-2023/", "actors/nato/", "actors/japan/", "events/summit-2023/", "actors/nato/"]
+def test_previous_and_next_event(site: Path) -> None:
+    talks, summit = read(site, "events/talks-2023/"), read(site, "events/summit-2023/")
+    assert re.findall(r'<a href="([^"]*)" rel="(prev|next)"', talks) == [("../../events/summit-2023/", "next")]
+    assert re.findall(r'<a href="([^"]*)" rel="(prev|next)"', summit) == [("../../events/talks-2023/", "prev")]
+    assert "Event 2 of 2 on the" in summit
+
+
+def test_grids_say_who_took_part_in_what(site: Path) -> None:
+    """Home: a row per event, a column per actor; /actors/: a row per actor, a column per event.
+    Each dot is a link to its event whose text names the actor and the event."""
+    home = read(site, "").split('<table class="who-grid who-grid-events"')[1].split("</table>")[0]
+    assert re.findall(r'<th scope="col" class="grid-actor"><a href="([^"]*)"', home) == ["actors/japan/", "actors/nato/"]
+    assert re.findall(r'<td class="in"><a href="([^"]*)"><span class="vh">([^<]*)</span>', home) == [
+        ("events/talks-2023/", "Japan took part in Office talks"),
+        ("events/talks-2023/", "NATO took part in Office talks"),
+        ("events/summit-2023/", "NATO took part in Summit")]
+    actors = read(site, "actors/").split('<table class="who-grid who-grid-actors"')[1].split("</table>")[0]
+    assert re.findall(r'<th scope="row" class="grid-actorname"><a href="([^"]*)"', actors) == [
+        "../actors/japan/", "../actors/nato/"]  # Countries, then Organisations
+    assert re.findall(r'<span class="vh">([^<]*took part[^<]*)</span>', actors) == [
+        "Japan took part in Office talks", "NATO took part in Office talks", "NATO took part in Summit"]
+
+
+def test_long_quiet_stretches_become_labelled_gaps(tmp_path: Path) -> None:
+    """Empty years collapse into one labelled row, on the timeline and in the grids."""
+    event = "---\ntitle: {title}\ndate: {date}\nactors: [nato]\nsources: [guardian-2023]\n---\nText.[@guardian-2023]\n"
+    root = make_project(tmp_path, {
+        "content/events/old-2007.md": event.format(title="Old", date="2007-01"),
+        "content/events/later-2018.md": event.format(title="Later", date="2018-05-24"),
+        "content/events/after-2024.md": event.format(title="After", date="2024-04-22"),
+    })
+    assert build(root, root / "site").ok
+    timeline = svgs(read(root / "site", "timeline/"))[0]
+    labels = re.findall(r'<text class="tl-gaplabel"><tspan [^>]*>([^<]*)</tspan>', timeline)
+    assert labels == ["2008–2017: no events", "2019–2022: no events", "Aug 2023 – Mar 2024: no events"]
+    years = re.findall(r'<text class="tl-yearlabel" text-anchor="end"><tspan [^>]*>(\d+)</tspan>', timeline)
+    assert years == ["2007", "2018", "2023", "2024"]
+    home = read(root / "site", "")
+    assert re.findall(r'<tr class="grid-gap"><td colspan="3">([^<]*)</td>', home) == [
+        "2008–2017: no events", "2019–2022: no events", "Aug 2023 – Mar 2024: no events"]
 
 
 def test_cross_links_carry_preview_data(site: Path) -> None:
@@ -244,18 +281,15 @@ def test_screenshots_and_accessibility_of_the_pictures(browser: Browser, served:
     context = browser.new_context(viewport={"width": width, "height": 900})
     tab = context.new_page()
     ARTIFACTS.mkdir(exist_ok=True)
-    for url, name in (("", "home"), ("actors/nato/", "actor")):
+    for url, name, selector in (("", "home", ".who-grid"), ("timeline/", "timeline", ".timeline-figure"),
+                                ("actors/", "actors", ".who-grid"), ("actors/nato/", "actor", ".timeline-figure"),
+                                ("events/summit-2023/", "event", ".in-story")):
         tab.goto(served + url)
-        for selector, what in ((".map-svg", "map"), (".timeline-svg", "timeline")):
-            if url and what == "timeline":
-                continue
-            svg = tab.locator(selector)
-            box = svg.bounding_box()
-            assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, (url, what, box)
-            svg.screenshot(path=str(ARTIFACTS / f"reader-{what}-{name}-{width}.png"))
+        picture = tab.locator(selector)
+        box = picture.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, (url, box)
+        picture.screenshot(path=str(ARTIFACTS / f"reader-{name}-{width}.png"))
         assert tab.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scroll
         violations = run_axe(tab)
         assert not violations, format_axe_violations(violations)
-    tab.goto(served + "timeline/")
-    tab.locator(".timeline-svg").screenshot(path=str(ARTIFACTS / f"reader-timeline-{width}.png"))
     context.close()

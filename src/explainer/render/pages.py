@@ -15,7 +15,7 @@ from ..model import HOME_ID, Body, Entry, Page, SiteData
 from ..resolve.coverage import site_coverage
 from ..resolve.markup import letters
 from .templates import render_page
-from .svg import MAP_MAX_EVENTS, MapData, events_by_actor_of, map_svg, neighbourhood_map, story_map, timeline_svg
+from .story import Story
 
 KIND_ORDER = ("country", "organisation", "grouping", "person")
 KIND_HEADINGS = {"country": "Countries", "organisation": "Organisations", "grouping": "Groupings",
@@ -105,7 +105,8 @@ class Renderer:
         self.env = env
         self.config = site.project.config
         self.entries = site.project.entries
-        self._events_by_actor: dict[str, list[Entry]] | None = None
+        self.story = Story(site.project)
+        """The order, colours and pictures of the story, shared by every page."""
 
     SITE_COVERAGE_KINDS = frozenset({"page", "disputes"})
     """Only these pages show the site-wide citation figures, so only their contexts carry
@@ -192,19 +193,14 @@ class Renderer:
                 "country": views([entry.meta["country"]]) if "country" in entry.meta else [],
                 "mentioned_by": views(mentioned),
             }
-            if self._events_by_actor is None:
-                self._events_by_actor = events_by_actor_of(self.site.project)
-            neighbours = neighbourhood_map(self.site.project, entry.id, self._events_by_actor)
-            ctx["map_svg"] = map_svg(neighbours, ctx["root"], f"Map of the events {entry.title} took part in, "
-                                     "and who else took part")
-            ctx["map_list"] = self.map_list(neighbours)
-            ctx["map_total"] = neighbours.total_events
+            ctx.update(self.story.actor_place(entry, ctx["root"]))
         elif entry.kind == "event":
             mentioned = [i for i in graph.referrers(entry.id, {"link"}) if i in by_id]
             ctx["related"] = {
                 "actors": views(entry.meta.get("actors", [])),
                 "mentioned_by": views(mentioned),
             }
+            ctx.update(self.story.event_place(entry, ctx["root"]))
         elif entry.kind == "source":
             cited_by = graph.referrers(entry.id, {"citation", "sources"})
             home_cites = HOME_ID in graph.incoming.get(entry.id, {})
@@ -220,20 +216,7 @@ class Renderer:
         return Page(entry.url_path + "index.html", template, ctx, entry.url_path.count("/"))
 
     def home_extras(self) -> dict[str, Any]:
-        events = sorted(self.site.project.of_kind("event"), key=_date_key)
-        actors = self.site.project.of_kind("actor")
-        actors.sort(key=lambda a: (-len(self.site.graph.referrers(a.id)), a.title.lower()))
-        story = story_map(self.site.project)
-        return {"latest_events": [view(e) for e in reversed(events[-5:])],
-                "key_actors": [view(a) for a in actors[:8]],
-                "timeline_svg": timeline_svg(events[-MAP_MAX_EVENTS:], ""), "timeline_total": len(events),
-                "map_svg": map_svg(story, ""), "map_list": self.map_list(story), "map_total": story.total_events}
-
-    def map_list(self, data: MapData) -> list[dict[str, Any]]:
-        """The relationship map as a list: each event with the actors that took part."""
-        actors = {a.id: a for a in data.actors}
-        return [{"event": view(e), "actors": [view(actors[a]) for ev, a in data.edges if ev == e.id]}
-                for e in data.events]
+        return self.story.home_grid()
 
     def timeline(self) -> Page:
         events = sorted(self.site.project.of_kind("event"), key=_date_key)
@@ -244,7 +227,7 @@ class Renderer:
                                               if a in self.entries]})
         ctx = self.common("timeline/", "Timeline", "Every event, by date.", "timeline", None)
         ctx["years"] = list(years.items())
-        ctx["timeline_svg"] = timeline_svg(events, ctx["root"])
+        ctx.update(self.story.timeline(ctx["root"]))
         return Page("timeline/index.html", "timeline.html", ctx, 1)
 
     def actors(self) -> Page:
@@ -253,6 +236,7 @@ class Renderer:
             groups[a.meta.get("kind", "organisation")].append(view(a))
         ctx = self.common("actors/", "Actors", "Everyone in the story, by kind.", "actors", None)
         ctx["groups"] = [(KIND_HEADINGS[k], groups[k]) for k in KIND_ORDER if groups.get(k)]
+        ctx.update(self.story.actors_grid())
         return Page("actors/index.html", "actors.html", ctx, 1)
 
     def bibliography(self) -> Page:
