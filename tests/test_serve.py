@@ -171,6 +171,17 @@ class Server:
             time.sleep(0.02)
         raise AssertionError(f"timed out; stdout={self.out} stderr={self.err}")
 
+    def rebuilds(self) -> int:
+        """How many rebuilds the server has finished (successful or not), from its output."""
+        return (sum(line.startswith(("Built in", "Rebuilt in")) for line in self.out)
+                + sum(line.startswith("Build failed") for line in self.err))
+
+    def settle(self, before: int) -> None:
+        """Wait until a rebuild started after `before` was counted has finished: the page of a
+        body edit is on disk (and served) before the rebuild that checks it ends, and an edit
+        made in between is read by that rebuild (which, failing, puts the last good page back)."""
+        self.wait_for(lambda: self.rebuilds() > before)
+
     def get(self, path: str) -> tuple[int, str]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         conn.request("GET", path)  # http.client sends the path as given: no normalisation
@@ -217,8 +228,10 @@ def test_page_is_served_with_live_reload_script_and_build_has_none(served, tmp_p
 
 def test_edits_errors_recovery_new_and_deleted_entries(served) -> None:
     root, server = served
+    before = server.rebuilds()
     _edit(root, "content/actors/nato.md", "military alliance", "defence alliance")
     server.poll("/actors/nato/", lambda s, b: "NATO is a defence alliance." in b)
+    server.settle(before)
 
     # a broken edit: the same message as `explainer check`, escaped, over the last good page
     _edit(root, "content/actors/nato.md", "kind: organisation", "kind: organisation\ncolour: <b>blue</b>")
