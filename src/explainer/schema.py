@@ -41,6 +41,8 @@ class Field:
     default: object = None
     labels: tuple[tuple[str, str], ...] = ()
     """Headings for a choice's values, in the order lists show them (e.g. 'Countries')."""
+    short: tuple[tuple[str, str], ...] = ()
+    """Short forms of those headings, for a heading over fewer columns than it needs ('Ctry')."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,11 @@ class Kind:
     """Its entries are dated happenings: on the timeline and in the feed, and each needs a source."""
     participants: str | None = None
     """The field naming the entries that took part (an event's `actors`), for the story's pictures."""
+    acts_for: tuple[str, ...] = ()
+    """Fields naming whom an entry acts for, first found first (a person's country, employer,
+    organisation): an event is coloured by whom its first participant acts for."""
+    acts_for_itself: tuple[str, str] | None = None
+    """(field, value) of entries that act for themselves (a country)."""
     in_menu: bool = False
     """Its entries may have a place in the menu (then nothing needs to link to them)."""
     site_figures: bool = False
@@ -152,7 +159,8 @@ ACTOR = Kind(
         Field("kind", CHOICE, "What sort of actor this is.", required=True,
               choices=("person", "organisation", "country", "grouping"),
               labels=(("country", "Countries"), ("organisation", "Organisations"), ("grouping", "Groupings"),
-                      ("person", "People"))),
+                      ("person", "People")),
+              short=(("country", "Ctry"), ("organisation", "Org"), ("grouping", "Grp"), ("person", "Ppl"))),
         _SUMMARY,
         Field("role", TEXT, "The actor's role in the story, e.g. 'NATO Secretary General (2014–2024)'."),
         Field("aliases", TEXT_LIST, "Other names and abbreviations of the actor."),
@@ -178,6 +186,8 @@ ACTOR = Kind(
     ),
     list_page=ListPage("actors/", "actors.html", "Actors", "Everyone in the story, by kind.", "kind", 2),
     claims=True,
+    acts_for=("country", "affiliations", "member_of"),
+    acts_for_itself=("kind", "country"),
     schema_org="Organization",
     schema_org_by=("kind", (("person", "Person"), ("country", "Country"), ("organisation", "Organization"),
                             ("grouping", "Organization"))),
@@ -262,7 +272,7 @@ HOME = Kind(
     ),
     what="the home page",
     url="",
-    site_figures=True,
+    template="home.html",
 )
 
 #: Entry kinds by name; `content/<folder>/` holds each kind's files.
@@ -303,6 +313,16 @@ SECTIONS = ("disputes", "search")
 def kinds_where(role: str) -> list[Kind]:
     """The kinds that play a role ('claims', 'cited', 'dated', 'in_menu', 'site_figures'), in table order."""
     return [k for k in KINDS.values() if getattr(k, role)]
+
+
+def participant_kinds() -> set[str]:
+    """Kinds whose entries take part in dated ones (the actors of events)."""
+    found: set[str] = set()
+    for kind in kinds_where("dated"):
+        named = kind.field(kind.participants) if kind.participants else None
+        if named is not None:
+            found |= set(named.targets)
+    return found
 
 
 def kind_of(name: str) -> Kind:

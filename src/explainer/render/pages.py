@@ -17,11 +17,6 @@ from ..resolve.markup import letters
 from .templates import render_page
 from .story import Story
 
-KIND_ORDER = ("country", "organisation", "grouping", "person")
-KIND_HEADINGS = {"country": "Countries", "organisation": "Organisations", "grouping": "Groupings",
-                 "person": "People"}
-SOURCE_TYPES = {"official": "Official documents", "statement": "Statements", "report": "Reports",
-                "news": "News reports", "analysis": "Analysis and opinion", None: "Other sources"}
 
 
 # --- views: what templates see of an entry ----------------------------------------------------
@@ -108,10 +103,12 @@ class Renderer:
         self.story = Story(site.project)
         """The order, colours and pictures of the story, shared by every page."""
 
-    SITE_COVERAGE_KINDS = frozenset({"page", "disputes"})
-    """Only these pages show the site-wide citation figures, so only their contexts carry
-    them: an edit that changes one claim count then leaves every other page's context (its
-    warm-cache key, the dev server's view of it) unchanged."""
+    @property
+    def site_coverage_pages(self) -> frozenset[str]:
+        """Only these pages show the site-wide citation figures (pages of `site_figures` kinds,
+        and /disputes/), so only their contexts carry them: an edit that changes one claim
+        count leaves every other page's context (its memo key) unchanged."""
+        return frozenset(k.name for k in schema.kinds_where("site_figures")) | {"disputes"}
 
     @property
     def site_coverage(self) -> dict[str, object]:
@@ -131,14 +128,15 @@ class Renderer:
 
     def _nav(self) -> list[dict[str, str]]:
         items = self.config.nav
-        pages = sorted((e for e in self.entries.values() if e.kind == "page" and "nav" in e.meta),
+        pages = sorted((e for e in self.entries.values() if schema.kind_of(e.kind).in_menu and "nav" in e.meta),
                        key=lambda e: (e.meta["nav"], e.id))
+        titles = {p.url.strip("/"): p.title for p in _list_pages()} | {s: s.capitalize() for s in schema.SECTIONS}
         if not items:
-            items = ["timeline", "actors", "sources", "disputes"] + [p.id for p in pages]
+            items = [p.url.strip("/") for p in _list_pages()] + ["disputes"] + [p.id for p in pages]
         result = []
         for item in items:
-            if item in ("timeline", "actors", "sources", "disputes", "search"):
-                result.append({"title": item.capitalize(), "url_path": f"{item}/"})
+            if item in titles:
+                result.append({"title": titles[item], "url_path": f"{item}/"})
             elif item in self.entries:
                 result.append({"title": self.entries[item].title, "url_path": self.entries[item].url_path})
         return result
@@ -153,21 +151,14 @@ class Renderer:
             "page": {"title": title, "url_path": url_path, "description": description, "kind": kind,
                      "canonical": self.config.site_url + url_path},
         }
-        if kind in self.SITE_COVERAGE_KINDS:
+        if kind in self.site_coverage_pages:
             ctx["site_coverage"] = self.site_coverage
         return ctx
 
     def entry_page(self, entry: Entry) -> Page:
         body = self.site.bodies[entry.id]
-        graph = self.site.graph
+        kind = schema.kind_of(entry.kind)
         ctx = self.common(entry.url_path, entry.title, str(entry.meta.get("summary", "")), entry.kind, None)
-        by_id = self.entries
-
-        def views(ids: list[str], sort_by_date: bool = False) -> list[View]:
-            found = [by_id[i] for i in ids if i in by_id]
-            found.sort(key=_date_key if sort_by_date else (lambda e: (e.title.lower(), e.id)))
-            return [view(e) for e in found]
-
         sources = sources_list(entry, body, self.site)
         ctx.update(
             entry=view(entry),
@@ -176,83 +167,68 @@ class Renderer:
             letters=letters,
             disputes=body.disputes,
             coverage={"total": body.claims_total, "cited": body.claims_cited, "sources": len(sources)},
+            related=self.related(entry, kind),
         )
-        if entry.kind == "actor":
-            events = [i for i in graph.referrers(entry.id) if i in by_id and by_id[i].kind == "event"
-                      and "actors" in graph.outgoing[i][entry.id]]
-            mentioned = [i for i in graph.referrers(entry.id, {"link"}) if i not in events and i in by_id]
-            members = set(entry.meta.get("members", [])) | {
-                i for i in graph.referrers(entry.id, {"member_of"})}
-            member_of = set(entry.meta.get("member_of", [])) | {
-                i for i in graph.referrers(entry.id, {"members"})}
-            ctx["related"] = {
-                "events": views(events, sort_by_date=True),
-                "members": views(sorted(members)),
-                "member_of": views(sorted(member_of)),
-                "affiliations": views(entry.meta.get("affiliations", [])),
-                "country": views([entry.meta["country"]]) if "country" in entry.meta else [],
-                "mentioned_by": views(mentioned),
-            }
-            ctx.update(self.story.actor_place(entry, ctx["root"]))
-        elif entry.kind == "event":
-            mentioned = [i for i in graph.referrers(entry.id, {"link"}) if i in by_id]
-            ctx["related"] = {
-                "actors": views(entry.meta.get("actors", [])),
-                "mentioned_by": views(mentioned),
-            }
+        if kind is schema.HOME:
+            ctx.update(self.story.home_grid())
+        elif kind.dated:
             ctx.update(self.story.event_place(entry, ctx["root"]))
-        elif entry.kind == "source":
-            cited_by = graph.referrers(entry.id, {"citation", "sources"})
-            home_cites = HOME_ID in graph.incoming.get(entry.id, {})
-            ctx["related"] = {
-                "cited_by": views([i for i in cited_by if i in by_id]),
-                "cited_by_home": home_cites,
-            }
+        elif kind.name in schema.participant_kinds():
+            ctx.update(self.story.actor_place(entry, ctx["root"]))
+        return Page(entry.url_path + "index.html", kind.layout, ctx, entry.url_path.count("/"))
+
+    def related(self, entry: Entry, kind: schema.Kind) -> dict[str, Any]:
+        """The back-link lists of the entry's page, as its kind's row declares them (`schema.Related`)."""
+        graph = self.site.graph
+        found: dict[str, Any] = {}
+        for rel in kind.related:
+            ids: list[str] = []
+            for name in rel.own:
+                value = entry.meta.get(name)
+                ids += value if isinstance(value, list) else [value] if value else []
+            if rel.back:
+                ids += graph.referrers(entry.id, set(rel.back))
+            left_out = {v.id for name in rel.exclude for v in found[name]}
+            chosen = [self.entries[i] for i in dict.fromkeys(ids) if i in self.entries and i not in left_out]
+            chosen.sort(key=_date_key if rel.by_date else (lambda e: (e.title.lower(), e.id)))
+            found[rel.name] = [view(e) for e in chosen]
+            if rel.home:
+                found[rel.name + "_home"] = bool(graph.incoming.get(entry.id, {}).get(HOME_ID, set()) & set(rel.back))
+        return found
+
+    def list_page(self, kind: schema.Kind) -> Page:
+        """The page listing every entry of a kind, grouped as its row says (`schema.ListPage`)."""
+        spec = kind.list_page
+        assert spec is not None
+        ctx = self.common(spec.url, spec.title, spec.description, spec.url.strip("/"), None)
+        entries = self.site.project.of_kind(kind.name)
+        if spec.group_by == "year":
+            years: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            for e in sorted(entries, key=_date_key):
+                named = e.meta.get(kind.participants, []) if kind.participants else []
+                years[str(e.date.year) if e.date else "Undated"].append(
+                    {"event": view(e), "actors": [view(self.entries[a]) for a in named if a in self.entries]})
+            ctx["years"] = list(years.items())
         else:
-            ctx["related"] = {}
-        template = "home.html" if entry.kind == "home" else f"{entry.kind}.html"
-        if entry.kind == "home":
-            ctx.update(self.home_extras())
-        return Page(entry.url_path + "index.html", template, ctx, entry.url_path.count("/"))
-
-    def home_extras(self) -> dict[str, Any]:
-        return self.story.home_grid()
-
-    def timeline(self) -> Page:
-        events = sorted(self.site.project.of_kind("event"), key=_date_key)
-        years: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for e in events:
-            years[str(e.date.year) if e.date else "Undated"].append(
-                {"event": view(e), "actors": [view(self.entries[a]) for a in e.meta.get("actors", [])
-                                              if a in self.entries]})
-        ctx = self.common("timeline/", "Timeline", "Every event, by date.", "timeline", None)
-        ctx["years"] = list(years.items())
-        ctx.update(self.story.timeline(ctx["root"]))
-        return Page("timeline/index.html", "timeline.html", ctx, 1)
-
-    def actors(self) -> Page:
-        groups: dict[str, list[View]] = defaultdict(list)
-        for a in sorted(self.site.project.of_kind("actor"), key=lambda a: (a.title.lower(), a.id)):
-            groups[a.meta.get("kind", "organisation")].append(view(a))
-        ctx = self.common("actors/", "Actors", "Everyone in the story, by kind.", "actors", None)
-        ctx["groups"] = [(KIND_HEADINGS[k], groups[k]) for k in KIND_ORDER if groups.get(k)]
-        ctx.update(self.story.actors_grid())
-        return Page("actors/index.html", "actors.html", ctx, 1)
-
-    def bibliography(self) -> Page:
-        groups: dict[Any, list[View]] = defaultdict(list)
-        for s in sorted(self.site.project.of_kind("source"), key=_source_sort_key):
-            groups[s.meta.get("type")].append(view(s))
-        ctx = self.common("sources/", "Sources", "Every source this site cites.", "sources", None)
-        ctx["groups"] = [(SOURCE_TYPES[t], groups[t]) for t in SOURCE_TYPES if groups.get(t)]
-        ctx["cited_count"] = {s.id: len(self.site.graph.referrers(s.id, {"citation", "sources"}))
-                              + (HOME_ID in self.site.graph.incoming.get(s.id, {}))
-                              for s in self.site.project.of_kind("source")}
-        return Page("sources/index.html", "sources.html", ctx, 1)
+            field = kind.field(spec.group_by)
+            labels = dict(field.labels) if field is not None else {}
+            groups: dict[str, list[View]] = defaultdict(list)
+            for e in sorted(entries, key=_source_sort_key if kind.cited else (lambda e: (e.title.lower(), e.id))):
+                groups[str(e.meta.get(spec.group_by) or "")].append(view(e))
+            ctx["groups"] = [(labels[value], groups[value]) for value in labels if groups.get(value)]
+        if kind.dated:
+            ctx.update(self.story.timeline(ctx["root"]))
+        if kind.name in schema.participant_kinds():
+            ctx.update(self.story.actors_grid())
+        if kind.cited:
+            ctx["cited_count"] = {e.id: len(self.site.graph.referrers(e.id, {"citation", "sources"}))
+                                  + (HOME_ID in self.site.graph.incoming.get(e.id, {})) for e in entries}
+        out = spec.url + "index.html"
+        return Page(out, spec.template, ctx, out.count("/"))
 
     def disputes(self) -> Page:
         ctx = self.common("disputes/", "Disputes", "Points on which the sources disagree.", "disputes", None)
-        ctx["disputes"] = [{"entry": view(e) if e.kind != "home" else None, "url_path": e.url_path,
+        ctx["disputes"] = [{"entry": view(e) if e.kind != schema.HOME.name else None, "url_path": e.url_path,
                             "where": e.title, "dispute": d} for e, d in self.site.disputes]
         return Page("disputes/index.html", "disputes.html", ctx, 1)
 
@@ -276,15 +252,19 @@ class Renderer:
 
     def index_pages(self) -> Iterator[Page]:
         """The pages that are not an entry's (lists, 404), after the entry pages in `pages()`."""
-        yield self.timeline()
-        yield self.actors()
-        yield self.bibliography()
+        for spec in _list_pages():
+            yield self.list_page(next(k for k in schema.KINDS.values() if k.list_page is spec))
         yield self.disputes()
         yield self.search()
         yield self.not_found()
 
     def render(self, page: Page) -> str:
         return render_page(self.env, page, self.site.project.root)
+
+
+def _list_pages() -> list[schema.ListPage]:
+    """Every kind's list page, in menu order."""
+    return sorted((k.list_page for k in schema.KINDS.values() if k.list_page), key=lambda p: p.position)
 
 
 def _source_sort_key(entry: Entry) -> tuple[Any, ...]:

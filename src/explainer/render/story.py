@@ -15,6 +15,7 @@ from typing import Any, Iterable
 
 from markupsafe import Markup
 
+from .. import schema
 from ..dates import display_range
 from ..model import Entry, Project
 from .svg import MONTH_ABBR, Palette, Row, short_date, timeline_svg
@@ -30,11 +31,31 @@ KEY_ACTORS = 10
 """Columns of the home page's who-took-part grid; the actors page has every actor."""
 CO_ACTORS = 8
 """Rows of an actor page's "who else took part" list."""
-KIND_ORDER = ("country", "organisation", "grouping", "person")
-KIND_HEADINGS = {"country": "Countries", "organisation": "Organisations", "grouping": "Groupings",
-                 "person": "People"}
-KIND_SHORT = {"Countries": "Ctry", "Organisations": "Org", "Groupings": "Grp", "People": "Ppl"}
-"""A kind's heading over fewer columns than it needs (a column fits about 3.5 letters)."""
+
+
+def _group_field() -> str:
+    """The choice field participants are grouped by (the actors page's: an actor's `kind`)."""
+    for name in sorted(schema.participant_kinds()):
+        page = schema.kind_of(name).list_page
+        if page is not None and page.group_by != "year":
+            return page.group_by
+    return ""
+
+
+def participant_groups() -> list[tuple[str, str, str]]:
+    """(value, heading, short heading) of each group of participants, in the order shown."""
+    found: list[tuple[str, str, str]] = []
+    for name in sorted(schema.participant_kinds()):
+        field = schema.kind_of(name).field(_group_field())
+        if field is not None:
+            short = dict(field.short)
+            found += [(value, heading, short.get(value, heading[:3])) for value, heading in field.labels]
+    return found
+
+
+def _short(heading: str) -> str:
+    """A group's heading over fewer columns than it needs (a column fits about 3.5 letters)."""
+    return next((short for _, h, short in participant_groups() if h == heading), heading[:3])
 
 
 def event_key(entry: Entry) -> tuple[object, ...]:
@@ -45,14 +66,16 @@ def event_key(entry: Entry) -> tuple[object, ...]:
 
 def events_in_order(project: Project) -> list[Entry]:
     """Every dated event, oldest first (undated events have no place on an axis)."""
-    return sorted((e for e in project.of_kind("event") if e.date is not None), key=event_key)
+    return sorted((e for e in project.where("dated") if e.date is not None), key=event_key)
 
 
 def actors_of(project: Project, event: Entry) -> list[str]:
-    """The event's `actors:` that are actors, in the author's order, without repeats."""
+    """The event's participants (its `actors:`) that exist, in the author's order, without repeats."""
+    field = schema.kind_of(event.kind).participants
+    allowed = schema.participant_kinds()
     seen: list[str] = []
-    for a in event.meta.get("actors", []):
-        if a in project.entries and project.entries[a].kind == "actor" and a not in seen:
+    for a in event.meta.get(field, []) if field else []:
+        if a in project.entries and project.entries[a].kind in allowed and a not in seen:
             seen.append(a)
     return seen
 
@@ -60,7 +83,7 @@ def actors_of(project: Project, event: Entry) -> list[str]:
 def events_by_actor_of(project: Project) -> dict[str, list[Entry]]:
     """Actor id -> the events it took part in, in story order."""
     found: dict[str, list[Entry]] = {}
-    for event in sorted(project.of_kind("event"), key=event_key):
+    for event in sorted(project.where("dated"), key=event_key):
         for actor_id in actors_of(project, event):
             found.setdefault(actor_id, []).append(event)
     return found
@@ -78,12 +101,14 @@ def side_of(project: Project, event: Entry) -> str | None:
     if not actors:
         return None
     first = project.entries[actors[0]]
-    if first.meta.get("kind") == "country":
+    row = schema.kind_of(first.kind)
+    if row.acts_for_itself is not None and first.meta.get(row.acts_for_itself[0]) == row.acts_for_itself[1]:
         return first.id
-    for key in ("country", "affiliations", "member_of"):
+    allowed = schema.participant_kinds()
+    for key in row.acts_for:
         value = first.meta.get(key)
         target = value if isinstance(value, str) else (value[0] if value else None)
-        if target and target in project.entries and project.entries[target].kind == "actor":
+        if target and target in project.entries and project.entries[target].kind in allowed:
             return str(target)
     return first.id
 
@@ -92,7 +117,7 @@ def palette_of(project: Project) -> Palette:
     """The site-wide colours of "who acted", the same on every page.
 
     The SIDES actors that act in most events (ties: by title) get a colour each."""
-    side = {e.id: side_of(project, e) for e in sorted(project.of_kind("event"), key=event_key)}
+    side = {e.id: side_of(project, e) for e in sorted(project.where("dated"), key=event_key)}
     counts: dict[str, int] = {}
     for s in side.values():
         if s:
@@ -210,10 +235,10 @@ def grid_of(project: Project, events: list[Entry], limit: int | None = None) -> 
     ranked = sorted(counts, key=lambda a: (-counts[a], project.entries[a].title.lower(), a))
     chosen = ranked if limit is None else ranked[:limit]
     groups = []
-    for kind in KIND_ORDER:
-        group = [project.entries[a] for a in chosen if project.entries[a].meta.get("kind") == kind]
+    for value, heading, _ in participant_groups():
+        group = [project.entries[a] for a in chosen if project.entries[a].meta.get(_group_field()) == value]
         if group:
-            groups.append((KIND_HEADINGS[kind], group))
+            groups.append((heading, group))
     shown = {a.id for _, g in groups for a in g}
     rows = story_rows(events)
     for row in rows:
@@ -317,7 +342,7 @@ def event_rows_grid(grid: Grid) -> dict[str, Any]:
         rows.append({"kind": "event", "event": brief(row.event), "marks": shown,
                      "others": row.actors - sum(shown)})
     return {"others": grid.total_actors > len(actors),
-            "groups": [{"heading": h, "short": KIND_SHORT.get(h, h[:3]) if len(g) * 3.5 < len(h) else "",
+            "groups": [{"heading": h, "short": _short(h) if len(g) * 3.5 < len(h) else "",
                         "actors": [brief(a) for a in g]} for h, g in grid.groups],
             "rows": rows, "shown": len(actors), "total": grid.total_actors,
             "width": len(actors) + (grid.total_actors > len(actors))}

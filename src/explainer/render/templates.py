@@ -20,11 +20,6 @@ from ..model import Page, TemplateProblem
 from .jsonld import json_ld
 
 DEFAULT_LAYOUTS = Path(__file__).parent.parent / "layouts"
-KIND_ORDER = ("country", "organisation", "grouping", "person")
-KIND_HEADINGS = {"country": "Countries", "organisation": "Organisations", "grouping": "Groupings",
-                 "person": "People"}
-SOURCE_TYPES = {"official": "Official documents", "statement": "Statements", "report": "Reports",
-                "news": "News reports", "analysis": "Analysis and opinion", None: "Other sources"}
 
 
 def make_environment(root: Path) -> jinja2.Environment:
