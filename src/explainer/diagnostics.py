@@ -7,11 +7,10 @@ the tool, never for bad content.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from enum import IntEnum
-from typing import Iterable
-
 
 MAX_PER_FILE = 100
 """Problems shown per file; past that one note says how many more there are."""
@@ -175,7 +174,7 @@ class Problems:
     def extend(self, problems: Iterable[Problem]) -> None:
         for p in problems:
             self.add(p.code, p.path, p.line, p.column, p.message, p.hint,
-                     (p.end_line, p.end_column) if p.end_line else None)
+                     (p.end_line, p.end_column) if p.end_line and p.end_column else None)
 
     @property
     def items(self) -> list[Problem]:

@@ -17,7 +17,6 @@ from typing import Any
 from . import schema
 from .dates import PartialDate
 
-
 Path_ = tuple[Any, ...]
 """Where a value sits in a YAML document: keys and list indexes from the top."""
 
@@ -114,7 +113,7 @@ class Config:
 
     @property
     def site_url(self) -> str:
-        url = self.values["base_url"]
+        url = str(self.values["base_url"])
         return url if url.endswith("/") else url + "/"
 
 

@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-from functools import lru_cache
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import lru_cache, partial
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from . import __version__, schema
 from .diagnostics import Problem, Problems
@@ -34,8 +35,7 @@ from .load import read_config, read_document, walk
 from .load.ids import id_problem
 from .model import Body, Entry, Lookup, Page, SiteData, Target
 from .render import Renderer, make_environment, site_files
-from .render.templates import DEFAULT_LAYOUTS
-from .resolve import root_for, apply_git_dates, build_lookup, check_front_matter_refs, link, make_markdown, parse_body
+from .resolve import apply_git_dates, build_lookup, check_front_matter_refs, link, make_markdown, parse_body, root_for
 from .validate import assemble, validate_config, validate_entry
 
 T = TypeVar("T")
@@ -113,7 +113,8 @@ def layouts_digest(root: Path) -> str:
 
 # --- load and validate --------------------------------------------------------------------------
 
-def load_entry(root: Path, rel: str, kind: schema.Kind, overrides: dict[str, Any]) -> tuple[Entry | None, list[Problem]]:
+def load_entry(root: Path, rel: str, kind: schema.Kind,
+               overrides: dict[str, Any]) -> tuple[Entry | None, list[Problem]]:
     """Stages 1 and 2 for one file: read and parse it, then validate its front matter."""
     own = Problems(overrides, limit=None)
     document = read_document(root, rel, kind, own)
@@ -129,7 +130,7 @@ def load_project(root: Path, problems: Problems, memo: Memo = NO_MEMO) -> Any:
     entries: list[Entry] = []
     unreadable: dict[str, str] = {}
     for rel, kind in walk(root, problems) or []:
-        entry, found = memo.entry(root, rel, kind, overrides, lambda: load_entry(root, rel, kind, overrides))
+        entry, found = memo.entry(root, rel, kind, overrides, partial(load_entry, root, rel, kind, overrides))
         problems.extend(found)
         if entry is not None:
             entries.append(entry)
@@ -248,7 +249,7 @@ def parse_bodies(project: Any, lookup: Lookup, problems: Problems, memo: Memo = 
         body, found = parse_body(md, doc, recording, overrides)
         return body, found, sorted(reads)
 
-    for doc, (body, found, reads) in zip(todo, executor.map(parse, todo)):
+    for doc, (body, found, reads) in zip(todo, executor.map(parse, todo), strict=True):
         memo.keep_body(keys[doc.id], body, found, {read: digests(read) for read in reads})
         done[doc.id] = (body, found)
     bodies: dict[str, Body] = {}
@@ -271,11 +272,10 @@ def analyse(root: Path, problems: Problems, memo: Memo = NO_MEMO, executor: Exec
 
 # --- render and write ---------------------------------------------------------------------------
 
-class Sink:
+class Sink(Protocol):
     """Where rendered files go: a build's output folder (`write.OutputDir`) or the dev server's memory."""
 
-    def write(self, rel: str, data: bytes) -> None:  # pragma: no cover - an interface
-        raise NotImplementedError
+    def write(self, rel: str, data: bytes) -> None: ...
 
 
 def page_key(salt: str, page: Page) -> str | None:
@@ -325,7 +325,7 @@ def render_site(site: SiteData, sink: Sink, memo: Memo = NO_MEMO, executor: Exec
     order = {"entries": 0, "rest": 1, "site-wide": 2}  # the order a reader of the list expects
     written: list[str] = []
     records: list[str] = []
-    for _, part in sorted(zip(jobs, results), key=lambda jr: (order[jr[0][0]], jr[0][1])):
+    for _, part in sorted(zip(jobs, results, strict=True), key=lambda jr: (order[jr[0][0]], jr[0][1])):
         for rel, record in part:
             written.append(rel)
             if record is not None:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from . import schema
 from .diagnostics import UsageError
-from .render.templates import DEFAULT_LAYOUTS
 from .load.ids import id_problem
+from .render.templates import DEFAULT_LAYOUTS
 
 SKELETON = Path(__file__).parent / "skeleton"
 
@@ -19,7 +19,7 @@ def today() -> str:
     """Today's date, or the one SOURCE_DATE_EPOCH fixes (for reproducible output)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.isdigit():
-        return _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc).date().isoformat()
+        return _dt.datetime.fromtimestamp(int(epoch), _dt.UTC).date().isoformat()
     return _dt.date.today().isoformat()
 
 

@@ -31,8 +31,9 @@ import tempfile
 import threading
 import time
 import webbrowser
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import unquote
 
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
@@ -42,13 +43,12 @@ from tornado.httpserver import HTTPServer
 from tornado.ioloop import IOLoop
 from tornado.netutil import bind_sockets
 
-from .diagnostics import Problems, UsageError
 from .build import project_reads
+from .diagnostics import Problems, UsageError
 from .load import read_config
 from .speed.engine import Engine, Outcome
 from .write.stamps import racy, stamp
 from .write.writer import check_output_folder
-
 
 POLL_SECONDS = 0.1
 """How often the watcher looks at the files' stat (a few ms for thousands of files)."""
@@ -196,7 +196,7 @@ def overlay(problems: list[str]) -> bytes:
         "<p>Fix the files below and save; this page reloads by itself. "
         "The last good version of the site is still served beneath this panel.</p>"
         f"<ul>{items}</ul></section>"
-    ).encode("utf-8")
+    ).encode()
 
 
 def error_page(problems: list[str], port: int) -> bytes:

@@ -7,14 +7,13 @@ reported here; what the values mean is the validate stage's business.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from .. import schema
 from ..diagnostics import Problems, did_you_mean
-from ..model import Document
+from ..model import Document, YamlDoc
 from .ids import id_problem
-from ..model import YamlDoc
 from .yamlsafe import FORBIDDEN_CHARS, YamlError, load_yaml
 
 CONFIG_FILE = "config.yaml"
@@ -182,7 +181,8 @@ def read_document(root: Path, rel: str, kind: schema.Kind, problems: Problems) -
         problems.add("front-matter-unclosed", rel, 1, 1,
                      "front matter opened here is never closed", "add a '---' line after the last key")
         return None
-    yaml_text, body, body_line = parts  # type: ignore[misc]
+    assert not isinstance(parts, str)
+    yaml_text, body, body_line = parts
     # Control characters and noncharacters in a body become U+FFFD, visibly, as CommonMark
     # does for NUL; one character for one, so every position stays. Front matter refuses them.
     body = FORBIDDEN_CHARS.sub("\ufffd", body)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import re
 import sys
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -53,7 +52,7 @@ def forbidden_char_message(char: str) -> str:
     return f"text may not contain the {what} U+{code:04X}"
 
 
-class _CoreSchemaLoader(_Loader):  # type: ignore[misc,valid-type]
+class _CoreSchemaLoader(_Loader):  # type: ignore[misc]
     """A safe loader whose implicit types are YAML 1.2's core schema only."""
 
 

@@ -8,9 +8,9 @@ here, so no way of building can leave a file out.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from ..model import Entry, Page, SiteData
 from .outputs import OUTPUTS

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
@@ -14,10 +15,8 @@ from ..dates import PartialDate, display_range
 from ..model import HOME_ID, Body, Entry, Page, SiteData
 from ..resolve.coverage import site_coverage
 from ..resolve.markup import letters
-from .templates import render_page
 from .story import Story
-
-
+from .templates import render_page
 
 # --- views: what templates see of an entry ----------------------------------------------------
 

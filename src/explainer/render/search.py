@@ -31,7 +31,8 @@ the same bytes.
 Tokens: the text is NFKD-decomposed, its combining marks dropped ("é" -> "e") and
 lower-cased; a possessive "'s" is dropped; a token is a run of letters and digits,
 except Han and kana characters, which are tokens one each (Japanese and Chinese do
-not put spaces between words); a run longer than `MAX_TERM` is cut into terms of that length. `assets/search.js` folds queries the same way.
+not put spaces between words); a run longer than `MAX_TERM` is cut into terms of that
+length. `assets/search.js` folds queries the same way.
 """
 
 from __future__ import annotations
@@ -42,9 +43,9 @@ import re
 import sys
 import unicodedata
 from collections import Counter
+from collections.abc import Iterator
 from functools import lru_cache
 from html import unescape
-from typing import Iterator
 
 from .. import schema
 from ..model import SiteData
@@ -185,7 +186,7 @@ class Postings:
     def encode(self, term: str) -> bytes:
         """The term's postings as the shard stores them: `"gaps weights"` (see the module)."""
         numbers, weights = self.terms[term]
-        gaps = [b - a - 1 for a, b in zip([-1, *numbers], numbers)]
+        gaps = [b - a - 1 for a, b in zip([-1, *numbers], numbers, strict=False)]
         if max(gaps) < 32:  # the usual case for frequent terms: one character a gap
             packed = bytes(gaps)
         else:

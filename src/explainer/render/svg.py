@@ -12,15 +12,14 @@ so the text stays readable at 320 px instead of shrinking a wide drawing.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html import escape
-from typing import Iterable
 
 from markupsafe import Markup
 
 from ..dates import display_range
 from ..model import Entry
-
 
 MONTH_ABBR = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
@@ -72,7 +71,7 @@ def short_date(entry: Entry) -> str:
     end = entry.meta.get("end_date")
     if d.day:
         text = f"{d.day} {MONTH_ABBR[d.month - 1]}"
-        if end is not None and getattr(end, "day", 0) and end != d:
+        if end is not None and getattr(end, "day", None) and end != d:
             if (end.year, end.month) == (d.year, d.month):
                 text = f"{d.day}–{end.day} {MONTH_ABBR[d.month - 1]}"
             else:

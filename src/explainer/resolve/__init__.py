@@ -17,6 +17,7 @@ from .graph import build_graph, build_lookup, check_front_matter_refs, check_gra
 from .markup import PageEnv, make_markdown, render_body
 from .provenance import apply_git_dates
 
+
 def root_for(entry: Entry) -> str:
     """Relative prefix from an entry's page to the site root."""
     return "../" * entry.url_path.count("/")

@@ -11,10 +11,11 @@ from __future__ import annotations
 import posixpath
 import re
 from bisect import bisect_right
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from html import escape
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
@@ -26,8 +27,8 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from .. import schema
 from ..diagnostics import Problems, did_you_mean
-from ..model import Claims, Cited, Dispute, Lookup, Target
 from ..load.ids import ID_RE
+from ..model import Cited, Claims, Dispute, Lookup, Target
 
 
 def preview_attrs(target: Target) -> dict[str, str]:
@@ -86,7 +87,8 @@ class PageEnv:
 
 
 def _env(state_env: Any) -> PageEnv:
-    return state_env["explainer"]
+    env: PageEnv = state_env["explainer"]
+    return env
 
 
 # --- cross-links: [[id]] and [[id|text]] -------------------------------------------------
@@ -297,7 +299,7 @@ def positioned_inline(state: Any) -> None:
     env.current_map = None
 
 
-def _walk_inline(tokens: list[Token]):
+def _walk_inline(tokens: list[Token]) -> Iterator[Token]:
     for token in tokens:
         if token.type == "inline" and token.children:
             yield from token.children
@@ -424,7 +426,8 @@ def _check_dispute(env: PageEnv, tokens: list[Token], start: int, used: set[str]
         j += 1
     if len(positions) < 2:
         env.problems.add("dispute-malformed", env.path, line, 1,
-                         f"dispute has {len(positions)} position{'s' if len(positions) != 1 else ''}; it needs at least two",
+                         f"dispute has {len(positions)} position{'s' if len(positions) != 1 else ''}; "
+                         "it needs at least two",
                          "write each position as a '- ' list item inside the block")
     anchor = base = "dispute-" + _slug(question)
     n = 2
@@ -519,4 +522,5 @@ def make_markdown(trust_html: bool = False) -> MarkdownIt:
 
 def render_body(md: MarkdownIt, env: PageEnv, body: str) -> str:
     """Render one body; `env` collects its references, citations, disputes and claims."""
-    return md.render(body, {"explainer": env})
+    html: str = md.render(body, {"explainer": env})
+    return html

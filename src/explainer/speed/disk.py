@@ -28,8 +28,9 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from ..diagnostics import Problem, Problems, Severity
 from ..model import Body, Cited, Dispute

@@ -14,7 +14,8 @@ import ctypes
 import gc
 import multiprocessing
 import os
-from typing import Any, Callable, Sequence, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from ..pipeline import Executor
 

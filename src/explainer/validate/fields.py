@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -11,6 +10,7 @@ from ..dates import PartialDate
 from ..diagnostics import CODES, Problems, Severity, did_you_mean
 from ..load.ids import ID_RE
 from ..model import YamlDoc
+
 
 def _describe(value: Any) -> str:
     if value is None:

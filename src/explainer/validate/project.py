@@ -11,8 +11,7 @@ from pathlib import Path
 from .. import schema
 from ..diagnostics import Problems, did_you_mean
 from ..load.files import CONFIG_FILE
-from ..model import YamlDoc
-from ..model import HOME_ID, Config, Document, Entry, Project
+from ..model import HOME_ID, Config, Document, Entry, Project, YamlDoc
 from .fields import validate_fields
 
 

@@ -23,9 +23,8 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
-from typing import Iterable
-
 
 DETACH_FILES = 2000
 """From this many files on, the previous site is deleted by a detached `rm -rf` after the
@@ -121,7 +120,8 @@ def read_marker(folder: Path) -> set[str] | None:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(data, dict) or data.get("generator") != MARKER_GENERATOR or not isinstance(data.get("files"), list):
+    if (not isinstance(data, dict) or data.get("generator") != MARKER_GENERATOR
+            or not isinstance(data.get("files"), list)):
         return None
     return {f for f in data["files"] if isinstance(f, str)}
 

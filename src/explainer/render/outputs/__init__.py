@@ -10,7 +10,7 @@ byte-identical when its input is.
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from ...model import SiteData
 from ..pages import Renderer

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ...dates import PartialDate
-from ...model import Entry
-from ...model import SiteData
+from ...model import Entry, SiteData
 from ..pages import Renderer
 from .common import absolute
 
@@ -91,7 +91,7 @@ def tex(text: str) -> str:
 
 def bib_url(url: str) -> str:
     """A URL for a url field: verbatim, except what would unbalance the braces or break a line."""
-    return re.sub(r"[{}\\\s]", lambda m: "%{:02X}".format(ord(m.group())), url)
+    return re.sub(r"[{}\\\s]", lambda m: f"%{ord(m.group()):02X}", url)
 
 
 def bib_name(name: str) -> str:

@@ -57,8 +57,8 @@ def rfc3339(value: Any) -> str | None:
         return f"{y:04d}-{m:02d}-{d:02d}T00:00:00Z"
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.timezone.utc)
-        return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            value = value.replace(tzinfo=dt.UTC)
+        return str(value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
     if isinstance(value, dt.date):
         return f"{value.isoformat()}T00:00:00Z"
     if isinstance(value, str):
@@ -75,7 +75,7 @@ def source_date_epoch() -> str | None:
     raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if not raw.isdigit():
         return None
-    return rfc3339(dt.datetime.fromtimestamp(int(raw), dt.timezone.utc))
+    return rfc3339(dt.datetime.fromtimestamp(int(raw), dt.UTC))
 
 
 def plain(value: Any) -> Any:

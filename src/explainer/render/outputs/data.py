@@ -8,13 +8,14 @@ a field is removed or changes meaning; new fields bump the minor number.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from ... import __version__
 from ...model import SiteData
-from ..pages import Renderer
 from ...resolve.coverage import coverage_of, site_coverage
+from ..pages import Renderer
 from .common import absolute, plain
 
 FORMAT = "explainer-data"

@@ -9,11 +9,10 @@ epoch, only stand in when there are no events). Bodies go in as escaped HTML wit
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ... import __version__, schema
-from ...model import Entry
-from ...model import SiteData
+from ...model import Entry, SiteData
 from ..pages import Renderer, _date_key
 from .common import absolute, escape, quoteattr, rfc3339, source_date_epoch, updated_of
 
@@ -59,7 +58,7 @@ def feed_output(site: SiteData, renderer: Renderer) -> Iterator[tuple[str, str]]
         f'  <link rel="alternate" type="text/html" href={quoteattr(absolute(project, _list_url()))}/>',
         f'  <generator version={quoteattr(__version__)}>explainer</generator>',
     ]
-    for entry, stamp in zip(events, stamps):
+    for entry, stamp in zip(events, stamps, strict=True):
         url = absolute(project, entry.url_path)
         out += [
             "  <entry>",
