@@ -20,6 +20,10 @@ REF = "ref"
 REF_LIST = "ref-list"
 NAV_LIST = "nav-list"
 SEVERITY_MAP = "severity-map"
+RECORD_LIST = "record-list"
+"""A list of mappings, each with the keys `Field.items` lists (corrections: date and text)."""
+PATH_LIST = "path-list"
+"""One path relative to the project root, or a list of them (bibliography files)."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,8 @@ class Field:
     minimum: int | None = None
     maximum: int | None = None
     default: object = None
+    items: tuple["Field", ...] = ()
+    """For RECORD_LIST: the keys of each mapping in the list."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,15 @@ _SOURCES = Field(
 )
 _UPDATED = Field("updated", DATE, "ISO date the entry was last changed (defaults to its last git commit).")
 _REVIEWED = Field("reviewed", DATE, "ISO date an editor last checked the entry against its sources.")
+_CORRECTIONS = Field(
+    "corrections", RECORD_LIST,
+    "Corrections published after the entry went out, each {date, text}: shown at the top of its page, "
+    "on /corrections/ and in corrections.xml.",
+    items=(
+        Field("date", DATE, "When the correction was made (ISO 8601).", required=True),
+        Field("text", TEXT, "What was wrong and what the page says now.", required=True),
+    ),
+)
 
 
 def _refs(name: str, targets: tuple[str, ...], what: str) -> Field:
@@ -99,6 +114,7 @@ ACTOR = Kind(
         Field("image_alt", TEXT, "Text alternative of the image (required for readers who cannot see it)."),
         _UPDATED,
         _REVIEWED,
+        _CORRECTIONS,
     ),
     what="an actor",
     claims=True,
@@ -121,6 +137,7 @@ EVENT = Kind(
         Field("status", TEXT, "Where the matter stands, e.g. 'proposed', 'shelved'."),
         _UPDATED,
         _REVIEWED,
+        _CORRECTIONS,
     ),
     what="an event",
     claims=True,
@@ -140,6 +157,11 @@ SOURCE = Kind(
               choices=("news", "official", "statement", "report", "analysis")),
         Field("language", TEXT, "Language of the source, as a BCP 47 tag (en, ja, fr)."),
         _SUMMARY,
+        Field("container", TEXT, "The journal, newspaper, book or site the source appeared in, "
+              "when it is not the publisher."),
+        Field("editors", TEXT_LIST, "Editors' names, as credited."),
+        Field("doi", TEXT, "Digital Object Identifier, without https://doi.org/ (10.1000/xyz)."),
+        _CORRECTIONS,
     ),
     what="a source",
 )
@@ -151,6 +173,7 @@ PAGE = Kind(
         _SUMMARY,
         Field("nav", INT, "Position in the site menu (lower first); pages without it are not in the menu.",
               minimum=0),
+        _CORRECTIONS,
     ),
     what="a page",
     site_figures=True,
@@ -161,6 +184,7 @@ HOME = Kind(
     (
         Field("title", TEXT, "Heading of the home page (defaults to the site title)."),
         _SUMMARY,
+        _CORRECTIONS,
     ),
     what="the home page",
     site_figures=True,
@@ -183,8 +207,8 @@ CONFIG = Kind(
         Field("author", TEXT, "Who publishes the site (feeds and structured data).", default=""),
         Field("repository", URL, "URL of the project's source repository, for 'report an error' links.",
               default=None),
-        Field("nav", NAV_LIST, "Menu order: built-in sections (timeline, actors, sources, disputes, search) "
-              "and page ids.", default=None),
+        Field("nav", NAV_LIST, "Menu order: built-in sections (timeline, actors, sources, disputes, search, "
+              "corrections) and page ids.", default=None),
         Field("trust_html", BOOL, "Let raw HTML in Markdown through (only for fully trusted authors).",
               default=False),
         Field("git_dates", BOOL, "Use the date of an entry file's last git commit as its 'updated' date "
@@ -193,8 +217,17 @@ CONFIG = Kind(
               minimum=0, maximum=100, default=0),
         Field("problems", SEVERITY_MAP, "Problem codes turned into errors, warnings or off: "
               "{uncited-paragraph: error}.", default=None),
+        Field("bibliography", PATH_LIST, "Bibliography files (BibTeX .bib or CSL-JSON .json) relative to the "
+              "project root, one path or a list: each record becomes a source.", default=None),
+        Field("citation_style", TEXT, "CSL style for Sources lists and the bibliography: a name such as apa, "
+              "chicago-author-date, ieee, modern-language-association, or a .csl file relative to the "
+              "project root (none: the built-in format).", default=None),
     ),
     what="config.yaml",
 )
 
-BUILTIN_SECTIONS = ("timeline", "actors", "sources", "disputes", "search")
+BUILTIN_SECTIONS = ("timeline", "actors", "sources", "disputes", "search", "corrections")
+"""Menu items that are not pages. `corrections` shows only once an entry carries a correction."""
+
+BIBLIOGRAPHY_KIND = "source"
+"""The kind every record of a bibliography file becomes (and the kind citations name)."""
