@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .diagnostics import Problems
+from .load.bibliography import extra_inputs
 from .model import SiteData, TemplateProblem
 from .pipeline import NO_MEMO, Memo, analyse, render_site
 from .render import iter_outputs
@@ -21,7 +22,13 @@ from .speed.forked import ForkedExecutor
 from .write import BuildLocked, OutputDir, OutputError
 
 PROJECT_READS = ("config.yaml", "content", "layouts")
-"""What a build reads of the project, relative to its root (the no-op record stamps these)."""
+"""What a build reads of every project, relative to its root (the no-op record stamps these)."""
+
+
+def project_reads(root: Path) -> tuple[str, ...]:
+    """What a build of this project reads: `PROJECT_READS` plus the bibliography files and a
+    .csl style file config.yaml names."""
+    return PROJECT_READS + tuple(extra_inputs(root))
 
 
 @dataclass
@@ -48,7 +55,7 @@ def build(root: Path, out: Path | None = None, strict: bool = False, jobs: int |
     overriding config.yaml's (CI knows it, the file may not).
     """
     target = out if out is not None else root / "site"
-    state = disk.input_state(root, target, base_url, PROJECT_READS) if use_cache else None
+    state = disk.input_state(root, target, base_url, project_reads(root)) if use_cache else None
     if state is not None:
         last = disk.unchanged(root, target, state)
         if last is not None:  # the site on disk is what this build would write, byte for byte

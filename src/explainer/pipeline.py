@@ -303,6 +303,7 @@ def render_site(site: SiteData, sink: Sink, memo: Memo = NO_MEMO, executor: Exec
     build order. `site_wide=False` leaves out the site-wide files (see `render_site_wide`)."""
     root = site.project.root
     renderer = Renderer(site, make_environment(root))
+    renderer.prepare(lambda fn, items: executor.map(fn, items, weight=len(site.project.entries)))  # citation style
     files = site_files(site, renderer)
     salt = f"{code_digest()}\0{layouts_digest(root)}" if memo.keeps_pages else ""
     chunk = 64

@@ -50,9 +50,10 @@ def configured_paths(config: Config) -> list[tuple[str, tuple[int, int]]]:
     return [(item, doc.pos("bibliography", i) if doc else (1, 1)) for i, item in enumerate(value)]
 
 
-def bibliography_files(root: Path) -> list[str]:
-    """The bibliography paths config.yaml names, read cheaply (for what a build reads and
-    what the dev server watches); [] when the config cannot be read."""
+def extra_inputs(root: Path) -> list[str]:
+    """Files outside content/ and layouts/ a build reads: the bibliographies and a .csl style
+    file config.yaml names (read cheaply, for the no-op build's record and the dev server's
+    watch); [] when the config cannot be read."""
     from .yamlsafe import YamlError, load_yaml
 
     try:
@@ -61,7 +62,10 @@ def bibliography_files(root: Path) -> list[str]:
         return []
     value = data.get("bibliography") if isinstance(data, dict) else None
     items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
-    return [item for item in items if isinstance(item, str) and item]
+    style = data.get("citation_style") if isinstance(data, dict) else None
+    if isinstance(style, str) and (style.endswith(".csl") or "/" in style):
+        items = [*items, style]
+    return [item for item in items if isinstance(item, str) and item and not Path(item).is_absolute()]
 
 
 def read_bibliographies(root: Path, config: Config, problems: Problems) -> list[Record]:

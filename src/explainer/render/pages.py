@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
-from typing import Any, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Iterator, Sequence
 
 import jinja2
 from markupsafe import Markup
@@ -14,6 +14,7 @@ from ..dates import PartialDate, display_range
 from ..model import HOME_ID, Body, Entry, Page, SiteData
 from ..resolve.coverage import site_coverage
 from ..resolve.markup import letters
+from .citestyle import format_references
 from .templates import render_page
 from .svg import MAP_MAX_EVENTS, MapData, events_by_actor_of, map_svg, neighbourhood_map, story_map, timeline_svg
 
@@ -41,6 +42,8 @@ class View:
     year: str = ""
     dates: dict[str, str] = field(default_factory=dict)
     """Human forms of every date field (date, end_date, accessed, updated, reviewed)."""
+    formatted: str = ""
+    """A source's reference in the site's citation style (HTML); '' for the built-in format."""
 
 
 def view(entry: Entry) -> View:
@@ -83,16 +86,44 @@ class SourceItem:
     inline: bool
 
 
-def sources_list(entry: Entry, body: Body, site: SiteData) -> list[SourceItem]:
+def sources_list(entry: Entry, body: Body, site: SiteData,
+                 source_view: Callable[[Entry], View] = view) -> list[SourceItem]:
     """Cited sources in order of first citation, then front-matter sources not cited inline."""
-    items = [SourceItem(c.number, view(site.project.entries[c.id]), c.anchors, c.locators, True)
+    items = [SourceItem(c.number, source_view(site.project.entries[c.id]), c.anchors, c.locators, True)
              for c in body.cited if c.id in site.project.entries]
     seen = {c.id for c in body.cited}
     for sid in entry.meta.get("sources", []):
         if sid not in seen and sid in site.project.entries:
             seen.add(sid)
-            items.append(SourceItem(len(items) + 1, view(site.project.entries[sid]), [], [], False))
+            items.append(SourceItem(len(items) + 1, source_view(site.project.entries[sid]), [], [], False))
     return items
+
+
+def corrections_of(site: SiteData) -> list[dict[str, Any]]:
+    """Every correction of every entry, newest first (then by page and order on the page)."""
+    found = []
+    for entry in site.project.all_documents:
+        for n, item in enumerate(entry_corrections(entry), 1):
+            found.append({**item, "entry": view(entry), "url_path": entry.url_path, "where": entry.title, "n": n})
+    found.sort(key=lambda c: (tuple(-x for x in c["first_day"]), c["url_path"], c["n"]))
+    return found
+
+
+def entry_corrections(entry: Entry) -> list[dict[str, Any]]:
+    """An entry's corrections, newest first, each with its anchor on the page (`correction-DATE`,
+    then `-2`, `-3` for more on one day, in front-matter order)."""
+    items = entry.meta.get("corrections") or []
+    made = [{"date": c["date"].display(), "date_iso": c["date"].iso, "first_day": c["date"].first_day,
+             "text": c["text"]} for c in items]
+    used: set[str] = set()
+    for c in made:  # named by date (not by count), so a new correction never renames an old one
+        anchor, n = f"correction-{c['date_iso']}", 2
+        while anchor in used:
+            anchor, n = f"correction-{c['date_iso']}-{n}", n + 1
+        used.add(anchor)
+        c["anchor"] = anchor
+    made.sort(key=lambda c: tuple(-x for x in c["first_day"]))
+    return made
 
 
 # --- pages ------------------------------------------------------------------------------------
@@ -106,6 +137,34 @@ class Renderer:
         self.config = site.project.config
         self.entries = site.project.entries
         self._events_by_actor: dict[str, list[Entry]] | None = None
+        self._references: dict[str, Markup] | None = None
+        self._source_views: dict[str, View] = {}
+
+    def prepare(self, run: Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]] | None = None) -> None:
+        """Format every source in the citation style now, with `run` (the build's workers):
+        pages rendered after this (in any process) only look the references up."""
+        if self._references is None:
+            self._references = format_references(self.site, run)
+
+    def source_view(self, entry: Entry) -> View:
+        """A source's view with its reference in the citation style, when one is set."""
+        if self._references is None:
+            self.prepare()
+        formatted = self._references.get(entry.id) if self._references else None
+        if not formatted:
+            return view(entry)
+        made = self._source_views.get(entry.id)
+        if made is None or made.meta is not view(entry).meta:
+            made = self._source_views[entry.id] = replace(view(entry), formatted=formatted)
+        return made
+
+    @property
+    def has_corrections(self) -> bool:
+        made = self.__dict__.get("_has_corrections")
+        if made is None:
+            made = self.__dict__["_has_corrections"] = any(
+                e.meta.get("corrections") for e in self.site.project.all_documents)
+        return made
 
     SITE_COVERAGE_KINDS = frozenset({"page", "disputes"})
     """Only these pages show the site-wide citation figures, so only their contexts carry
@@ -133,10 +192,13 @@ class Renderer:
         pages = sorted((e for e in self.entries.values() if e.kind == "page" and "nav" in e.meta),
                        key=lambda e: (e.meta["nav"], e.id))
         if not items:
-            items = ["timeline", "actors", "sources", "disputes"] + [p.id for p in pages]
+            items = ["timeline", "actors", "sources", "disputes"] + (["corrections"] if self.has_corrections else []) \
+                + [p.id for p in pages]
         result = []
         for item in items:
-            if item in ("timeline", "actors", "sources", "disputes", "search"):
+            if item == "corrections" and not self.has_corrections:
+                continue  # the page exists once there is a correction
+            if item in schema.BUILTIN_SECTIONS:
                 result.append({"title": item.capitalize(), "url_path": f"{item}/"})
             elif item in self.entries:
                 result.append({"title": self.entries[item].title, "url_path": self.entries[item].url_path})
@@ -167,13 +229,14 @@ class Renderer:
             found.sort(key=_date_key if sort_by_date else (lambda e: (e.title.lower(), e.id)))
             return [view(e) for e in found]
 
-        sources = sources_list(entry, body, self.site)
+        sources = sources_list(entry, body, self.site, self.source_view)
         ctx.update(
-            entry=view(entry),
+            entry=self.source_view(entry) if entry.kind == schema.BIBLIOGRAPHY_KIND else view(entry),
             body=Markup(body.html),
             sources=sources,
             letters=letters,
             disputes=body.disputes,
+            corrections=entry_corrections(entry),
             coverage={"total": body.claims_total, "cited": body.claims_cited, "sources": len(sources)},
         )
         if entry.kind == "actor":
@@ -258,7 +321,7 @@ class Renderer:
     def bibliography(self) -> Page:
         groups: dict[Any, list[View]] = defaultdict(list)
         for s in sorted(self.site.project.of_kind("source"), key=_source_sort_key):
-            groups[s.meta.get("type")].append(view(s))
+            groups[s.meta.get("type")].append(self.source_view(s))
         ctx = self.common("sources/", "Sources", "Every source this site cites.", "sources", None)
         ctx["groups"] = [(SOURCE_TYPES[t], groups[t]) for t in SOURCE_TYPES if groups.get(t)]
         ctx["cited_count"] = {s.id: len(self.site.graph.referrers(s.id, {"citation", "sources"}))
@@ -271,6 +334,13 @@ class Renderer:
         ctx["disputes"] = [{"entry": view(e) if e.kind != "home" else None, "url_path": e.url_path,
                             "where": e.title, "dispute": d} for e, d in self.site.disputes]
         return Page("disputes/index.html", "disputes.html", ctx, 1)
+
+    def corrections(self) -> Page:
+        """`/corrections/`: every correction, newest first, each linking to its place on its page."""
+        ctx = self.common("corrections/", "Corrections", "Every correction made to this site, newest first.",
+                          "corrections", None)
+        ctx["corrections"] = corrections_of(self.site)
+        return Page("corrections/index.html", "corrections.html", ctx, 1)
 
     def search(self) -> Page:
         """`/search/`: a form that works as a plain GET result page (results filled by the script)."""
@@ -296,6 +366,8 @@ class Renderer:
         yield self.actors()
         yield self.bibliography()
         yield self.disputes()
+        if self.has_corrections:
+            yield self.corrections()
         yield self.search()
         yield self.not_found()
 
