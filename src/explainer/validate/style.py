@@ -57,20 +57,26 @@ def check_citation_style(root: Path, config: Config, problems: Problems) -> None
 
         path = Path(get_style_filepath(name))
     why = style_problem(path)
+    if isinstance(why, tuple):  # broken XML: at its place in the file
+        problems.add("citation-style", name, why[0], why[1], f"citation style is not valid XML: {why[2]}")
+        return
     if why:
         problems.add("citation-style", CONFIG_FILE, line, col, f"citation style '{name}' {why}")
         return
     config.values[STYLE_FILE_KEY] = str(path)
 
 
-def style_problem(path: Path) -> str | None:
-    """Why a .csl file cannot format a bibliography, or None."""
+def style_problem(path: Path) -> str | tuple[int, int, str] | None:
+    """Why a .csl file cannot format a bibliography ((line, column, message) for broken XML), or None."""
     from lxml import etree
 
     try:
         tree = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
-    except (OSError, etree.XMLSyntaxError) as exc:
-        return f"is not valid XML: {exc}"
+    except etree.XMLSyntaxError as exc:
+        line, col = exc.position if exc.position else (1, 1)
+        return max(line, 1), max(col, 1), str(exc.msg).split(", line ")[0]
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror or exc}"
     root = tree.getroot()
     ns = "{http://purl.org/net/xbiblio/csl}"
     if root.tag != f"{ns}style":
