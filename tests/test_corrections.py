@@ -163,3 +163,23 @@ def test_schema_and_new_know_corrections(tmp_path: Path) -> None:
     (root / "content/sources/some-report.md").unlink()
     (root / "content/events/later-summit.md").unlink()
     assert problems_of(root) == []
+
+
+def test_new_pages_are_valid_html_with_no_broken_link(tmp_path: Path) -> None:
+    """The corrections page, a corrected entry and imported sources in a CSL style pass the Nu checker."""
+    from tools import internal_link_problems, run_nu_checker
+
+    bib = "@article{smithTitle2020,\n  author = {Smith, Jane},\n  title = {On the office},\n" \
+          "  journal = {Journal of Webs}, year = 2020,\n  doi = {10.1000/xyz}\n}\n"
+    root = make_project(tmp_path, {
+        "config.yaml": "title: Test explainer\nbase_url: https://example.org/\nbibliography: refs.bib\n"
+                       "citation_style: apa\n",
+        "refs.bib": bib,
+        "content/events/summit-2023.md": EVENT.replace("[@guardian-2023]\n", "[@guardian-2023; @smithTitle2020]\n"),
+        "content/actors/nato.md": ACTOR,
+    })
+    out = built(root, tmp_path / "out")
+    pages = [out / "corrections/index.html", out / "events/summit-2023/index.html", out / "actors/nato/index.html",
+             out / "sources/smithtitle2020/index.html", out / "sources/index.html"]
+    assert run_nu_checker(pages) == []
+    assert internal_link_problems(out, base_url="https://example.org/") == []
