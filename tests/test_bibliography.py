@@ -282,3 +282,23 @@ def test_two_builds_with_a_bibliography_are_byte_identical(tmp_path: Path) -> No
     root = project(tmp_path)
     assert build(root, tmp_path / "a").ok and build(root, tmp_path / "b").ok
     assert tree_hash(tmp_path / "a") == tree_hash(tmp_path / "b")
+
+
+def test_markdown_sources_take_the_new_keys_into_the_exports(tmp_path: Path) -> None:
+    from pybtex.database import parse_file
+
+    root = make_project(tmp_path, {"content/sources/guardian-2023.md": (
+        "---\ntitle: Summit report\npublisher: Guardian Media Group\ncontainer: The Guardian\ntype: news\n"
+        "date: 2023-07-12\neditors: [Ann Editor]\ndoi: 10.1234/g\nurl: https://example.com/report\n"
+        "accessed: 2023-07-13\n---\n")})
+    assert problems_of(root) == []
+    out = built(root, tmp_path)
+    item = json.loads((out / "sources.json").read_text())[0]
+    assert (item["container-title"], item["DOI"], item["editor"]) == (
+        "The Guardian", "10.1234/g", [{"family": "Editor", "given": "Ann"}])
+    entry = parse_file(str(out / "sources.bib")).entries["guardian-2023"]
+    assert (entry.fields["journal"], entry.fields["doi"], str(entry.persons["editor"][0])) == (
+        "The Guardian", "10.1234/g", "Editor, Ann")
+    page = (out / "sources/guardian-2023/index.html").read_text()
+    assert ('Edited by Ann Editor. <i class="container">The Guardian</i>, '
+            '<span class="publisher">Guardian Media Group</span>') in page

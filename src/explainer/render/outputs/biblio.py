@@ -77,13 +77,20 @@ def bib_entry(site: SiteData, entry: Entry) -> str:
     fields: list[tuple[str, str]] = [("title", "{" + tex(entry.title) + "}")]
     if meta.get("authors"):
         fields.append(("author", " and ".join(bib_name(str(a)) for a in meta["authors"])))
-    fields.append((publisher_field, tex(meta.get("publisher", ""))))
+    if meta.get("editors"):
+        fields.append(("editor", " and ".join(bib_name(str(a)) for a in meta["editors"])))
+    if meta.get("container") and publisher_field != "journal":
+        fields.append(("journaltitle", tex(meta["container"])))
+    fields.append((publisher_field, tex(meta["container"] if meta.get("container") and publisher_field == "journal"
+                                        else meta.get("publisher", ""))))
     date = meta.get("date")
     if isinstance(date, PartialDate):
         fields.append(("year", str(date.year)))
         if date.month:
             fields.append(("month", BIB_MONTHS[date.month - 1]))
         fields.append(("date", date.iso))
+    if meta.get("doi"):
+        fields.append(("doi", bib_url(str(meta["doi"]))))
     if meta.get("url"):
         fields.append(("url", bib_url(str(meta["url"]))))
     if isinstance(meta.get("accessed"), PartialDate):
