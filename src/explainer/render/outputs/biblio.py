@@ -13,7 +13,7 @@ from typing import Any, Iterator
 from ...dates import PartialDate
 from ...model import Entry
 from ...model import SiteData
-from ..citestyle import CSL_TYPES, csl_date, csl_name, source_item, sources_of
+from ..citestyle import CSL_TYPES, csl_date, csl_name, source_item, sources_of  # noqa: F401 (re-exported)
 from ..pages import Renderer
 from .common import absolute
 
