@@ -28,7 +28,7 @@ def test_content_error_exits_1_with_the_message(tmp_path: Path) -> None:
         done = run_cli(command, cwd=root)
         assert done.returncode == 1
         assert done.stderr.splitlines()[0] == (
-            "content/pages/about.md:4:1: error: unknown key 'colour' for a page (known keys: title, summary, nav)")
+            "content/pages/about.md:4:1: error: unknown key 'colour' for a page (known keys: title, summary, nav, corrections)")
     assert not (root / "site").exists()
 
 

@@ -15,7 +15,7 @@ EVENT = "content/events/summit-2023.md"
 BROKEN = ("---\ntitle: Summit\ndate: 2023-13-01\ncolour: red\nactors: [nato]\nsources: [guardian-2023]\n---\n"
           "[[nato]] met in Vilnius.[@gaurdian-2023]\n")
 NO_CI = {"GITHUB_ACTIONS": "", "GITHUB_WORKSPACE": ""}
-KNOWN = "known keys: title, date, end_date, date_precision, location, actors, sources, summary, status, updated, reviewed"
+KNOWN = "known keys: title, date, end_date, date_precision, location, actors, sources, summary, status, updated, reviewed, corrections"
 
 GOLDEN_JSON = [
     {"path": EVENT, "line": 3, "column": 7, "end_line": None, "end_column": None, "severity": "error",

@@ -42,7 +42,7 @@ CASES: dict[str, tuple[dict[str, str | bytes], list[str]]] = {
     ),
     "unknown key without a close match lists the known keys": (
         {ABOUT: "---\ntitle: About\nnav: 1\ncolour: red\n---\nx\n"},
-        [f"{ABOUT}:4:1: error: unknown key 'colour' for a page (known keys: title, summary, nav)"],
+        [f"{ABOUT}:4:1: error: unknown key 'colour' for a page (known keys: title, summary, nav, corrections)"],
     ),
     "missing required key": (
         actor("title: NATO\n"),
@@ -174,7 +174,7 @@ CASES: dict[str, tuple[dict[str, str | bytes], list[str]]] = {
     "merge key is no merge, just an unknown key": (
         actor("title: NATO\nkind: organisation\n<<: {role: x}\n"),
         [f"{NATO}:4:1: error: unknown key '<<' for an actor (known keys: title, kind, summary, role, aliases, "
-         "members, member_of, affiliations, country, sources, image, image_alt, updated, reviewed)"],
+         "members, member_of, affiliations, country, sources, image, image_alt, updated, reviewed, corrections)"],
     ),
     "non-text mapping key": (
         actor("title: NATO\nkind: organisation\n[a]: x\n"),
@@ -299,7 +299,7 @@ CASES: dict[str, tuple[dict[str, str | bytes], list[str]]] = {
     "config: unknown nav item": (
         {"config.yaml": "title: T\nbase_url: https://example.org/\nnav: [timline, about]\n"},
         ["config.yaml:3:7: error: nav item 'timline' is neither a section (timeline, actors, sources, disputes, "
-         "search) nor a page (did you mean 'timeline'?)"],
+         "search, corrections) nor a page (did you mean 'timeline'?)"],
     ),
     "config: unknown problem code": (
         {"config.yaml": "title: T\nbase_url: https://example.org/\nproblems: {entry-orphans: off}\n"},
@@ -381,7 +381,7 @@ def test_windows_line_endings_and_bom_keep_positions(tmp_path: Path) -> None:
     root = make_project(tmp_path, {
         ABOUT: "\ufeff---\r\ntitle: About\r\nnav: 1\r\ncolour: red\r\n---\r\nx\r\n"})
     assert problems_of(root) == [
-        f"{ABOUT}:4:1: error: unknown key 'colour' for a page (known keys: title, summary, nav)"]
+        f"{ABOUT}:4:1: error: unknown key 'colour' for a page (known keys: title, summary, nav, corrections)"]
 
 
 def test_all_problems_at_once_sorted_by_file_and_line(tmp_path: Path) -> None:
@@ -390,9 +390,9 @@ def test_all_problems_at_once_sorted_by_file_and_line(tmp_path: Path) -> None:
         ABOUT: "---\ntitle: About\nnav: 1\nsize: 3\nshape: round\n---\n",
     })
     assert problems_of(root) == [
-        f"{ABOUT}:4:1: error: unknown key 'size' for a page (known keys: title, summary, nav)",
-        f"{ABOUT}:5:1: error: unknown key 'shape' for a page (known keys: title, summary, nav)",
-        "content/pages/zeta.md:4:1: error: unknown key 'colour' for a page (known keys: title, summary, nav)",
+        f"{ABOUT}:4:1: error: unknown key 'size' for a page (known keys: title, summary, nav, corrections)",
+        f"{ABOUT}:5:1: error: unknown key 'shape' for a page (known keys: title, summary, nav, corrections)",
+        "content/pages/zeta.md:4:1: error: unknown key 'colour' for a page (known keys: title, summary, nav, corrections)",
     ]
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .diagnostics import Problems, UsageError
+from .load.bibliography import extra_inputs
 from .load.files import CONFIG_FILE, CONTENT_DIR
 from .model import SiteData, TemplateProblem
 from .pipeline import NO_MEMO, Memo, analyse, render_site
@@ -24,7 +25,13 @@ from .write import BuildLocked, OutputDir, OutputError
 from .write.writer import check_output_folder
 
 PROJECT_INPUTS = (CONFIG_FILE, CONTENT_DIR, "layouts")
-"""What a build reads of the project, relative to its root (the no-op record stamps these)."""
+"""What a build of every project reads, relative to its root."""
+
+
+def project_inputs(root: Path) -> tuple[str, ...]:
+    """What a build of this project reads, relative to its root: `PROJECT_INPUTS` plus the
+    bibliography files and a .csl style file config.yaml names (the no-op record stamps these)."""
+    return PROJECT_INPUTS + tuple(extra_inputs(root))
 
 
 def project_reads(root: Path) -> list[Path]:
@@ -34,7 +41,7 @@ def project_reads(root: Path) -> list[Path]:
     new input (a bibliography file, say) is one more item here. The package's own
     default layouts and the cache are read too.
     """
-    return [root / rel for rel in PROJECT_INPUTS] + [root / disk.CACHE_DIR, DEFAULT_LAYOUTS]
+    return [root / rel for rel in project_inputs(root)] + [root / disk.CACHE_DIR, DEFAULT_LAYOUTS]
 
 
 @dataclass
@@ -67,7 +74,7 @@ def build(root: Path, out: Path | None = None, strict: bool = False, jobs: int |
     refused = check_output_folder(root, target, project_reads(root), shown=str(target))
     if refused is not None:
         raise UsageError(refused)
-    state = disk.input_state(root, target, base_url, PROJECT_INPUTS) if use_cache else None
+    state = disk.input_state(root, target, base_url, project_inputs(root)) if use_cache else None
     if state is not None:
         last = disk.unchanged(root, target, state)
         if last is not None:  # the site on disk is what this build would write, byte for byte

@@ -62,6 +62,11 @@ CODES: dict[str, Code] = {
         Code("value-duplicate", Severity.ERROR, "a nav: item is listed twice"),
         Code("date-order", Severity.ERROR, "an event ends before it starts"),
         Code("date-precision", Severity.ERROR, "date_precision disagrees with how precisely the date is written"),
+        # bibliographies and citation styles
+        Code("bibliography-file", Severity.ERROR, "a bibliography file config.yaml names is missing or unreadable"),
+        Code("bibliography-syntax", Severity.ERROR, "a bibliography file is not valid BibTeX or CSL-JSON"),
+        Code("bibliography-record", Severity.ERROR, "a bibliography record lacks a key or title, or has a bad value"),
+        Code("citation-style", Severity.ERROR, "citation_style names no known CSL style or a broken .csl file"),
         # references
         Code("ref-unknown", Severity.ERROR, "a reference names an id that does not exist"),
         Code("ref-wrong-kind", Severity.ERROR, "a reference names an entry of the wrong kind"),

@@ -22,6 +22,8 @@ DEFAULT_DIR = "schemas"
 
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 """The id rule of `load.ids.ID_RE` (a test keeps the two equal)."""
+KEY_PATTERN = r"^[A-Za-z0-9_][\w:.#$%&+?<>~/-]*$"
+"""The citation-key rule of `load.ids.KEY_RE`: fields naming sources also take bibliography keys."""
 DATE_PATTERN = r"^(?!0000)[0-9]{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12][0-9]|3[01]))?)?$"
 URL_PATTERN = r"^https?://[^\s<>\"'`/]+[^\s<>\"'`]*$"
 NOT_BLANK = r"\S"
@@ -44,7 +46,7 @@ def field_schema(field: schema.Field) -> dict[str, Any]:
     elif t == schema.TEXT_LIST:
         out = {"type": "array", "items": {"type": "string", "pattern": NOT_BLANK}}
     elif t in (schema.REF, schema.REF_LIST):
-        one = {"type": "string", "pattern": ID_PATTERN}
+        one = {"type": "string", "pattern": KEY_PATTERN if schema.BIBLIOGRAPHY_KIND in field.targets else ID_PATTERN}
         out = one if t == schema.REF else {"type": "array", "items": one}
         if _NO_ID_CHECK not in description:
             description = f"{description} {_NO_ID_CHECK}"
@@ -67,6 +69,16 @@ def field_schema(field: schema.Field) -> dict[str, Any]:
         out = {"type": "boolean"}
     elif t == schema.CHOICE:
         out = {"type": "string", "enum": list(field.choices)}
+    elif t == schema.PATH_LIST:
+        one = {"type": "string", "pattern": NOT_BLANK}
+        out = {"anyOf": [one, {"type": "array", "items": one, "minItems": 1}]}
+    elif t == schema.RECORD_LIST:
+        out = {"type": "array", "items": {
+            "type": "object",
+            "properties": {f.name: field_schema(f) for f in field.items},
+            "required": [f.name for f in field.items if f.required],
+            "additionalProperties": False,
+        }}
     elif t == schema.SEVERITY_MAP:
         levels = ["error", "warning", "off"]
         out = {

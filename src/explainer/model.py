@@ -66,6 +66,10 @@ class Entry:
     """1-based line number of the body's first line in the file."""
     digest: str
     """Hash of the file's bytes, for caches."""
+    slug: str = ""
+    """The URL segment when it is not the id (a bibliography key: `smithTitle2020` -> `smithtitle2020`)."""
+    csl: dict[str, Any] | None = None
+    """A bibliography record's CSL-JSON item, as imported (with a companion file's keys laid over it)."""
 
     @property
     def title(self) -> str:
@@ -74,7 +78,7 @@ class Entry:
     @property
     def url_path(self) -> str:
         """Site-relative URL of the entry's page, e.g. `actors/nato/` (the home page is '')."""
-        return schema.kind_of(self.kind).url_of(self.id)
+        return schema.kind_of(self.kind).url_of(self.slug or self.id)
 
     @property
     def date(self) -> PartialDate | None:
@@ -157,6 +161,30 @@ class Document:
     body_line: int
     digest: str
     """Hash of the file's text."""
+
+
+@dataclass
+class Record:
+    """One record of a bibliography file as the load stage read it: nothing validated yet.
+
+    BibTeX fields are text with LaTeX decoded to Unicode (names split into parts); CSL-JSON
+    records are the item as the file holds it. Positions are 1-based (line, column).
+    """
+
+    key: str
+    path: str
+    """The bibliography file, relative to the project root."""
+    line: int
+    column: int
+    format: str
+    """'bibtex' or 'csl-json'."""
+    type: str
+    """The entry type (`article`, lower-case) or the CSL item type."""
+    fields: dict[str, Any]
+    positions: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Field name -> position of its key in the file."""
+    digest: str = ""
+    """Hash of the record's text."""
 
 
 # --- resolve: what bodies link to, what they found --------------------------------------------

@@ -32,11 +32,14 @@ from typing import Any, Protocol, TypeVar
 from . import __version__, schema
 from .diagnostics import Problem, Problems
 from .load import read_config, read_document, walk
+from .load.bibliography import read_bibliographies
 from .load.ids import id_problem
 from .model import Body, Entry, Lookup, Page, SiteData, Target
 from .render import Renderer, make_environment, site_files
 from .resolve import apply_git_dates, build_lookup, check_front_matter_refs, link, make_markdown, parse_body, root_for
 from .validate import assemble, validate_config, validate_entry
+from .validate.bibliography import record_entries
+from .validate.style import check_citation_style
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -127,16 +130,21 @@ def load_project(root: Path, problems: Problems, memo: Memo = NO_MEMO) -> Any:
     config = validate_config(read_config(root, problems), problems)
     problems.overrides.update(config.problems or {})
     overrides = dict(problems.overrides)
+    check_citation_style(root, config, problems)
+    imported = record_entries(read_bibliographies(root, config, problems), problems)
+    companions = {f"content/{schema.KINDS[schema.BIBLIOGRAPHY_KIND].folder}/{e.slug}.md" for e in imported}
     entries: list[Entry] = []
     unreadable: dict[str, str] = {}
     for rel, kind in walk(root, problems) or []:
         entry, found = memo.entry(root, rel, kind, overrides, partial(load_entry, root, rel, kind, overrides))
+        if rel in companions:  # a record's companion: the record gives the required keys
+            found = [p for p in found if p.code != "key-missing"]
         problems.extend(found)
         if entry is not None:
             entries.append(entry)
         elif kind is not schema.HOME and id_problem(Path(rel).stem) is None:
             unreadable[rel] = Path(rel).stem
-    return assemble(root, config, entries, unreadable, problems)
+    return assemble(root, config, entries, unreadable, problems, imported)
 
 
 # --- resolve: bodies, with the lookups they make recorded ---------------------------------------
@@ -295,6 +303,7 @@ def render_site(site: SiteData, sink: Sink, memo: Memo = NO_MEMO, executor: Exec
     build order. `site_wide=False` leaves out the site-wide files (see `render_site_wide`)."""
     root = site.project.root
     renderer = Renderer(site, make_environment(root))
+    renderer.prepare(lambda fn, items: executor.map(fn, items, weight=len(site.project.entries)))  # citation style
     files = site_files(site, renderer)
     salt = f"{code_digest()}\0{layouts_digest(root)}" if memo.keeps_pages else ""
     chunk = 64

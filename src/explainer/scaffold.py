@@ -60,10 +60,17 @@ def entry_template(kind: schema.Kind, entry_id: str, schema_ref: str | None = No
             example = "1"
         elif f.type == schema.URL:
             example = "https://"
+        elif f.type == schema.RECORD_LIST:
+            example = "[{" + ", ".join(f"{i.name}: {date if i.type == schema.DATE else chr(34) * 2}"
+                                       for i in f.items) + "}]"
         else:
             example = '""'
         choices = f" ({', '.join(f.choices)})" if f.choices else ""
         lines.append(f"# {f.name}: {example}    # {f.description}{choices}")
+    if kind.name == schema.BIBLIOGRAPHY_KIND:
+        lines.append("# Sources can also come from a reference manager: 'bibliography: refs.bib' in config.yaml")
+        lines.append("# makes each record a source; a file named after a record's key (in lower case) adds its")
+        lines.append("# text and summary to it, and its own keys win.")
     lines.append("---")
     lines.append("")
     return "\n".join(lines)

@@ -24,6 +24,10 @@ REF = "ref"
 REF_LIST = "ref-list"
 NAV_LIST = "nav-list"
 SEVERITY_MAP = "severity-map"
+RECORD_LIST = "record-list"
+"""A list of mappings, each with the keys `Field.items` lists (corrections: date and text)."""
+PATH_LIST = "path-list"
+"""One path relative to the project root, or a list of them (bibliography files)."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,8 @@ class Field:
     """Headings for a choice's values, in the order lists show them (e.g. 'Countries')."""
     short: tuple[tuple[str, str], ...] = ()
     """Short forms of those headings, for a heading over fewer columns than it needs ('Ctry')."""
+    items: tuple[Field, ...] = ()
+    """For RECORD_LIST: the keys of each mapping in the list."""
 
 
 @dataclass(frozen=True)
@@ -142,6 +148,15 @@ _SOURCES = Field(
 )
 _UPDATED = Field("updated", DATE, "ISO date the entry was last changed (defaults to its last git commit).")
 _REVIEWED = Field("reviewed", DATE, "ISO date an editor last checked the entry against its sources.")
+_CORRECTIONS = Field(
+    "corrections", RECORD_LIST,
+    "Corrections published after the entry went out, each {date, text}: shown at the top of its page, "
+    "on /corrections/ and in corrections.xml.",
+    items=(
+        Field("date", DATE, "When the correction was made (ISO 8601).", required=True),
+        Field("text", TEXT, "What was wrong and what the page says now.", required=True),
+    ),
+)
 
 
 def _refs(name: str, targets: tuple[str, ...], what: str) -> Field:
@@ -174,6 +189,7 @@ ACTOR = Kind(
         Field("image_alt", TEXT, "Text alternative of the image (required for readers who cannot see it)."),
         _UPDATED,
         _REVIEWED,
+        _CORRECTIONS,
     ),
     what="an actor",
     related=(
@@ -211,6 +227,7 @@ EVENT = Kind(
         Field("status", TEXT, "Where the matter stands, e.g. 'proposed', 'shelved'."),
         _UPDATED,
         _REVIEWED,
+        _CORRECTIONS,
     ),
     what="an event",
     related=(
@@ -240,6 +257,11 @@ SOURCE = Kind(
                       ("news", "News reports"), ("analysis", "Analysis and opinion"), ("", "Other sources"))),
         Field("language", TEXT, "Language of the source, as a BCP 47 tag (en, ja, fr)."),
         _SUMMARY,
+        Field("container", TEXT, "The journal, newspaper, book or site the source appeared in, "
+              "when it is not the publisher."),
+        Field("editors", TEXT_LIST, "Editors' names, as credited."),
+        Field("doi", TEXT, "Digital Object Identifier, without https://doi.org/ (10.1000/xyz)."),
+        _CORRECTIONS,
     ),
     what="a source",
     related=(Related("cited_by", back=("citation", "sources"), home=True),),
@@ -257,6 +279,7 @@ PAGE = Kind(
         _SUMMARY,
         Field("nav", INT, "Position in the site menu (lower first); pages without it are not in the menu.",
               minimum=0),
+        _CORRECTIONS,
     ),
     what="a page",
     url="{id}/",
@@ -269,6 +292,7 @@ HOME = Kind(
     (
         Field("title", TEXT, "Heading of the home page (defaults to the site title)."),
         _SUMMARY,
+        _CORRECTIONS,
     ),
     what="the home page",
     url="",
@@ -292,8 +316,8 @@ CONFIG = Kind(
         Field("author", TEXT, "Who publishes the site (feeds and structured data).", default=""),
         Field("repository", URL, "URL of the project's source repository, for 'report an error' links.",
               default=None),
-        Field("nav", NAV_LIST, "Menu order: built-in sections (timeline, actors, sources, disputes, search) "
-              "and page ids.", default=None),
+        Field("nav", NAV_LIST, "Menu order: built-in sections (timeline, actors, sources, disputes, search, "
+              "corrections) and page ids.", default=None),
         Field("trust_html", BOOL, "Let raw HTML in Markdown through (only for fully trusted authors).",
               default=False),
         Field("git_dates", BOOL, "Use the date of an entry file's last git commit as its 'updated' date "
@@ -302,12 +326,18 @@ CONFIG = Kind(
               minimum=0, maximum=100, default=0),
         Field("problems", SEVERITY_MAP, "Problem codes turned into errors, warnings or off: "
               "{uncited-paragraph: error}.", default=None),
+        Field("bibliography", PATH_LIST, "Bibliography files (BibTeX .bib or CSL-JSON .json) relative to the "
+              "project root, one path or a list: each record becomes a source.", default=None),
+        Field("citation_style", TEXT, "CSL style for Sources lists and the bibliography: a name such as apa, "
+              "chicago-author-date, ieee, modern-language-association, or a .csl file relative to the "
+              "project root (none: the built-in format).", default=None),
     ),
     what="config.yaml",
 )
 
-SECTIONS = ("disputes", "search")
-"""Built-in pages that list no kind: every dispute, and the search page."""
+SECTIONS = ("disputes", "search", "corrections")
+"""Built-in pages that list no kind: every dispute, the search page, and the corrections
+(shown only once an entry carries a correction)."""
 
 
 def kinds_where(role: str) -> list[Kind]:
@@ -334,3 +364,7 @@ def builtin_sections() -> tuple[str, ...]:
     """Menu items that name a built-in page: each kind's list page, then disputes and search."""
     pages = sorted((k.list_page for k in KINDS.values() if k.list_page), key=lambda p: p.position)
     return tuple(p.url.strip("/") for p in pages) + SECTIONS
+
+
+BIBLIOGRAPHY_KIND = next(k.name for k in KINDS.values() if k.cited)
+"""The kind every record of a bibliography file becomes (and the kind citations name)."""

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import jinja2
@@ -15,6 +15,7 @@ from ..dates import PartialDate, display_range
 from ..model import HOME_ID, Body, Entry, Page, SiteData
 from ..resolve.coverage import site_coverage
 from ..resolve.markup import letters
+from .citestyle import format_references
 from .story import Story
 from .templates import render_page
 
@@ -35,6 +36,8 @@ class View:
     year: str = ""
     dates: dict[str, str] = field(default_factory=dict)
     """Human forms of every date field (date, end_date, accessed, updated, reviewed)."""
+    formatted: str = ""
+    """A source's reference in the site's citation style (HTML); '' for the built-in format."""
 
 
 def view(entry: Entry) -> View:
@@ -77,16 +80,44 @@ class SourceItem:
     inline: bool
 
 
-def sources_list(entry: Entry, body: Body, site: SiteData) -> list[SourceItem]:
+def sources_list(entry: Entry, body: Body, site: SiteData,
+                 source_view: Callable[[Entry], View] = view) -> list[SourceItem]:
     """Cited sources in order of first citation, then front-matter sources not cited inline."""
-    items = [SourceItem(c.number, view(site.project.entries[c.id]), c.anchors, c.locators, True)
+    items = [SourceItem(c.number, source_view(site.project.entries[c.id]), c.anchors, c.locators, True)
              for c in body.cited if c.id in site.project.entries]
     seen = {c.id for c in body.cited}
     for sid in entry.meta.get("sources", []):
         if sid not in seen and sid in site.project.entries:
             seen.add(sid)
-            items.append(SourceItem(len(items) + 1, view(site.project.entries[sid]), [], [], False))
+            items.append(SourceItem(len(items) + 1, source_view(site.project.entries[sid]), [], [], False))
     return items
+
+
+def corrections_of(site: SiteData) -> list[dict[str, Any]]:
+    """Every correction of every entry, newest first (then by page and order on the page)."""
+    found = []
+    for entry in site.project.all_documents:
+        for n, item in enumerate(entry_corrections(entry), 1):
+            found.append({**item, "entry": view(entry), "url_path": entry.url_path, "where": entry.title, "n": n})
+    found.sort(key=lambda c: (tuple(-x for x in c["first_day"]), c["url_path"], c["n"]))
+    return found
+
+
+def entry_corrections(entry: Entry) -> list[dict[str, Any]]:
+    """An entry's corrections, newest first, each with its anchor on the page (`correction-DATE`,
+    then `-2`, `-3` for more on one day, in front-matter order)."""
+    items = entry.meta.get("corrections") or []
+    made = [{"date": c["date"].display(), "date_iso": c["date"].iso, "first_day": c["date"].first_day,
+             "text": c["text"]} for c in items]
+    used: set[str] = set()
+    for c in made:  # named by date (not by count), so a new correction never renames an old one
+        anchor, n = f"correction-{c['date_iso']}", 2
+        while anchor in used:
+            anchor, n = f"correction-{c['date_iso']}-{n}", n + 1
+        used.add(anchor)
+        c["anchor"] = anchor
+    made.sort(key=lambda c: tuple(-x for x in c["first_day"]))
+    return made
 
 
 # --- pages ------------------------------------------------------------------------------------
@@ -101,6 +132,34 @@ class Renderer:
         self.entries = site.project.entries
         self.story = Story(site.project)
         """The order, colours and pictures of the story, shared by every page."""
+        self._references: dict[str, Markup] | None = None
+        self._source_views: dict[str, View] = {}
+
+    def prepare(self, run: Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]] | None = None) -> None:
+        """Format every source in the citation style now, with `run` (the build's workers):
+        pages rendered after this (in any process) only look the references up."""
+        if self._references is None:
+            self._references = format_references(self.site, run)
+
+    def source_view(self, entry: Entry) -> View:
+        """A source's view with its reference in the citation style, when one is set."""
+        if self._references is None:
+            self.prepare()
+        formatted = self._references.get(entry.id) if self._references else None
+        if not formatted:
+            return view(entry)
+        made = self._source_views.get(entry.id)
+        if made is None or made.meta is not view(entry).meta:
+            made = self._source_views[entry.id] = replace(view(entry), formatted=formatted)
+        return made
+
+    @property
+    def has_corrections(self) -> bool:
+        made = self.__dict__.get("_has_corrections")
+        if made is None:
+            made = self.__dict__["_has_corrections"] = any(
+                e.meta.get("corrections") for e in self.site.project.all_documents)
+        return made
 
     @property
     def site_coverage_pages(self) -> frozenset[str]:
@@ -131,9 +190,12 @@ class Renderer:
                        key=lambda e: (e.meta["nav"], e.id))
         titles = {p.url.strip("/"): p.title for p in _list_pages()} | {s: s.capitalize() for s in schema.SECTIONS}
         if not items:
-            items = [p.url.strip("/") for p in _list_pages()] + ["disputes"] + [p.id for p in pages]
+            items = [p.url.strip("/") for p in _list_pages()] + ["disputes"] \
+                + (["corrections"] if self.has_corrections else []) + [p.id for p in pages]
         result = []
         for item in items:
+            if item == "corrections" and not self.has_corrections:
+                continue  # the page exists once there is a correction
             if item in titles:
                 result.append({"title": titles[item], "url_path": f"{item}/"})
             elif item in self.entries:
@@ -158,13 +220,14 @@ class Renderer:
         body = self.site.bodies[entry.id]
         kind = schema.kind_of(entry.kind)
         ctx = self.common(entry.url_path, entry.title, str(entry.meta.get("summary", "")), entry.kind, None)
-        sources = sources_list(entry, body, self.site)
+        sources = sources_list(entry, body, self.site, self.source_view)
         ctx.update(
-            entry=view(entry),
+            entry=self.source_view(entry) if entry.kind == schema.BIBLIOGRAPHY_KIND else view(entry),
             body=Markup(body.html),
             sources=sources,
             letters=letters,
             disputes=body.disputes,
+            corrections=entry_corrections(entry),
             coverage={"total": body.claims_total, "cited": body.claims_cited, "sources": len(sources)},
             related=self.related(entry, kind),
         )
@@ -213,7 +276,8 @@ class Renderer:
             labels = dict(field.labels) if field is not None else {}
             groups: dict[str, list[View]] = defaultdict(list)
             for e in sorted(entries, key=_source_sort_key if kind.cited else (lambda e: (e.title.lower(), e.id))):
-                groups[str(e.meta.get(spec.group_by) or "")].append(view(e))
+                groups[str(e.meta.get(spec.group_by) or "")].append(
+                    self.source_view(e) if kind.cited else view(e))
             ctx["groups"] = [(labels[value], groups[value]) for value in labels if groups.get(value)]
         if kind.dated:
             ctx.update(self.story.timeline(ctx["root"]))
@@ -230,6 +294,13 @@ class Renderer:
         ctx["disputes"] = [{"entry": view(e) if e.kind != schema.HOME.name else None, "url_path": e.url_path,
                             "where": e.title, "dispute": d} for e, d in self.site.disputes]
         return Page("disputes/index.html", "disputes.html", ctx, 1)
+
+    def corrections(self) -> Page:
+        """`/corrections/`: every correction, newest first, each linking to its place on its page."""
+        ctx = self.common("corrections/", "Corrections", "Every correction made to this site, newest first.",
+                          "corrections", None)
+        ctx["corrections"] = corrections_of(self.site)
+        return Page("corrections/index.html", "corrections.html", ctx, 1)
 
     def search(self) -> Page:
         """`/search/`: a form that works as a plain GET result page (results filled by the script)."""
@@ -254,6 +325,8 @@ class Renderer:
         for spec in _list_pages():
             yield self.list_page(next(k for k in schema.KINDS.values() if k.list_page is spec))
         yield self.disputes()
+        if self.has_corrections:
+            yield self.corrections()
         yield self.search()
         yield self.not_found()
 

@@ -17,7 +17,7 @@ def build_lookup(project: Project) -> Lookup:
     by_id = {e.id: Target(e.id, e.kind, e.title, e.url_path, str(e.meta.get("summary", "")),
                           display_range(e.date, e.meta.get("end_date"), e.approximate) if e.date else "")
              for e in project.entries.values()}
-    by_path = {e.path: e.id for e in project.entries.values()}
+    by_path = {e.path: e.id for e in project.entries.values() if e.path.endswith(".md")}  # not a bibliography
     return Lookup(by_id, by_path, dict(project.unreadable))
 
 
@@ -80,7 +80,8 @@ def check_graph(project: Project, graph: Graph, problems: Problems) -> None:
         kind = schema.kind_of(entry.kind)
         if kind.cited:
             if not graph.referrers(entry.id, cited_ways):
-                problems.add("source-uncited", entry.path, 1, 1,
+                line, col = (1, 1) if entry.path.endswith(".md") else entry.doc.pos()  # a record: its line
+                problems.add("source-uncited", entry.path, line, col,
                              f"{kind.name} '{entry.id}' is not cited by any entry",
                              "cite it with [@" + entry.id + "] or remove it")
             if "url" in entry.meta and "accessed" not in entry.meta and "archive_url" not in entry.meta:

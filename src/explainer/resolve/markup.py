@@ -27,7 +27,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from .. import schema
 from ..diagnostics import Problems, did_you_mean
-from ..load.ids import ID_RE
+from ..load.ids import ID_RE, KEY_RE
 from ..model import Cited, Claims, Dispute, Lookup, Target
 
 
@@ -129,17 +129,31 @@ def xref_rule(state: StateInline, silent: bool) -> bool:
 def _unknown(env: PageEnv, target_id: str, line: int, col: int, what: str) -> None:
     if target_id in env.lookup.unreadable.values():
         return
-    if not ID_RE.match(target_id):
+    if not ID_RE.match(target_id) and not KEY_RE.match(target_id):
         env.problems.add("ref-unknown", env.path, line, col, f"'{target_id}' in a {what} is not a valid id",
                          "ids are lower-case words joined by hyphens")
         return
-    env.problems.add("ref-unknown", env.path, line, col, f"unknown id '{target_id}' in a {what}",
-                     did_you_mean(target_id, env.lookup.by_id))
+    if what == "citation":  # close keys of every source, imported or not, whatever their case
+        hint = _close_key(target_id, [t.id for t in env.lookup.by_id.values() if t.kind == schema.BIBLIOGRAPHY_KIND])
+    else:
+        hint = did_you_mean(target_id, env.lookup.by_id)
+    env.problems.add("ref-unknown", env.path, line, col, f"unknown id '{target_id}' in a {what}", hint)
+
+
+def _close_key(key: str, keys: list[str]) -> str | None:
+    """'did you mean …?' for a citation key: compared in lower case (`SmithTitle2020` finds `smithTitle2020`)."""
+    lower: dict[str, str] = {}
+    for k in sorted(keys):
+        lower.setdefault(k.lower(), k)
+    found = get_close_matches(key.lower(), list(lower), n=1, cutoff=0.6)
+    return f"did you mean '{lower[found[0]]}'?" if found else None
 
 
 # --- citations: [@id], [@id, locator], [@a; @b, p. 3] --------------------------------------
 
-_CITE_ITEM = re.compile(r"^\s*@([A-Za-z0-9][\w.:-]*)\s*(?:,\s*(.*?))?\s*$", re.S)
+_CITE_ITEM = re.compile(r"^\s*@([A-Za-z0-9_][\w:.#$%&+?<>~/-]*)\s*(?:,\s*(.*?))?\s*$", re.S)
+"""One item of a citation: `@key` (an entry id, or a bibliography key as `load.ids.KEY_RE`
+allows), then an optional locator after a comma."""
 
 
 def citation_rule(state: StateInline, silent: bool) -> bool:

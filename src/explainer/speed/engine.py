@@ -27,6 +27,7 @@ from typing import Any
 
 from .. import schema
 from ..diagnostics import Problem, Problems
+from ..load.bibliography import extra_inputs
 from ..load.files import CONFIG_FILE, CONTENT_DIR
 from ..model import Body, Entry, Project, SiteData, TemplateProblem
 from ..pipeline import Memo, Sink, analyse, load_entry, render_site, render_site_wide
@@ -156,7 +157,8 @@ class Engine:
         """Called once the changed pages are on disk, before the site-wide outputs."""
 
     def _inputs(self) -> tuple[Any, Any]:
-        return stamps.stamp(self.root / CONFIG_FILE), stamps.tree(self.root / "layouts")
+        extra = tuple(stamps.stamp(self.root / rel) for rel in extra_inputs(self.root))  # bibliographies, .csl
+        return (stamps.stamp(self.root / CONFIG_FILE), extra), stamps.tree(self.root / "layouts")
 
     def rebuild(self) -> Outcome:
         """Bring the output folder up to date; on any error leave it exactly as it was."""

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from .. import schema
 from ..dates import PartialDate
 from ..diagnostics import CODES, Problems, Severity, did_you_mean
-from ..load.ids import ID_RE
+from ..load.ids import ID_RE, KEY_RE
 from ..model import YamlDoc
 
 
@@ -83,6 +83,54 @@ def _check_date_pair(clean: dict[str, Any], doc: YamlDoc, path: str, problems: P
 _BAD = object()
 
 
+def _ref_re(field: schema.Field) -> Any:
+    """Ids of entries; a field that names sources also takes bibliography keys (`smithTitle2020`)."""
+    return KEY_RE if schema.BIBLIOGRAPHY_KIND in field.targets else ID_RE
+
+
+def _check_records(field: schema.Field, value: Any, doc: YamlDoc, at: tuple[Any, ...], path: str,
+                   problems: Problems) -> Any:
+    """A list of mappings (corrections): each item's keys checked like front matter, at their positions."""
+    name = field.name
+    line, col = doc.pos(*at)
+    if not isinstance(value, list):
+        example = ", ".join(f"{f.name}: …" for f in field.items)
+        problems.add("value-type", path, line, col, f"'{name}' must be a list of mappings, not {_describe(value)}",
+                     f"write each item as '- {{{example}}}'")
+        return _BAD
+    known = [f.name for f in field.items]
+    items = []
+    for i, item in enumerate(value):
+        il, ic = doc.pos(*at, i)
+        if not isinstance(item, dict):
+            problems.add("value-type", path, il, ic,
+                         f"'{name}' items must be mappings with {' and '.join(known)}, not {_describe(item)}")
+            continue
+        clean: dict[str, Any] = {}
+        ok = True
+        for key, sub in item.items():
+            sub_field = next((f for f in field.items if f.name == key), None)
+            kl, kc = doc.key(*at, i, key)
+            if sub_field is None:
+                problems.add("key-unknown", path, kl, kc, f"unknown key '{key}' in an item of '{name}'",
+                             did_you_mean(str(key), known) or f"known keys: {', '.join(known)}")
+                ok = False
+                continue
+            result = _check_value(sub_field, sub, doc, (*at, i, key), path, problems)
+            if result is _BAD:
+                ok = False
+            else:
+                clean[key] = result
+        for required in (f.name for f in field.items if f.required):
+            if required not in item:
+                problems.add("key-missing", path, il, ic, f"item {i + 1} of '{name}' has no '{required}'",
+                             f"each item needs: {', '.join(f.name for f in field.items if f.required)}")
+                ok = False
+        if ok:
+            items.append(clean)
+    return items
+
+
 def _check_value(field: schema.Field, value: Any, doc: YamlDoc, at: tuple[Any, ...],
                  path: str, problems: Problems) -> Any:
     line, col = doc.pos(*at)
@@ -116,7 +164,7 @@ def _check_value(field: schema.Field, value: Any, doc: YamlDoc, at: tuple[Any, .
                 problems.add("value-type", path, il, ic,
                              f"'{name}' items must be text, not {_describe(item)}")
                 continue
-            if kind == schema.REF_LIST and not ID_RE.match(item.strip()):
+            if kind == schema.REF_LIST and not _ref_re(field).match(item.strip()):
                 problems.add("value-type", path, il, ic, f"'{item}' in '{name}' is not a valid id")
                 continue
             if kind == schema.NAV_LIST and item.strip() in first:  # the menu would show it twice
@@ -131,7 +179,7 @@ def _check_value(field: schema.Field, value: Any, doc: YamlDoc, at: tuple[Any, .
     if kind == schema.REF:
         if not isinstance(value, str):
             return bad("value-type", f"'{name}' must be an id, not {_describe(value)}")
-        if not ID_RE.match(value.strip()):
+        if not _ref_re(field).match(value.strip()):
             return bad("value-type", f"'{value}' in '{name}' is not a valid id",
                        "ids are lower-case words joined by hyphens, like 'japan'")
         return value.strip()
@@ -167,6 +215,20 @@ def _check_value(field: schema.Field, value: Any, doc: YamlDoc, at: tuple[Any, .
             return bad("value-choice", f"'{name}' must be one of {', '.join(field.choices)}, not '{shown}'",
                        did_you_mean(str(value), field.choices))
         return value
+    if kind == schema.PATH_LIST:
+        values = [value] if isinstance(value, str) else value
+        if not isinstance(values, list) or not values:
+            return bad("value-type", f"'{name}' must be a path or a list of paths, not {_describe(value)}")
+        paths = []
+        for i, item in enumerate(values):
+            il, ic = doc.pos(*at, i) if isinstance(value, list) else (line, col)
+            if not isinstance(item, str) or not item.strip():
+                problems.add("value-type", path, il, ic, f"'{name}' items must be paths, not {_describe(item)}")
+                continue
+            paths.append(item.strip())
+        return paths[0] if isinstance(value, str) and paths else paths
+    if kind == schema.RECORD_LIST:
+        return _check_records(field, value, doc, at, path, problems)
     if kind == schema.SEVERITY_MAP:
         if not isinstance(value, dict):
             return bad("value-type", f"'{name}' must be a mapping of problem codes to error, warning or off")

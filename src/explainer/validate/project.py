@@ -39,17 +39,23 @@ def validate_entry(document: Document, problems: Problems) -> Entry:
 
 
 def assemble(root: Path, config: Config, entries: list[Entry], unreadable: dict[str, str],
-             problems: Problems) -> Project:
-    """The project: ids unique across kinds, the menu's items known."""
+             problems: Problems, imported: list[Entry] | None = None) -> Project:
+    """The project: ids unique across kinds, the menu's items known.
+
+    `imported`: the bibliography records as source entries (`validate.bibliography`); a
+    Markdown source whose id is a record's URL segment is that record's companion.
+    """
     project = Project(root=root, config=config, unreadable=unreadable)
     seen_paths: dict[str, str] = {}  # id -> path of the first entry with it
+    entries = merge_records(entries, imported or [], problems)
     for entry in entries:
         if entry.kind == schema.HOME.name:
             project.home = entry
             continue
         first = seen_paths.get(entry.id)
         if first is not None:
-            problems.add("id-duplicate", entry.path, 1, 1,
+            line, col = (1, 1) if entry.csl is None else entry.doc.pos()  # a record: its own line
+            problems.add("id-duplicate", entry.path, line, col,
                          f"id '{entry.id}' is already used by {first}",
                          "ids are unique across actors, events, sources and pages: rename one file")
             continue
@@ -57,6 +63,66 @@ def assemble(root: Path, config: Config, entries: list[Entry], unreadable: dict[
         project.entries[entry.id] = entry
     check_nav_pages(project, problems)
     return project
+
+
+def merge_records(entries: list[Entry], imported: list[Entry], problems: Problems) -> list[Entry]:
+    """Records added to the entries: one URL per record, companions merged into their record.
+
+    Two keys with the same URL segment (`smithTitle2020`, `smithtitle2020`) are an error
+    naming both. A Markdown source `content/sources/SLUG.md` adds its body and summary to
+    the record with that URL segment; its own front-matter keys win.
+    """
+    if not imported:
+        return entries
+    by_slug: dict[str, Entry] = {}
+    records: list[Entry] = []
+    for record in imported:
+        other = by_slug.get(record.slug)
+        if other is not None:
+            line, col = record.body_line, record.doc.pos()[1]
+            same = other.id == record.id
+            problems.add("id-duplicate", record.path, line, col,
+                         f"key '{record.id}' is already used by the record at {other.path}:{other.body_line}" if same
+                         else f"keys '{other.id}' ({other.path}:{other.body_line}) and '{record.id}' give the same "
+                              f"page, sources/{record.slug}/",
+                         "keys are unique across bibliographies: rename one of them" if same
+                         else "rename one key: pages are named by the key in lower case")
+            continue
+        by_slug[record.slug] = record
+        records.append(record)
+    merged: list[Entry] = []
+    for entry in entries:
+        found = by_slug.get(entry.id) if entry.kind == schema.BIBLIOGRAPHY_KIND else None
+        if found is None:
+            merged.append(entry)
+            continue
+        meta = {**found.meta, **entry.meta}
+        csl = overlay_csl(found.csl or {}, entry.meta)
+        by_slug[entry.id] = Entry(id=found.id, kind=found.kind, path=entry.path, meta=meta, doc=entry.doc,
+                                  body=entry.body, body_line=entry.body_line,
+                                  digest=entry.digest + found.digest, slug=found.slug, csl=csl)
+    return merged + [by_slug[r.slug] for r in records]
+
+
+def overlay_csl(csl: dict[str, object], meta: dict[str, object]) -> dict[str, object]:
+    """A record's CSL item with a companion file's keys laid over it (so exports show what pages show)."""
+    from ..dates import PartialDate
+
+    out = dict(csl)
+    simple = {"title": "title", "publisher": "publisher", "url": "URL", "language": "language",
+              "container": "container-title", "doi": "DOI"}
+    for key, variable in simple.items():
+        if key in meta:
+            out[variable] = str(meta[key])
+    for key, variable in (("authors", "author"), ("editors", "editor")):
+        if key in meta:
+            out[variable] = [{"literal": str(n)} for n in meta[key]]  # type: ignore[attr-defined]
+    for key, variable in (("date", "issued"), ("accessed", "accessed")):
+        value = meta.get(key)
+        if isinstance(value, PartialDate):
+            out[variable] = {"date-parts": [[value.year] + ([value.month] if value.month else [])
+                                            + ([value.day] if value.day else [])]}
+    return out
 
 
 def check_nav_pages(project: Project, problems: Problems) -> None:

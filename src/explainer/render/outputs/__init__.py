@@ -16,7 +16,7 @@ from ...model import SiteData
 from ..pages import Renderer
 from .biblio import bibtex_output, csl_json_output
 from .data import data_json_output
-from .feed import feed_output
+from .feed import corrections_feed_output, feed_output
 from .sitemap import robots_output, sitemap_output
 
 Output = tuple[str, "str | bytes"]
@@ -26,6 +26,7 @@ OUTPUTS: list[Callable[[SiteData, Renderer], Iterable[Output]]] = [
     sitemap_output,
     robots_output,
     feed_output,
+    corrections_feed_output,
     data_json_output,
     csl_json_output,
     bibtex_output,

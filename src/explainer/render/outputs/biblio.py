@@ -13,63 +13,27 @@ from typing import Any
 
 from ...dates import PartialDate
 from ...model import Entry, SiteData
+from ..citestyle import CSL_TYPES, csl_date, csl_name, source_item, sources_of  # noqa: F401 (re-exported)
 from ..pages import Renderer
 from .common import absolute
 
-#: CSL item types by the source's `type` (no type: a web page if it has a URL, else a document).
-CSL_TYPES = {"news": "article-newspaper", "official": "document", "statement": "speech",
-             "report": "report", "analysis": "article"}
 BIB_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
 def _sources(site: SiteData) -> list[Entry]:
-    return sorted(site.project.where("cited"), key=lambda e: e.id)
-
-
-def csl_name(name: str) -> dict[str, str]:
-    """A credited name as CSL: 'Given Family' and 'Family, Given' split; anything else literal.
-
-    Names of one word or more than three words (an agency, a desk) stay whole, so
-    'Ministry of Foreign Affairs of Japan' is never cut into a given and a family name.
-    """
-    name = " ".join(name.split())
-    if name.count(",") == 1:
-        family, given = (p.strip() for p in name.split(","))
-        if family and given:
-            return {"family": family, "given": given}
-    words = name.split(" ")
-    if 2 <= len(words) <= 3 and "," not in name:
-        return {"family": words[-1], "given": " ".join(words[:-1])}
-    return {"literal": name}
-
-
-def csl_date(value: PartialDate) -> dict[str, Any]:
-    parts = [value.year] + ([value.month] if value.month else []) + ([value.day] if value.day else [])
-    return {"date-parts": [parts]}
+    return sources_of(site)
 
 
 def csl_item(site: SiteData, entry: Entry) -> dict[str, Any]:
-    """One source as a CSL-JSON item."""
+    """One source as a CSL-JSON item. An imported record's item goes out as it came in (with a
+    companion file's keys laid over it); a Markdown source's notes its page on this site."""
+    item = source_item(entry)
+    if entry.csl is not None:
+        return item
     meta = entry.meta
-    item: dict[str, Any] = {
-        "id": entry.id,
-        "type": CSL_TYPES.get(meta.get("type", ""), "webpage" if meta.get("url") else "document"),
-        "title": entry.title,
-        "publisher": meta["publisher"] if "publisher" in meta else "",
-        "note": f"Explainer page: {absolute(site.project, entry.url_path)}",
-    }
-    if meta.get("type") == "news":
-        item["container-title"] = item["publisher"]
-    if meta.get("authors"):
-        item["author"] = [csl_name(str(a)) for a in meta["authors"]]
-    for key, csl_key in (("date", "issued"), ("accessed", "accessed")):
-        if isinstance(meta.get(key), PartialDate):
-            item[csl_key] = csl_date(meta[key])
+    item["note"] = f"Explainer page: {absolute(site.project, entry.url_path)}"
     if meta.get("archive_url"):  # CSL has no variable for an archived copy's address
         item["note"] = f"Archived copy: {meta['archive_url']}. " + item["note"]
-    for key, csl_key in (("url", "URL"), ("language", "language"), ("summary", "abstract")):
-        if meta.get(key):
-            item[csl_key] = str(meta[key])
     return item
 
 
@@ -104,6 +68,8 @@ def bib_name(name: str) -> str:
 
 def bib_entry(site: SiteData, entry: Entry) -> str:
     """One source as a BibTeX entry: @article for news, @techreport for reports, else @misc."""
+    if entry.csl is not None:
+        return imported_bib_entry(site, entry)
     meta = entry.meta
     source_type = meta.get("type")
     kind = {"news": "article", "report": "techreport"}.get(source_type or "", "misc")
@@ -111,13 +77,20 @@ def bib_entry(site: SiteData, entry: Entry) -> str:
     fields: list[tuple[str, str]] = [("title", "{" + tex(entry.title) + "}")]
     if meta.get("authors"):
         fields.append(("author", " and ".join(bib_name(str(a)) for a in meta["authors"])))
-    fields.append((publisher_field, tex(meta.get("publisher", ""))))
+    if meta.get("editors"):
+        fields.append(("editor", " and ".join(bib_name(str(a)) for a in meta["editors"])))
+    if meta.get("container") and publisher_field != "journal":
+        fields.append(("journaltitle", tex(meta["container"])))
+    fields.append((publisher_field, tex(meta["container"] if meta.get("container") and publisher_field == "journal"
+                                        else meta.get("publisher", ""))))
     date = meta.get("date")
     if isinstance(date, PartialDate):
         fields.append(("year", str(date.year)))
         if date.month:
             fields.append(("month", BIB_MONTHS[date.month - 1]))
         fields.append(("date", date.iso))
+    if meta.get("doi"):
+        fields.append(("doi", bib_url(str(meta["doi"]))))
     if meta.get("url"):
         fields.append(("url", bib_url(str(meta["url"]))))
     if isinstance(meta.get("accessed"), PartialDate):
@@ -128,6 +101,72 @@ def bib_entry(site: SiteData, entry: Entry) -> str:
     if meta.get("archive_url"):
         note = f"Archived copy: \\url{{{bib_url(str(meta['archive_url']))}}}. " + note
     fields.append(("note", note))
+    body = ",\n".join(f"  {name} = {value if name == 'month' else '{' + value + '}'}" for name, value in fields)
+    return f"@{kind}{{{entry.id},\n{body}\n}}\n"
+
+
+#: CSL item types -> BibTeX entry types, for imported records (anything else: @misc).
+CSL_TO_BIB = {"article-journal": "article", "article-newspaper": "article", "article-magazine": "article",
+              "article": "article", "book": "book", "chapter": "incollection", "paper-conference": "inproceedings",
+              "report": "techreport", "thesis": "phdthesis", "manuscript": "unpublished", "pamphlet": "booklet",
+              "webpage": "online", "post-weblog": "online"}
+
+
+def _csl_bib_name(name: Any) -> str:
+    if not isinstance(name, dict):
+        return "{" + tex(str(name)) + "}"
+    if name.get("literal"):
+        return "{" + tex(str(name["literal"])) + "}"
+    family = " ".join(str(name[k]) for k in ("non-dropping-particle", "family") if name.get(k))
+    given = " ".join(str(name[k]) for k in ("given", "dropping-particle") if name.get(k))
+    parts = [tex(family)] + ([tex(str(name["suffix"]))] if name.get("suffix") else []) + ([tex(given)] if given else [])
+    return ", ".join(p for p in parts if p)
+
+
+def _csl_parts(value: Any) -> list[int]:
+    try:
+        return [int(p) for p in value["date-parts"][0][:3]]
+    except (KeyError, IndexError, TypeError, ValueError):
+        return []
+
+
+def imported_bib_entry(site: SiteData, entry: Entry) -> str:
+    """An imported record as BibTeX, from its CSL item: the same key and the same fields."""
+    item = csl_item(site, entry)
+    csl_type = str(item.get("type", ""))
+    kind = CSL_TO_BIB.get(csl_type, "misc")
+    fields: list[tuple[str, str]] = [("title", "{" + tex(str(item.get("title", entry.title))) + "}")]
+    for variable, name in (("author", "author"), ("editor", "editor")):
+        if isinstance(item.get(variable), list) and item[variable]:
+            fields.append((name, " and ".join(_csl_bib_name(n) for n in item[variable])))
+    container = item.get("container-title")
+    if container:
+        fields.append(({"article": "journal", "incollection": "booktitle", "inproceedings": "booktitle"}
+                       .get(kind, "journaltitle"), tex(str(container))))
+    if item.get("publisher"):
+        fields.append(({"techreport": "institution", "phdthesis": "school"}.get(kind, "publisher"),
+                       tex(str(item["publisher"]))))
+    if csl_type in ("article-newspaper", "article-magazine"):
+        fields.append(("entrysubtype", csl_type.split("-", 1)[1]))
+    parts = _csl_parts(item.get("issued"))
+    if parts:
+        fields.append(("year", str(parts[0])))
+        if len(parts) > 1 and 1 <= parts[1] <= 12:
+            fields.append(("month", BIB_MONTHS[parts[1] - 1]))
+        fields.append(("date", "-".join([f"{parts[0]:04d}"] + [f"{p:02d}" for p in parts[1:]])))
+    for variable, name in (("publisher-place", "address"), ("volume", "volume"), ("issue", "number"),
+                           ("number", "number"), ("page", "pages"), ("edition", "edition"), ("ISBN", "isbn"),
+                           ("ISSN", "issn"), ("language", "langid"), ("abstract", "abstract"), ("note", "note")):
+        if item.get(variable) and name not in dict(fields):
+            value = str(item[variable])
+            fields.append((name, tex(value.replace("–", "--")) if name == "pages" else tex(value)))
+    if item.get("DOI"):
+        fields.append(("doi", bib_url(str(item["DOI"]))))
+    if item.get("URL"):
+        fields.append(("url", bib_url(str(item["URL"]))))
+    accessed = _csl_parts(item.get("accessed"))
+    if accessed:
+        fields.append(("urldate", "-".join([f"{accessed[0]:04d}"] + [f"{p:02d}" for p in accessed[1:]])))
     body = ",\n".join(f"  {name} = {value if name == 'month' else '{' + value + '}'}" for name, value in fields)
     return f"@{kind}{{{entry.id},\n{body}\n}}\n"
 

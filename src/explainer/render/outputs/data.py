@@ -15,11 +15,11 @@ from typing import Any
 from ... import __version__
 from ...model import SiteData
 from ...resolve.coverage import coverage_of, site_coverage
-from ..pages import Renderer
+from ..pages import Renderer, corrections_of
 from .common import absolute, plain
 
 FORMAT = "explainer-data"
-VERSION = "1.1"
+VERSION = "1.2"
 SCHEMA_FILE = Path(__file__).with_name("data.schema.json")
 """The JSON Schema of data.json (the same file is written to the site as data.schema.json)."""
 
@@ -79,6 +79,8 @@ def _data(site: SiteData, entries: Any) -> dict[str, Any]:
         },
         "entries": entries,
         "coverage": site_coverage(site),
+        "corrections": [{"id": c["entry"].id, "url": absolute(project, c["url_path"]) + "#" + c["anchor"],
+                         "date": c["date_iso"], "text": c["text"]} for c in corrections_of(site)],
     }
 
 

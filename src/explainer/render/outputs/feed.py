@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from ... import __version__, schema
 from ...model import Entry, SiteData
-from ..pages import Renderer, _date_key
+from ..pages import Renderer, _date_key, corrections_of
 from .common import absolute, escape, quoteattr, rfc3339, source_date_epoch, updated_of
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -81,3 +81,44 @@ def feed_output(site: SiteData, renderer: Renderer) -> Iterator[tuple[str, str]]
 def _list_url() -> str:
     """The page that lists what the feed carries (the timeline), or the home page."""
     return next((k.list_page.url for k in schema.kinds_where("dated") if k.list_page), "")
+
+
+CORRECTIONS_PATH = "corrections.xml"
+
+
+def corrections_feed_output(site: SiteData, renderer: Renderer) -> Iterator[tuple[str, str]]:
+    """Write corrections.xml: every correction, newest first (only once the site has one).
+
+    An entry's id is the correction's place on its page (`…/#correction-N`, counted from
+    the newest), its `updated` the correction's date: a reader is told of each correction once.
+    """
+    if not renderer.has_corrections:
+        return
+    project = site.project
+    config = project.config
+    corrections = corrections_of(site)
+    author = config.values.get("author") or config.title
+    out = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        f'<feed xmlns="{ATOM_NS}" xml:lang={quoteattr(str(config.language))}>',
+        f"  <id>{escape(absolute(project, 'corrections/'))}</id>",
+        f"  <title>{escape(config.title)}: corrections</title>",
+        f"  <updated>{rfc3339(corrections[0]['date_iso'])}</updated>",
+        f"  <author><name>{escape(str(author))}</name></author>",
+        f'  <link rel="self" type="application/atom+xml" href={quoteattr(absolute(project, CORRECTIONS_PATH))}/>',
+        f'  <link rel="alternate" type="text/html" href={quoteattr(absolute(project, "corrections/"))}/>',
+        f'  <generator version={quoteattr(__version__)}>explainer</generator>',
+    ]
+    for c in corrections:
+        url = absolute(project, c["url_path"]) + "#" + c["anchor"]
+        out += [
+            "  <entry>",
+            f"    <id>{escape(url)}</id>",
+            f"    <title>Correction: {escape(c['where'])}</title>",
+            f"    <updated>{rfc3339(c['date_iso'])}</updated>",
+            f'    <link rel="alternate" type="text/html" href={quoteattr(url)}/>',
+            f'    <summary type="text">{escape(c["text"])}</summary>',
+            "  </entry>",
+        ]
+    out.append("</feed>")
+    yield CORRECTIONS_PATH, "\n".join(out) + "\n"
