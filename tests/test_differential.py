@@ -9,7 +9,9 @@ a body (a cross-link, a citation or a footnote added or removed, text changed), 
 deleted or renamed entry (a rename may leave dangling references), `config.yaml` (title,
 nav, a `problems:` severity), a layout override (a copy of a default template with a
 small change, later removed), an asset override, an edit that plants an error (an unknown
-id, a bad date, a bad kind) and one that repairs them, or no edit at all.
+id, a bad date, a bad kind) and one that repairs them, a `git commit` (the project is a
+git repository: entries without `updated` show their file's last commit date, unless
+`git_dates: false`), or no edit at all.
 
 After EVERY step the project is built five ways:
 
@@ -63,6 +65,7 @@ interface, and the engine is reached through two functions.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import difflib
 import hashlib
 import io
@@ -70,6 +73,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
@@ -275,6 +279,8 @@ def _yaml(key: str, value: Any) -> str:
         return "[" + ", ".join(v if re.fullmatch(r"[a-z0-9-]+", v) else json.dumps(v) for v in value) + "]"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}: {v}" for k, v in value.items()) + "}"
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, int) or key in DATE_KEYS:
         return str(value)
     return json.dumps(value, ensure_ascii=False)
@@ -376,6 +382,12 @@ class AuthorEdits(RuleBasedStateMachine):
         extra = sorted(p.relative_to(self.root).as_posix() for p in (self.root / "content").rglob("*.md")
                        if p.relative_to(self.root).as_posix() not in files)
         assert extra == [], f"conftest's base project has entries this model does not know: {extra}"
+        (self.root / ".gitignore").write_text("/site/\n/.site.*\n/.explainer-cache/\n", encoding="utf-8")
+        self.git("init", "-q")
+        self.commits = 0
+        self.events: list[str] = []
+        """What happened besides file edits since the last step (commits), for the failure message."""
+        self.commit_all(0)
         self.engine = start_engine(self.root, self.tmp / "served")
         self.inputs = inputs(self.root)
         self.good: Path | None = None
@@ -399,6 +411,21 @@ class AuthorEdits(RuleBasedStateMachine):
             if rel != "content/index.md" and Path(rel).stem == entry_id:
                 return FOLDER_KIND[rel.split("/")[1]]
         return None
+
+    def git(self, *args: str, day: int = 0) -> None:
+        """Run git in the project (a commit dated `day` days after 2024-01-01, whatever the clock)."""
+        date = f"{datetime.date(2024, 1, 1) + datetime.timedelta(days=day)}T12:00:00+00:00"
+        env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
+               "GIT_AUTHOR_NAME": "Author", "GIT_AUTHOR_EMAIL": "author@example.org", "GIT_AUTHOR_DATE": date,
+               "GIT_COMMITTER_NAME": "Author", "GIT_COMMITTER_EMAIL": "author@example.org",
+               "GIT_COMMITTER_DATE": date}
+        subprocess.run(["git", "-C", str(self.root), *args], check=True, capture_output=True, env=env,
+                       stdin=subprocess.DEVNULL, timeout=60)
+
+    def commit_all(self, day: int) -> None:
+        self.commits += 1
+        self.git("add", "-A", day=day)
+        self.git("commit", "-q", "--allow-empty", "-m", f"commit {self.commits}", day=day)
 
     def _age(self, path: Path) -> None:
         if self.aged:
@@ -617,6 +644,12 @@ class AuthorEdits(RuleBasedStateMachine):
         path = self.root / rel
         self.write(rel, path.read_text(encoding="utf-8"))
 
+    @rule(day=st.integers(1, 500))
+    def commit(self, day: int) -> None:
+        """`git commit -a`: entries without `updated` take their file's last commit date."""
+        self.commit_all(day)
+        self.events.append(f"git commit of every change, dated {datetime.date(2024, 1, 1) + datetime.timedelta(days=day)}")
+
     @rule()
     def nothing(self) -> None:
         """No edit at all: the warm build may skip everything, and must still agree."""
@@ -625,9 +658,12 @@ class AuthorEdits(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def set_config(self, data: st.DataObject) -> None:
-        key = self.pick(data, ["title", "nav", "problems"], "key")
+        key = self.pick(data, ["title", "nav", "problems", "git_dates"], "key")
         if key == "title":
             self.config["title"] = self.pick(data, SITE_TITLES, "title")
+        elif key == "git_dates":
+            flag = data.draw(st.sampled_from([None, False, True]), label="git_dates")
+            self.config.pop("git_dates", None) if flag is None else self.config.__setitem__("git_dates", flag)
         elif key == "nav":
             nav = data.draw(st.sampled_from(NAVS), label="nav")
             self.config.pop("nav", None) if nav is None else self.config.__setitem__("nav", nav)
@@ -700,8 +736,8 @@ class AuthorEdits(RuleBasedStateMachine):
         """Build five ways and check; every disagreement, described (empty: all agree)."""
         self.steps += 1
         now = inputs(self.root)
-        edit = input_diff(self.inputs, now)
-        self.inputs = now
+        edit = "\n".join([input_diff(self.inputs, now)] + [f"    {e}" for e in self.events])
+        self.inputs, self.events = now, []
         step = self.tmp / f"step-{self.steps}"
         step.mkdir()
         fresh = {"no-cache": step / "no-cache", "jobs1": step / "jobs1", "jobs2": step / "jobs2"}
