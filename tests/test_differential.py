@@ -13,11 +13,13 @@ id, a bad date, a bad kind) and one that repairs them, a `git commit` (the proje
 git repository: entries without `updated` show their file's last commit date, unless
 `git_dates: false`), or no edit at all.
 
-After EVERY step the project is built five ways:
+After EVERY step the project is built five ways (six builds):
 
 1. `default`: `explainer build`, exactly as an author runs it: into the project's `site/`,
    with `.explainer-cache/` kept from step to step (the warm path, including the
-   "nothing changed" shortcut);
+   "nothing changed" shortcut); and `warm-jobs2`, the same with `--jobs 2` in a copy of
+   the project kept in step with it (what the default command does on sites of 200
+   entries or more: the cache and forked workers together);
 2. `no-cache`: `explainer build --no-cache --out FRESH` (the reference: a cold build);
 3. `jobs1`: `explainer build --no-cache --jobs 1 --out FRESH`;
 4. `jobs2`: `explainer build --no-cache --jobs 2 --out FRESH`, which forks workers even on
@@ -130,9 +132,9 @@ def _cli(args: list[str]) -> Run:
     return Run(status, [line for line in lines if PROBLEM_LINE.match(line)], _FORKS[0] - before)
 
 
-def build_default(root: Path) -> Run:
-    """`explainer build` as an author runs it (its cache on, into `root/site`)."""
-    return _cli(["build", "--root", str(root), "--format", "text"])
+def build_default(root: Path, jobs: int | None = None) -> Run:
+    """`explainer build [--jobs N]` as an author runs it (its cache on, into `root/site`)."""
+    return _cli(["build", "--root", str(root), "--format", "text"] + (["--jobs", str(jobs)] if jobs else []))
 
 
 def build_cold(root: Path, out: Path, jobs: int | None) -> Run:
@@ -389,6 +391,9 @@ class AuthorEdits(RuleBasedStateMachine):
         """What happened besides file edits since the last step (commits), for the failure message."""
         self.commit_all(0)
         self.engine = start_engine(self.root, self.tmp / "served")
+        self.mirror = self.tmp / "mirror"
+        """A second copy of the project for the warm build with --jobs 2 (the cache lives in
+        the project, and the default way's must not be shared)."""
         self.inputs = inputs(self.root)
         self.good: Path | None = None
         """The reference tree of the last step that built (what `site/` and the served folder hold)."""
@@ -736,6 +741,7 @@ class AuthorEdits(RuleBasedStateMachine):
         """Build five ways and check; every disagreement, described (empty: all agree)."""
         self.steps += 1
         now = inputs(self.root)
+        mirror(self.root, self.mirror)
         edit = "\n".join([input_diff(self.inputs, now)] + [f"    {e}" for e in self.events])
         self.inputs, self.events = now, []
         step = self.tmp / f"step-{self.steps}"
@@ -746,6 +752,7 @@ class AuthorEdits(RuleBasedStateMachine):
             "jobs1": build_cold(self.root, fresh["jobs1"], 1),
             "jobs2": build_cold(self.root, fresh["jobs2"], 2),
             "default": build_default(self.root),
+            "warm-jobs2": build_default(self.mirror, jobs=2),
             "engine": build_engine(self.engine),
         }
         checked = check_project(self.root)
@@ -758,7 +765,7 @@ class AuthorEdits(RuleBasedStateMachine):
         if checked.problems != reference.problems or checked.status != reference.status:
             found.append(f"check: exit {checked.status}, problems differ from build (exit {reference.status}):\n"
                          + _problem_diff(reference.problems, checked.problems))
-        kept = {"default": self.root / "site", "engine": self.tmp / "served"}
+        kept = {"default": self.root / "site", "warm-jobs2": self.mirror / "site", "engine": self.tmp / "served"}
         if reference.status == 0:
             want_dir = fresh["no-cache"]
             if runs["jobs2"].status == 0 and runs["jobs2"].forks == 0:
@@ -790,6 +797,29 @@ class AuthorEdits(RuleBasedStateMachine):
                     f"{' (first: ' + reference.problems[0] + ')' if reference.problems else ''}")
             found = [head, "this step's edit (of config.yaml, content/, layouts/):", edit, *found]
         return found
+
+
+def mirror(root: Path, copy: Path) -> None:
+    """Make `copy` hold the author's files of `root` (and its git history), touching only the
+    files that changed (bytes or mtime), as the author's saves touched them in `root`."""
+    for top in ("content", "layouts", ".git"):
+        theirs = {p.relative_to(root).as_posix() for p in (root / top).rglob("*") if p.is_file()}
+        ours = {p.relative_to(copy).as_posix() for p in (copy / top).rglob("*") if p.is_file()}
+        for rel in ours - theirs:
+            (copy / rel).unlink()
+        for rel in sorted(theirs):
+            src, dst = root / rel, copy / rel
+            if (not dst.exists() or src.stat().st_mtime_ns != dst.stat().st_mtime_ns
+                    or src.read_bytes() != dst.read_bytes()):
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(src, dst)
+        for folder in sorted((copy / top).rglob("*"), reverse=True):
+            if folder.is_dir() and not (root / folder.relative_to(copy)).is_dir():
+                folder.rmdir()
+    for name in ("config.yaml", ".gitignore"):
+        src, dst = root / name, copy / name
+        if not dst.exists() or src.stat().st_mtime_ns != dst.stat().st_mtime_ns or src.read_bytes() != dst.read_bytes():
+            shutil.copy2(src, dst)
 
 
 def inputs(root: Path) -> dict[str, str]:
