@@ -7,8 +7,9 @@ sources). Each step is one edit: a front-matter value other pages show (title, s
 date, actor kind, role, publisher, authors, member lists, an event's actors and sources),
 a body (a cross-link, a citation or a footnote added or removed, text changed), a new,
 deleted or renamed entry (a rename may leave dangling references), `config.yaml` (title,
-nav, a `problems:` severity), a layout override (a copy of a default template with a
-small change, later removed), an asset override, an edit that plants an error (an unknown
+nav, a `problems:` severity, `git_dates`), a layout override (a copy of a default
+template with a small change, or with a template mistake; later removed), an asset
+override or a new asset, an edit that plants an error (an unknown
 id, a bad date, a bad kind) and one that repairs them, a `git commit` (the project is a
 git repository: entries without `updated` show their file's last commit date, unless
 `git_dates: false`), or no edit at all.
@@ -256,6 +257,13 @@ LAYOUTS: dict[str, Callable[[str, int], str]] = {
     "assets/style.css": lambda text, k: text + f"\n/* override {k} */\n",
 }
 NEW_ASSET = "assets/extra.css"
+BREAKAGES = {
+    # a mistake in a layout: where it goes (a text of the default the mistake is put before) and what
+    "partials/breadcrumb.html": "Home</a>",
+    "partials/entry_footer.html": "<p",
+    "event.html": '<p class="entry-kind">Event</p>',
+}
+MISTAKES = ["{{ no_such_variable }}", "{% if %}", "{{ entry.title|no_such_filter }}"]
 
 
 def _changed(text: str, old: str, new: str) -> str:
@@ -374,6 +382,9 @@ class AuthorEdits(RuleBasedStateMachine):
         self.docs = base_docs()
         self.config = base_config()
         self.layouts: dict[str, int] = {}
+        """Project files in layouts/ (name -> how many times written)."""
+        self.broken: set[str] = set()
+        """Those of them with a template mistake."""
         self.aged = False
         self.failing = False
         self.footnotes = 0
@@ -684,17 +695,30 @@ class AuthorEdits(RuleBasedStateMachine):
         name = self.pick(data, sorted(LAYOUTS) + [NEW_ASSET], "layout")
         version = self.layouts.get(name, 0) + 1
         self.layouts[name] = version
+        self.broken.discard(name)
         if name == NEW_ASSET:
             text = f"/* a project's own asset, version {version} */\n"
         else:
             text = LAYOUTS[name]((DEFAULT_LAYOUTS / name).read_text(encoding="utf-8"), version)
         self.write(f"layouts/{name}", text)
 
+    @rule(data=st.data())
+    def break_layout(self, data: st.DataObject) -> None:
+        """A layout override with a template mistake (an undefined name, bad syntax, an unknown
+        filter): every build fails with a template error until it is fixed or removed."""
+        name = self.pick(data, sorted(BREAKAGES), "layout")
+        mistake = self.pick(data, MISTAKES, "mistake")
+        self.layouts[name] = self.layouts.get(name, 0) + 1
+        self.broken.add(name)
+        text = (DEFAULT_LAYOUTS / name).read_text(encoding="utf-8")
+        self.write(f"layouts/{name}", _changed(text, BREAKAGES[name], mistake + BREAKAGES[name]))
+
     @precondition(lambda self: bool(self.layouts))
     @rule(data=st.data())
     def remove_override(self, data: st.DataObject) -> None:
         name = self.pick(data, sorted(self.layouts), "layout")
         del self.layouts[name]
+        self.broken.discard(name)
         self.remove(f"layouts/{name}")
 
     # --- back to a good state --------------------------------------------------------------
@@ -721,6 +745,10 @@ class AuthorEdits(RuleBasedStateMachine):
             if meta != doc.meta or blocks != doc.blocks:
                 doc.meta, doc.blocks = meta, blocks
                 self.save(rel)
+        for name in sorted(self.broken):
+            del self.layouts[name]
+            self.remove(f"layouts/{name}")
+        self.broken.clear()
         config = dict(self.config)
         config.pop("problems", None)
         if isinstance(config.get("nav"), list):
