@@ -10,7 +10,8 @@ deleted or renamed entry (a rename may leave dangling references), `config.yaml`
 nav, a `problems:` severity, `git_dates`), a layout override (a copy of a default
 template with a small change, or with a template mistake; later removed), an asset
 override or a new asset, an edit that plants an error (an unknown
-id, a bad date, a bad kind) and one that repairs them, a `git commit` (the project is a
+id, a bad date, a bad kind) and one that repairs them, more than the 100 problems shown
+per file, a `git commit` (the project is a
 git repository: entries without `updated` show their file's last commit date, unless
 `git_dates: false`), or no edit at all.
 
@@ -591,6 +592,23 @@ class AuthorEdits(RuleBasedStateMachine):
             first, sep, rest = blocks[i].partition("\n")
             blocks[i] = first + " " + self.pick(data, WORDS, "words") + sep + rest
             self.save(rel)
+
+    @rule(data=st.data())
+    def many_problems(self, data: st.DataObject) -> None:
+        """More than the 100 problems shown per file (uncited paragraphs): the rest are counted
+        in one note, and every way must count the same."""
+        rel = self.pick(data, self.rels("actor") + self.rels("event"), "entry")
+        self.docs[rel].blocks += [f"Uncited paragraph {i}." for i in range(data.draw(st.integers(99, 103),
+                                                                                       label="how many"))]
+        self.save(rel)
+
+    @precondition(lambda self: any("Uncited paragraph 0." in d.blocks for d in self.docs.values()))
+    @rule()
+    def fewer_problems(self) -> None:
+        for rel, doc in self.docs.items():
+            if "Uncited paragraph 0." in doc.blocks:
+                doc.blocks = [b for b in doc.blocks if not b.startswith("Uncited paragraph ")]
+                self.save(rel)
 
     # --- files -----------------------------------------------------------------------------
 
