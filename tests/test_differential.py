@@ -11,7 +11,7 @@ nav, a `problems:` severity, `git_dates`), a layout override (a copy of a defaul
 template with a small change, or with a template mistake; later removed), an asset
 override or a new asset, an edit that plants an error (an unknown
 id, a bad date, a bad kind) and one that repairs them, more than the 100 problems shown
-per file, a `git commit` (the project is a
+per file, an empty folder in content/ (an error), a `git commit` (the project is a
 git repository: entries without `updated` show their file's last commit date, unless
 `git_dates: false`), or no edit at all.
 
@@ -258,6 +258,7 @@ LAYOUTS: dict[str, Callable[[str, int], str]] = {
     "assets/style.css": lambda text, k: text + f"\n/* override {k} */\n",
 }
 NEW_ASSET = "assets/extra.css"
+FOLDERS = ["content/drafts", "content/actors/drafts"]
 BREAKAGES = {
     # a mistake in a layout: where it goes (a text of the default the mistake is put before) and what
     "partials/breadcrumb.html": "Home</a>",
@@ -386,6 +387,8 @@ class AuthorEdits(RuleBasedStateMachine):
         """Project files in layouts/ (name -> how many times written)."""
         self.broken: set[str] = set()
         """Those of them with a template mistake."""
+        self.folders: set[str] = set()
+        """Empty folders added in content/ (errors)."""
         self.aged = False
         self.failing = False
         self.footnotes = 0
@@ -702,6 +705,19 @@ class AuthorEdits(RuleBasedStateMachine):
         self.remove(rel)
         self.save(new_rel)
 
+    @rule(folder=st.sampled_from(FOLDERS))
+    def add_folder(self, folder: str) -> None:
+        """An empty folder where entries live (a mistake: sub-folders and unknown folders are errors)."""
+        (self.root / folder).mkdir(parents=True, exist_ok=True)
+        self.folders.add(folder)
+
+    @precondition(lambda self: bool(self.folders))
+    @rule()
+    def remove_folders(self) -> None:
+        for folder in sorted(self.folders):
+            (self.root / folder).rmdir()
+        self.folders.clear()
+
     @rule(data=st.data())
     def resave_unchanged(self, data: st.DataObject) -> None:
         """An editor saves a file without changing it: new stat, same bytes."""
@@ -793,6 +809,7 @@ class AuthorEdits(RuleBasedStateMachine):
             if meta != doc.meta or blocks != doc.blocks:
                 doc.meta, doc.blocks = meta, blocks
                 self.save(rel)
+        self.remove_folders()
         for name in sorted(self.broken):
             del self.layouts[name]
             self.remove(f"layouts/{name}")
@@ -878,6 +895,9 @@ def mirror(root: Path, copy: Path) -> None:
     """Make `copy` hold the author's files of `root` (and its git history), touching only the
     files that changed (bytes or mtime), as the author's saves touched them in `root`."""
     for top in ("content", "layouts", ".git"):
+        for folder in sorted((root / top).rglob("*")):
+            if folder.is_dir():
+                (copy / folder.relative_to(root)).mkdir(parents=True, exist_ok=True)
         theirs = {p.relative_to(root).as_posix() for p in (root / top).rglob("*") if p.is_file()}
         ours = {p.relative_to(copy).as_posix() for p in (copy / top).rglob("*") if p.is_file()}
         for rel in ours - theirs:
