@@ -3,17 +3,22 @@
 Issue 16, point 4. A Hypothesis state machine (`AuthorEdits`) plays an author editing a
 small explainer project (4 actors, 4 events, 3 sources, a page, a home page; cross-links,
 citations, file links, footnotes, a dispute, member lists, an event's actors and
-sources). Each step is one edit: a front-matter value other pages show (title, summary,
-date, actor kind, role, publisher, authors, member lists, an event's actors and sources),
-a body (a cross-link, a citation or a footnote added or removed, text changed), a new,
-deleted or renamed entry (a rename may leave dangling references), `config.yaml` (title,
-nav, a `problems:` severity, `git_dates`), a layout override (a copy of a default
-template with a small change, or with a template mistake; later removed), an asset
-override or a new asset, an edit that plants an error (an unknown
-id, a bad date, a bad kind) and one that repairs them, more than the 100 problems shown
-per file, an empty folder in content/ (an error), a `git commit` (the project is a
-git repository: entries without `updated` show their file's last commit date, unless
-`git_dates: false`), or no edit at all.
+sources). Each step is one of:
+
+* a front-matter value other pages show: title, summary, date, actor `kind`, `role`,
+  `publisher`, `authors`, `members` / `member_of`, an event's `actors` and `sources`;
+* a body: a cross-link, a citation, a file link, a footnote or a dispute added, a block
+  removed, text changed; more than the 100 problems shown per file;
+* a new, deleted or renamed entry (a rename may leave dangling references), a file moved
+  to another kind's folder, the home page deleted and restored, an empty folder in
+  `content/` (an error), a save that changes no byte;
+* `config.yaml`: title, nav, a `problems:` severity, `git_dates`;
+* a layout override (a copy of a default template with a small change, or with a
+  template mistake), an asset override or a new asset, and their removal;
+* an edit that plants an error (an unknown or wrong-kind id, a bad date, a bad kind) and
+  `repair`, which fixes every error the rules can make;
+* a `git commit` (the project is a git repository: entries without `updated` show their
+  file's last commit date, unless `git_dates: false`), or no edit at all.
 
 After EVERY step the project is built five ways (six builds):
 
@@ -36,11 +41,11 @@ and `explainer check` once. What "the same" means:
 * every way gives the same exit status (0 or 1) and the same problems, as formatted
   `path:line:col: severity: message` lines in the same order, and `check` reports
   exactly those problems with the same status;
-* when the step's project builds (status 0), the five output trees are byte-identical:
+* when the step's project builds (status 0), the six output trees are byte-identical:
   the same relative paths (folders included) with the same sha256;
 * when it has errors, a build writes nothing: the fresh folders of ways 2-4 must not
-  exist, and the folders of the ways that keep a site (1: `site/`, 5: the served
-  folder) must still hold exactly the last good tree (the reference of the last step
+  exist, and the folders of the ways that keep a site (1: both `site/` folders, 5: the
+  served folder) must still hold exactly the last good tree (the reference of the last step
   that built; nothing before the first good build).
 
 Nothing in the trees is ignored: the build's lock (`.NAME.lock`), its temporary folders
