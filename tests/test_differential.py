@@ -58,8 +58,8 @@ shortcuts (the warm build's "unchanged" record, the engine's file stamps) then t
 stats instead of re-reading "racy" files, which is the path where a stale answer would
 hide. With `aged=False` every write is fresh (the racy path).
 
-Runs are bounded for CI (EXPLAINER_DIFF_EXAMPLES runs, default 12, of up to
-EXPLAINER_DIFF_STEPS steps, default 12); set them higher for a long hunt. Under CI
+Runs are bounded for CI (EXPLAINER_DIFF_EXAMPLES runs, default 10, of up to
+EXPLAINER_DIFF_STEPS steps, default 10); set them higher for a long hunt. Under CI
 (`CI` set, as on GitHub Actions) the examples are derandomized, like the fuzzers'
 `ci` profile.
 
@@ -953,8 +953,8 @@ def _problem_diff(want: list[str], got: list[str]) -> str:
                                                                      n=0, lineterm="")) or "    (same lines)"
 
 
-EXAMPLES = int(os.environ.get("EXPLAINER_DIFF_EXAMPLES", "12"))
-STEPS = int(os.environ.get("EXPLAINER_DIFF_STEPS", "12"))
+EXAMPLES = int(os.environ.get("EXPLAINER_DIFF_EXAMPLES", "10"))
+STEPS = int(os.environ.get("EXPLAINER_DIFF_STEPS", "10"))
 _ci: dict[str, Any] = {}
 if os.environ.get("CI"):  # reproducible, and bounded: shrinking a failure here takes up to 5 minutes
     _ci = {"derandomize": True, "phases": [Phase.explicit, Phase.reuse, Phase.generate]}
