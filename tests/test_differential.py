@@ -366,7 +366,7 @@ def config_text(config: dict[str, Any]) -> str:
     return "".join(f"{key}: {_yaml(key, value)}\n" for key, value in config.items())
 
 
-def refs_in(block: str, home: bool) -> list[tuple[str, str]]:
+def refs_in(block: str) -> list[tuple[str, str]]:
     """(kind wanted or '', id) of every reference in a block: cross-links, citations, file links."""
     found = [("", m) for m in re.findall(r"\[\[([a-z0-9-]+)", block)]
     found += [("source", m) for m in re.findall(r"@([a-z0-9-]+)", block)]
@@ -807,10 +807,9 @@ class AuthorEdits(RuleBasedStateMachine):
                               ("sources", "source")):
                 if isinstance(meta.get(key), list):
                     meta[key] = [x for x in meta[key] if self.kind_of(x) == kind and x != Path(rel).stem]
-            home = rel == "content/index.md"
             blocks = [b for b in doc.blocks
                       if all(self.kind_of(i) is not None and (not k or self.kind_of(i) == k)
-                             for k, i in refs_in(b, home))]
+                             for k, i in refs_in(b))]
             if meta != doc.meta or blocks != doc.blocks:
                 doc.meta, doc.blocks = meta, blocks
                 self.save(rel)
