@@ -2,7 +2,9 @@
 
 The only allowed outcomes of `build.check` and `build.build` on arbitrary front matter and
 arbitrary Markdown are success or problems that format as `path:line:col: severity: message`
-(line and column >= 1): never an exception, never a file outside the output folder.
+(line and column >= 1): never an exception, never a file outside the output folder; and
+`check` reports exactly the problems `build` reports (it promises to validate everything
+a build would).
 Examples are bounded (max_examples, small sizes) so the file runs in well under a minute;
 `--hypothesis-profile=ci` derandomizes them. Inputs that once failed live in
 tests/fuzz_regressions/ and run first, every time.
@@ -103,6 +105,8 @@ def assert_clean_outcome(files: dict[str, str | bytes | None]) -> None:
         expected = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
         problems, _ = check(root)
         result = build(root)
+        assert [p.format() for p in problems.items] == [p.format() for p in result.problems.items], \
+            "check and build report different problems"
         for problem in problems.items + result.problems.items:
             text = problem.format()
             m = PROBLEM.match(text)
