@@ -556,6 +556,10 @@ NON_SCALAR = {  # key: (message for a list [1, 2], message for a mapping {a: 1})
                  "3:12: error: unknown problem code 'a'"),
     "base_url": ("2:11: error: 'base_url' must be a URL, not a list",
                  "2:11: error: 'base_url' must be a URL, not a mapping"),
+    "bibliography": ("3:16: error: 'bibliography' items must be paths, not a number",
+                     "3:15: error: 'bibliography' must be a path or a list of paths, not a mapping"),
+    "citation_style": ("3:17: error: 'citation_style' must be text, not a list",
+                       "3:17: error: 'citation_style' must be text, not a mapping"),
 }
 
 
@@ -577,6 +581,8 @@ def test_non_scalar_in_every_config_key(tmp_path: Path, key: str, which: int, va
     assert found[:1] == [expected]
     if key == "nav" and which == 0:
         assert found == [expected, expected.replace("3:7:", "3:10:")]  # each item
+    elif key == "bibliography" and which == 0:
+        assert found == [expected, expected.replace("3:16:", "3:19:")]  # each item
     elif key not in ("title", "base_url"):
         assert found == [expected]
 

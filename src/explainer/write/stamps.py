@@ -32,7 +32,8 @@ def racy(st: Stamp, now_ns: int | None = None) -> bool:
 
 
 def tree(base: Path, into: dict[str, Stamp | None] | None = None, prefix: str = "") -> dict[str, Stamp | None]:
-    """Stamps of every file under `base` by relative path (a symlink also by its own stat)."""
+    """Stamps of every file and folder under `base` by relative path (folders end in '/'; a
+    symlink is stamped by its target and by its own stat)."""
     found: dict[str, Stamp | None] = {} if into is None else into
     try:
         items = sorted(os.scandir(base), key=lambda item: item.name)
@@ -41,7 +42,9 @@ def tree(base: Path, into: dict[str, Stamp | None] | None = None, prefix: str = 
     for item in items:
         rel = prefix + item.name
         try:
-            if item.is_dir(follow_symlinks=False):
+            if item.is_dir(follow_symlinks=False):  # the folder too: a new empty one is a change
+                st = item.stat(follow_symlinks=False)
+                found[rel + "/"] = (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
                 tree(Path(item.path), found, rel + "/")
                 continue
             st = item.stat()
