@@ -155,9 +155,9 @@ class Server:
         for stream, sink in ((self.proc.stdout, self.out), (self.proc.stderr, self.err)):
             threading.Thread(target=lambda s=stream, k=sink: k.extend(iter(s.readline, "")), daemon=True).start()
         line = self.wait_for(lambda: next((x for x in self.out if x.startswith("Serving on ")), None), 30)
-        m = re.match(r"Serving on http://127\.0\.0\.1:(\d+)/ \(live reload on\), files from (.+)$", line.strip())
+        m = re.match(r"Serving on http://127\.0\.0\.1:(\d+)(/\S*) \(live reload on\), files from (.+)$", line.strip())
         assert m, line
-        self.port, self.folder = int(m.group(1)), Path(m.group(2))
+        self.port, self.base, self.folder = int(m.group(1)), m.group(2), Path(m.group(3))
 
     def wait_for(self, probe, timeout: float = 10):  # type: ignore[no-untyped-def]
         deadline = time.monotonic() + timeout
