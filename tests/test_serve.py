@@ -317,7 +317,8 @@ def test_path_traversal_and_symlinks_get_404(served, tmp_path: Path) -> None:
     for path in [f"/{depth}{secret}", f"/actors/{depth}{secret}", "/%2e%2e/" * 12 + str(secret)[1:],
                  "/..%2f" * 12 + str(secret)[1:], "/%2E%2E%2F" * 12 + str(secret)[1:],
                  "/..%5c..%5csecret.txt", "/leak.txt", "/leakdir/secret.txt", "/leakdir/",
-                 "/actors/%2e%2e/%2e%2e/" + "../" * 10 + "etc/passwd", "/%00", "/index.html%00.css"]:
+                 "/actors/%2e%2e/%2e%2e/" + "../" * 10 + "etc/passwd", "/%00", "/index.html%00.css",
+                 "//actors", "//example.org/"]:  # never a protocol-relative redirect
         status, body = server.get(path)
         assert status == 404, path
         assert "top secret" not in body and "root:" not in body, path

@@ -44,8 +44,8 @@ from pathlib import Path
 from typing import Any, Callable, Generator
 from urllib.parse import unquote
 
-from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
-from livereload.watcher import Watcher
+from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler  # type: ignore[import-untyped]
+from livereload.watcher import Watcher  # type: ignore[import-untyped]
 from tornado import web
 from tornado.httpserver import HTTPServer
 from tornado.ioloop import IOLoop
@@ -479,18 +479,20 @@ class SiteHandler(web.StaticFileHandler):
         """403 (not a regular file) and 404 both get the site's 404 page: nothing tells
         a missing file from a refused one."""
         if status_code not in (403, 404):
-            return super().write_error(status_code, **kwargs)
+            super().write_error(status_code, **kwargs)
+            return
         self.set_status(404)
         self.clear_header("Content-Range")
+        page = self.state.out / "404.html"
         if self.state.problems and not self.state.has_good:
             self.set_header("Content-Type", "text/html; charset=utf-8")
-            return self.finish(error_page(self.state.problems, self.state.port))
-        page = self.state.out / "404.html"
-        if page.is_file() and not page.is_symlink():
+            self.finish(error_page(self.state.problems, self.state.port))
+        elif page.is_file() and not page.is_symlink():
             self.set_header("Content-Type", "text/html; charset=utf-8")
-            return self.finish(self.decorate(page.read_bytes()))
-        self.set_header("Content-Type", "text/plain; charset=utf-8")
-        self.finish(b"404: not found\n")
+            self.finish(self.decorate(page.read_bytes()))
+        else:
+            self.set_header("Content-Type", "text/plain; charset=utf-8")
+            self.finish(b"404: not found\n")
 
 
 def bind(host: str, port: int) -> tuple[list[Any], int, str | None]:
