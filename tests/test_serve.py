@@ -498,6 +498,7 @@ def test_saves_are_picked_up_on_file_events_and_by_polling_with_poll(tmp_path: P
     root = make_project(tmp_path)
     server = Server(root, _free_port())
     try:
+        server.wait_for(lambda: any(line.startswith("Watching") for line in server.out))
         assert "Watching content/, layouts/ and config.yaml on file events. Press Ctrl-C to stop.\n" in server.out
         assert _inotify_fds(server.proc.pid) == 1
         _edit(root, "content/actors/nato.md", "military alliance", "defence alliance")
@@ -511,6 +512,7 @@ def test_saves_are_picked_up_on_file_events_and_by_polling_with_poll(tmp_path: P
         server.stop()
     polling = Server(root, _free_port(), "--poll")
     try:
+        polling.wait_for(lambda: any(line.startswith("Watching") for line in polling.out))
         assert any("and config.yaml by polling (--poll)." in line for line in polling.out), polling.out
         assert _inotify_fds(polling.proc.pid) == 0
         _edit(root, "content/actors/nato.md", "defence alliance", "polled alliance")

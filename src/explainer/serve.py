@@ -172,8 +172,9 @@ class EventWatcher(threading.Thread):
                 return
             print(f"explainer: file events stopped ({exc}); watching by polling instead", file=sys.stderr, flush=True)
             self.mode = "polling"
-            PollWatcher(self.root, self.changed, scan(self.root), self.stopping).run()
+            poller = PollWatcher(self.root, self.changed, scan(self.root), self.stopping)
             self.changed.set()  # whatever changed while switching over
+            poller.run()
 
     def watch(self) -> None:
         while not self.stopping.is_set():
@@ -272,6 +273,8 @@ class Builder(threading.Thread):
                 self.step("finishing", outcome)
                 done = finish(self.engine, self.state, self.changed.is_set)
                 self.step("finished", done)
+                if not done.ok:  # reported; the next save tries again
+                    break
 
 
 def finish(engine: Engine, state: State, interrupted: Callable[[], bool]) -> Outcome:
