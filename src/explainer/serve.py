@@ -124,8 +124,9 @@ class EventWatcher(threading.Thread):
 
     It watches the project folder itself (not recursively: only `WATCHED` names count
     there, so site/, .git/ or a virtualenv cost nothing) and every folder under the
-    watched folders, each on its own. A folder file added, removed or renamed under them
-    is then watched at once (the list is re-read after each burst that touched a folder).
+    watched folders, each on its own. A folder added, removed or renamed under them is
+    watched (or dropped) at once: the list is read again after each burst that touched a
+    folder, before the rebuild that burst starts.
     Created in the caller's thread, so that a failure to start is known before serving.
     """
 
