@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -167,6 +169,28 @@ def test_init_build_check_strict_round_trip(tmp_path: Path) -> None:
     checked = run_cli("check", "--strict", cwd=project)
     assert (checked.returncode, checked.stderr) == (0, "")
     assert checked.stdout.endswith(": no problems.\n")
+    # no default layout is copied (a copy never gets the tool's fixes); the note is inert
+    assert [p.relative_to(project).as_posix() for p in (project / "layouts").rglob("*")] == ["layouts/README.md"]
+    assert not list((project / "site").rglob("README*"))
+
+
+def test_init_note_on_overriding_one_layout_works_as_written(tmp_path: Path) -> None:
+    assert run_cli("init", "fresh", cwd=tmp_path).returncode == 0
+    project = tmp_path / "fresh"
+    note = (project / "layouts/README.md").read_text(encoding="utf-8")
+    command = next(line.strip() for line in note.splitlines() if line.strip().startswith("python -c"))
+    where = subprocess.run([sys.executable, "-c", command.split(" -c ", 1)[1].strip('"')],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    defaults = Path(where)
+    assert (defaults / "page.html").is_file(), where
+    (project / "layouts/page.html").write_text(
+        (defaults / "page.html").read_text(encoding="utf-8").replace("{% block main %}",
+                                                                     "{% block main %}<p>My own layout.</p>", 1),
+        encoding="utf-8")
+    built = run_cli("build", "--strict", cwd=project)
+    assert (built.returncode, built.stderr) == (0, "")
+    assert "<p>My own layout.</p>" in (project / "site/about/index.html").read_text(encoding="utf-8")
+    assert "My own layout." not in (project / "site/actors/example-organisation/index.html").read_text(encoding="utf-8")
 
 
 def test_init_refuses_a_non_empty_folder(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ live-reload WebSocket, as a browser would.
 from __future__ import annotations
 
 import html
+import html.parser
 import http.client
 import json
 import os
@@ -147,18 +148,18 @@ def _free_port() -> int:
 class Server:
     """`explainer serve` in a subprocess; collects its output lines."""
 
-    def __init__(self, root: Path, port: int) -> None:
+    def __init__(self, root: Path, port: int, *extra: str) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "explainer", "serve", "--root", str(root), "--port", str(port)],
+            [sys.executable, "-m", "explainer", "serve", "--root", str(root), "--port", str(port), *extra],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.out: list[str] = []
         self.err: list[str] = []
         for stream, sink in ((self.proc.stdout, self.out), (self.proc.stderr, self.err)):
             threading.Thread(target=lambda s=stream, k=sink: k.extend(iter(s.readline, "")), daemon=True).start()
         line = self.wait_for(lambda: next((x for x in self.out if x.startswith("Serving on ")), None), 30)
-        m = re.match(r"Serving on http://127\.0\.0\.1:(\d+)/ \(live reload on\), files from (.+)$", line.strip())
+        m = re.match(r"Serving on http://127\.0\.0\.1:(\d+)(/\S*) \(live reload on\), files from (.+)$", line.strip())
         assert m, line
-        self.port, self.folder = int(m.group(1)), Path(m.group(2))
+        self.port, self.base, self.folder = int(m.group(1)), m.group(2), Path(m.group(3))
 
     def wait_for(self, probe, timeout: float = 10):  # type: ignore[no-untyped-def]
         deadline = time.monotonic() + timeout
@@ -361,7 +362,8 @@ def test_path_traversal_and_symlinks_get_404(served, tmp_path: Path) -> None:
     for path in [f"/{depth}{secret}", f"/actors/{depth}{secret}", "/%2e%2e/" * 12 + str(secret)[1:],
                  "/..%2f" * 12 + str(secret)[1:], "/%2E%2E%2F" * 12 + str(secret)[1:],
                  "/..%5c..%5csecret.txt", "/leak.txt", "/leakdir/secret.txt", "/leakdir/",
-                 "/actors/%2e%2e/%2e%2e/" + "../" * 10 + "etc/passwd", "/%00", "/index.html%00.css"]:
+                 "/actors/%2e%2e/%2e%2e/" + "../" * 10 + "etc/passwd", "/%00", "/index.html%00.css",
+                 "//actors", "//example.org/"]:  # never a protocol-relative redirect
         status, body = server.get(path)
         assert status == 404, path
         assert "top secret" not in body and "root:" not in body, path
@@ -382,3 +384,313 @@ def test_ctrl_c_stops_cleanly_and_a_busy_port_moves_on(tmp_path: Path) -> None:
     server.wait_for(lambda: any("Stopped." in line for line in server.out))
     assert not any("Traceback" in line for line in server.err), server.err
     assert not server.folder.exists()
+
+
+# --- HTTP as a static host answers it (Tornado's StaticFileHandler behind the gate) ------------
+
+
+def _request(port: int, path: str, method: str = "GET",
+             headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request(method, path, headers=headers or {})
+    resp = conn.getresponse()
+    body = resp.read()
+    conn.close()
+    return resp.status, {k.lower(): v for k, v in resp.getheaders()}, body
+
+
+def test_head_etag_range_and_content_types(served) -> None:
+    root, server = served
+    status, headers, page = _request(server.port, "/actors/nato/")
+    assert status == 200 and b"NATO is a military alliance." in page
+    etag = headers["etag"]
+    on_disk = (server.folder / "actors/nato/index.html").read_bytes()
+    assert len(page) > len(on_disk)  # the live-reload script is in the response only
+    assert headers["content-length"] == str(len(page))
+
+    status, head_headers, body = _request(server.port, "/actors/nato/", "HEAD")
+    assert (status, body) == (200, b"")
+    assert head_headers["content-length"] == str(len(page)) and head_headers["etag"] == etag
+
+    status, _, body = _request(server.port, "/actors/nato/", headers={"If-None-Match": etag})
+    assert (status, body) == (304, b"")
+
+    status, range_headers, body = _request(server.port, "/actors/nato/", headers={"Range": "bytes=10-29"})
+    assert status == 206 and body == page[10:30]
+    assert range_headers["content-range"] == f"bytes 10-29/{len(page)}"
+
+    css_status, css_headers, css = _request(server.port, "/assets/style.css")
+    assert css_status == 200 and css == (server.folder / "assets/style.css").read_bytes()  # untouched
+    assert _request(server.port, "/assets/style.css", headers={"If-None-Match": css_headers["etag"]})[0] == 304
+
+    import mimetypes
+    expected = {"/": "text/html; charset=utf-8", "/assets/style.css": "text/css; charset=utf-8",
+                "/assets/explainer.js": "text/javascript; charset=utf-8", "/data.json": "application/json",
+                "/feed.xml": "application/xml", "/sitemap.xml": "application/xml",
+                "/assets/favicon.svg": "image/svg+xml", "/robots.txt": "text/plain; charset=utf-8",
+                "/sources.bib": mimetypes.guess_type("sources.bib")[0] or "text/x-bibtex"}
+    for path, kind in expected.items():
+        status, headers, _ = _request(server.port, path)
+        assert (status, headers["content-type"].replace("; charset=utf-8", "") if not kind.endswith("utf-8")
+                else headers["content-type"]) == (200, kind), path
+
+    # a directory without its slash redirects like a static host; unknown paths get the site's 404
+    status, headers, _ = _request(server.port, "/actors/nato")
+    assert (status, headers["location"]) == (301, "/actors/nato/")
+    for method in ("GET", "HEAD"):
+        status, headers, body = _request(server.port, "/actors/nobody/", method)
+        assert status == 404 and headers["content-type"] == "text/html; charset=utf-8", method
+        assert (b"Page not found" in body) == (method == "GET")
+
+    # the overlay changes the response, not the file: the ETag follows the response
+    _edit(root, "content/actors/nato.md", "kind: organisation", "kind: organisation\ncolour: blue")
+    server.poll("/actors/nato/", lambda s, b: "explainer-build-errors" in b)
+    assert (server.folder / "actors/nato/index.html").read_bytes() == on_disk
+    status, headers, _ = _request(server.port, "/actors/nato/", headers={"If-None-Match": etag})
+    assert status == 200 and headers["etag"] != etag
+
+
+class _Links(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if value and (name in ("href", "src") or (tag == "div" and name == "data-index")):
+                self.found.append(value)
+
+
+def test_served_under_base_url_path_and_every_link_resolves(tmp_path: Path, browser) -> None:
+    root = make_project(tmp_path, {"config.yaml": "title: Test explainer\nbase_url: https://example.org/nato-tokyo/\n"
+                                                  "nav: [timeline, actors, sources, disputes, search, about]\n"})
+    server = Server(root, _free_port())
+    try:
+        assert server.base == "/nato-tokyo/"
+        origin = f"http://127.0.0.1:{server.port}"
+        for path in ("/", "/nato-tokyo"):
+            status, headers, _ = _request(server.port, path)
+            assert (status, headers["location"]) == (302, "/nato-tokyo/"), path
+        assert _request(server.port, "/actors/nato/")[0] == 404  # only where the site is published
+
+        # follow every link, stylesheet, script and image of every page reached from home
+        from urllib.parse import urldefrag, urljoin, urlsplit
+        seen: set[str] = set()
+        queue = [f"{origin}/nato-tokyo/", f"{origin}/nato-tokyo/no-such-page/"]
+        broken: list[str] = []
+        while queue:
+            url = queue.pop()
+            if url in seen:
+                continue
+            seen.add(url)
+            path = urlsplit(url).path
+            status, headers, body = _request(server.port, path)
+            if status == 301:
+                queue.append(urljoin(url, headers["location"]))
+                continue
+            if status != 200 and not path.endswith("/no-such-page/"):
+                broken.append(f"{path}: {status}")
+                continue
+            if headers["content-type"].startswith("text/html"):
+                parser = _Links()
+                parser.feed(body.decode("utf-8"))
+                for link in parser.found:
+                    target = urldefrag(urljoin(url, link))[0]
+                    if target.startswith(origin + "/"):
+                        queue.append(target)
+        assert broken == []
+        pages = {"/nato-tokyo/" + p.relative_to(server.folder).parent.as_posix() + "/"
+                 for p in server.folder.rglob("index.html")}
+        reached = {urlsplit(u).path for u in seen}
+        assert {p.replace("/./", "/") for p in pages} <= reached
+
+        # and in a browser: the redirect, the pages, their assets and the search index load
+        failed: list[str] = []
+        page = browser.new_page()
+        page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+        page.goto(origin + "/")
+        assert page.url == origin + "/nato-tokyo/"
+        page.click("nav >> text=Actors")
+        page.wait_for_url(origin + "/nato-tokyo/actors/")
+        page.goto(origin + "/nato-tokyo/search/")
+        page.fill("#search-q", "alliance")
+        page.press("#search-q", "Enter")
+        page.locator("#search-results a").first.click()
+        page.wait_for_url(origin + "/nato-tokyo/actors/nato/")
+        assert "NATO is a military alliance." in page.content()
+        page.close()
+        assert failed == []
+    finally:
+        server.stop()
+
+
+# --- file events ----------------------------------------------------------------------------------
+
+
+def _inotify_fds(pid: int) -> int:
+    """How many inotify instances a process holds (Linux: /proc/PID/fd links)."""
+    folder = Path(f"/proc/{pid}/fd")
+    count = 0
+    for fd in folder.iterdir():
+        try:
+            count += os.readlink(fd) == "anon_inode:inotify"
+        except OSError:
+            continue
+    return count
+
+
+def test_saves_are_picked_up_on_file_events_and_by_polling_with_poll(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    server = Server(root, _free_port())
+    try:
+        server.wait_for(lambda: any(line.startswith("Watching") for line in server.out))
+        assert "Watching content/, layouts/ and config.yaml on file events. Press Ctrl-C to stop.\n" in server.out
+        assert _inotify_fds(server.proc.pid) == 1
+        _edit(root, "content/actors/nato.md", "military alliance", "defence alliance")
+        server.poll("/actors/nato/", lambda s, b: "NATO is a defence alliance." in b)
+        # a layouts/ folder made after the start is watched too
+        _write(root, "layouts/assets/style.css", "body { color: #123; }\n")
+        server.poll("/assets/style.css", lambda s, b: "#123" in b)
+        _write(root, "layouts/assets/style.css", "body { color: #456; }\n")
+        server.poll("/assets/style.css", lambda s, b: "#456" in b)
+    finally:
+        server.stop()
+    polling = Server(root, _free_port(), "--poll")
+    try:
+        polling.wait_for(lambda: any(line.startswith("Watching") for line in polling.out))
+        assert any("and config.yaml by polling (--poll)." in line for line in polling.out), polling.out
+        assert _inotify_fds(polling.proc.pid) == 0
+        _edit(root, "content/actors/nato.md", "defence alliance", "polled alliance")
+        polling.poll("/actors/nato/", lambda s, b: "NATO is a polled alliance." in b)
+    finally:
+        polling.stop()
+
+
+def test_renamed_and_editor_style_saves_are_picked_up(served) -> None:
+    root, server = served
+    os.rename(root / "content/pages/about.md", root / "content/pages/method.md")
+    server.poll("/method/", lambda s, b: s == 200 and "How this site is made." in b)
+    server.poll("/about/", lambda s, b: s == 404)
+    # vim's way: a write test file, the original renamed to a backup, a new file, the backup removed
+    actors = root / "content/actors"
+    (actors / "4913").write_text("")
+    (actors / "4913").unlink()
+    os.rename(actors / "nato.md", actors / "nato.md~")
+    (actors / "nato.md").write_text((actors / "nato.md~").read_text().replace("military", "vim-saved"))
+    (actors / "nato.md~").unlink()
+    server.poll("/actors/nato/", lambda s, b: "NATO is a vim-saved alliance." in b)
+    # an atomic save through a temporary file renamed over the entry
+    tmp = actors / ".nato.md.swp"
+    tmp.write_text((actors / "nato.md").read_text().replace("vim-saved", "renamed-over"))
+    os.replace(tmp, actors / "nato.md")
+    server.poll("/actors/nato/", lambda s, b: "NATO is a renamed-over alliance." in b)
+    assert not any("Traceback" in line for line in server.err), server.err
+
+
+def test_editor_temp_files_are_not_changes(tmp_path: Path) -> None:
+    from explainer.serve import EventWatcher
+
+    root = make_project(tmp_path)
+    watcher = EventWatcher(root, threading.Event())
+    try:
+        for name in ("nato.md~", ".nato.md.swp", ".nato.md.swx", "4913", ".#nato.md", "#nato.md#",
+                     "nato.md___jb_tmp___", ".goutputstream-XYZ1"):
+            assert not watcher.relevant(str(root / "content/actors" / name)), name
+        for rel in ("content/actors/nato.md", "content/actors", "layouts/assets/style.css", "config.yaml",
+                    "content"):
+            assert watcher.relevant(str(root / rel)), rel
+        for rel in ("site/index.html", ".explainer-cache/x", "notes.txt", ".git/index"):
+            assert not watcher.relevant(str(root / rel)), rel
+    finally:
+        watcher.notify.close()
+
+
+def test_the_watcher_thread_waits_in_the_kernel_not_in_a_scan(tmp_path: Path) -> None:
+    from explainer.serve import EventWatcher
+
+    root = make_project(tmp_path)
+    changed = threading.Event()
+    watcher = EventWatcher(root, changed)
+    watcher.start()
+    try:
+        where = set()
+        for _ in range(30):  # where the thread is, sampled while nothing changes
+            frame = sys._current_frames()[watcher.ident]  # type: ignore[index]
+            names = []
+            while frame is not None:
+                names.append(f"{Path(frame.f_code.co_filename).name}:{frame.f_code.co_name}")
+                frame = frame.f_back
+            where.add(names[0])
+            assert not any(n.endswith(":scan") for n in names), names
+            time.sleep(0.01)
+        assert where == {"serve.py:watch"}, where  # inside watchfiles' Rust call, not in a Python loop
+        assert not changed.is_set()
+        _edit(root, "content/actors/nato.md", "military", "watched")
+        assert changed.wait(10)
+    finally:
+        watcher.stopping.set()
+        watcher.join(10)
+    assert not watcher.is_alive()
+
+
+def test_without_file_events_the_server_falls_back_to_polling(tmp_path: Path) -> None:
+    import resource
+
+    from explainer.serve import PollWatcher, start_watching
+
+    root = make_project(tmp_path)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    used = {int(n) for n in os.listdir("/proc/self/fd")}
+    lowest_free = next(n for n in range(soft) if n not in used)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (lowest_free, hard))  # no new file descriptor: no inotify
+    try:
+        watcher, how = start_watching(root, threading.Event(), poll=False)
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert isinstance(watcher, PollWatcher)
+    assert how.startswith("by polling: file events are unavailable (") and "Too many open files" in how, how
+
+
+def test_a_save_during_site_wide_writes_interrupts_them(tmp_path: Path) -> None:
+    from explainer.serve import Builder, EventWatcher, State, rebuild
+
+    root = make_project(tmp_path)
+    out = tmp_path / "served"
+    out.mkdir()
+    engine = Engine(root, out)
+    state = State(out, 0)
+    assert rebuild(engine, state).ok
+    engine.defer_extras = True
+    steps: list[tuple[str, bool, bool]] = []
+    builder: Builder
+
+    def on_step(name: str, outcome) -> None:  # type: ignore[no-untyped-def]
+        page = (out / "actors/nato/index.html").read_text(encoding="utf-8")
+        steps.append((name, outcome.deferred, "second save" in page))
+        if name == "finishing" and len(steps) == 2:  # the site-wide files are next: save now
+            _edit(root, "content/actors/nato.md", "first save", "second save")
+            assert builder.changed.wait(10), "the watcher did not see the save"
+
+    builder = Builder(root, engine, state, lambda: None, on_step)
+    watcher = EventWatcher(root, builder.changed)
+    builder.start()
+    watcher.start()
+    try:
+        _edit(root, "content/actors/nato.md", "military alliance", "first save")
+        deadline = time.monotonic() + 30
+        while len(steps) < 6 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        watcher.stopping.set()
+        builder.stop()
+        builder.join(30)
+        watcher.join(10)
+    assert steps == [
+        ("rebuilt", True, False),
+        ("finishing", True, False),
+        ("finished", True, False),  # interrupted: nothing written, still pending
+        ("rebuilt", True, True),  # the second save's page, before any site-wide file
+        ("finishing", True, True),
+        ("finished", False, True),
+    ]
+    assert tree_hash(out) == _clean_hash(root, tmp_path / "clean")

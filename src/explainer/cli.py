@@ -140,7 +140,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port}: a port is a number from 0 to 65535")
-    return serve(_root(args), host=args.host, port=args.port, open_browser=args.open)
+    return serve(_root(args), host=args.host, port=args.port, open_browser=args.open, poll=args.poll)
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -183,7 +183,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_new)
 
     p = sub.add_parser("init", help="start a new explainer project in DIR",
-                       description="Start a project: config, layouts, one entry of each kind.")
+                       description="Start a project: config.yaml, one entry of each kind, and an empty layouts/ "
+                                   "with a note on overriding one default layout.")
     p.add_argument("dir", metavar="DIR")
     p.set_defaults(func=cmd_init)
 
@@ -195,6 +196,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000,
                    help="port (default 8000; the next free one if taken; 0 picks any free port)")
     p.add_argument("--open", action="store_true", help="open the site in the default browser")
+    p.add_argument("--poll", action="store_true",
+                   help="look at the files' stat every 100 ms instead of waiting for file events "
+                        "(for network drives and other folders whose changes raise no events)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("schema", parents=[common], help="write JSON Schemas of config.yaml and front matter",

@@ -10,7 +10,6 @@ from pathlib import Path
 from . import schema
 from .diagnostics import UsageError
 from .load.ids import id_problem
-from .render.templates import DEFAULT_LAYOUTS
 
 SKELETON = Path(__file__).parent / "skeleton"
 
@@ -102,8 +101,12 @@ def new_entry(root: Path, kind_name: str, entry_id: str) -> Path:
 
 
 def init_project(target: Path) -> None:
-    """Copy the skeleton project and the default layouts into a new or empty folder."""
+    """Copy the skeleton project into a new or empty folder.
+
+    No default layout is copied: a copy would never get the tool's fixes. The project's
+    `layouts/` holds only a note on overriding one file (the build reads templates by
+    name and assets from `layouts/assets/`, so the note is inert).
+    """
     if target.exists() and any(target.iterdir()):
         raise UsageError(f"'{target}' is not empty; choose a new folder")
     shutil.copytree(SKELETON, target, dirs_exist_ok=True)
-    shutil.copytree(DEFAULT_LAYOUTS, target / "layouts", dirs_exist_ok=True)

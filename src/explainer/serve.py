@@ -4,18 +4,25 @@ Built on livereload's pieces (its WebSocket handler and `livereload.js`) inside 
 Tornado application, because two of livereload's defaults do not suit authors:
 
 * its watcher drops any change that comes within 3 s of the previous reload, so a
-  second save a second after the first would be lost. Here a thread of our own polls
-  the stat of every file under content/, layouts/ and config.yaml (every 100 ms),
-  waits for a burst of saves to settle (debounce), rebuilds in memory with
-  `incremental.Engine`, writes the changed files, and then tells the browsers to
-  reload directly (`LiveReloadHandler.reload_waiters`), which has no such window;
-* its static handler follows symlinks out of the served folder. Ours serves only
-  regular files inside the output folder, and answers 404 to anything else.
+  second save a second after the first would be lost. Here the operating system's file
+  events (inotify on Linux, through watchfiles' Rust backend) wake a watcher thread, which
+  waits for a burst of saves to settle (20 ms) and raises a flag; a builder thread
+  rebuilds in memory with `incremental.Engine`, writes the changed files, and tells the
+  browsers to reload directly (`LiveReloadHandler.reload_waiters`) as soon as the edited
+  page is on disk. The same flag interrupts the site-wide files (sitemap, feed, search
+  index) so that a new save never waits for them. Where no file events exist (some
+  network drives, or when the kernel refuses more watches) a thread polls the files'
+  stat instead (`--poll`, or by itself when events cannot start);
+* its static handler follows symlinks out of the served folder. Ours (Tornado's
+  `StaticFileHandler`, for HEAD, ETag and Range) serves only regular files inside the
+  output folder behind a path gate, and answers the site's 404 page to anything else.
 
 The output is a temporary folder (never `site/`), removed on exit. The live-reload
 script is added to HTML responses by this server only; the files on disk, like
 `explainer build`'s, never contain it. While the content is broken, every HTML page
 is served with an overlay listing the problems (the last good page stays beneath it).
+When `base_url` has a path (`https://example.org/nato-tokyo/`), the site is served under
+that path, as it will be published, so that links that work here work there.
 """
 
 from __future__ import annotations
@@ -23,7 +30,9 @@ from __future__ import annotations
 import errno
 import hashlib
 import html
+import mimetypes
 import os
+import re
 import shutil
 import signal
 import sys
@@ -31,7 +40,7 @@ import tempfile
 import threading
 import time
 import webbrowser
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -42,23 +51,39 @@ from tornado import web
 from tornado.httpserver import HTTPServer
 from tornado.ioloop import IOLoop
 from tornado.netutil import bind_sockets
+from watchfiles._rust_notify import RustNotify
 
-from .build import project_reads
+from .build import project_inputs, project_reads
 from .diagnostics import Problems, UsageError
 from .load import read_config
 from .speed.engine import Engine, Outcome
 from .write.stamps import racy, stamp
 from .write.writer import check_output_folder
 
+
+def watched(root: Path) -> tuple[str, ...]:
+    """What the server watches, as top-level names under the project root (folders with
+    everything under them, files by name): whatever a build reads (`build.project_inputs`:
+    content/, layouts/, config.yaml, and the bibliography and .csl files config.yaml names).
+    Read again whenever config.yaml changes."""
+    return tuple(dict.fromkeys(Path(rel).parts[0] for rel in project_inputs(root) if Path(rel).parts))
+SETTLE_MS = 20
+"""A burst of file events (an editor's temp file, rename, and write) is rebuilt once: the
+watcher waits until this long passes without a new event (at most `BURST_MS`)."""
+BURST_MS = 500
 POLL_SECONDS = 0.1
-"""How often the watcher looks at the files' stat (a few ms for thousands of files)."""
+"""Polling fallback: how often the stat of every file is looked at (a few ms for thousands)."""
 SETTLE_SECONDS = 0.03
-"""A burst of saves is rebuilt once: the watcher waits until one more look finds nothing new."""
+"""Polling fallback: a burst is rebuilt once one more look finds nothing new."""
 PORT_TRIES = 10
+
+EDITOR_TEMP = re.compile(r"~$|\.sw[a-px]$|^\.#|^#.*#$|^4913$|___jb_(?:tmp|old)___$|^\.goutputstream-|\.crswap$")
+"""Files editors write next to the one being saved (backups, swap and lock files, vim's
+write test `4913`, JetBrains' and gedit's temporary files): never a reason to rebuild."""
 
 
 class State:
-    """What the HTTP handlers need to know, shared with the watcher thread."""
+    """What the HTTP handlers need to know, shared with the builder thread."""
 
     def __init__(self, out: Path, port: int) -> None:
         self.out = out.resolve()
@@ -68,15 +93,17 @@ class State:
         self.has_good = False
         self.reloaded = False
         """Whether the browsers were told to reload during the current rebuild."""
+        self.base_path = "/"
+        """The path part of base_url: the site is served under it, as published."""
 
 
 def scan(root: Path) -> dict[str, Any]:
-    """The stat of every watched file: content/, layouts/ (assets included), config.yaml."""
-    found: dict[str, Any] = {"config.yaml": stamp(root / "config.yaml")}
-    for top in ("content", "layouts"):
+    """The stat of every watched file (the polling fallback compares two of these)."""
+    found: dict[str, Any] = {}
+    for top in watched(root):
         base = root / top
         if not base.is_dir():
-            found[top] = None
+            found[top] = stamp(base)
             continue
         stack = [str(base)]
         while stack:
@@ -100,15 +127,95 @@ def scan(root: Path) -> dict[str, Any]:
     return found
 
 
-class ProjectWatcher(threading.Thread):
-    """Polls the project, rebuilds after each settled burst of changes, reloads browsers."""
+class EventWatcher(threading.Thread):
+    """Waits for the operating system's file events on the project; raises `changed`.
 
-    def __init__(self, root: Path, engine: Engine, state: State, on_built: Callable[[], None],
-                 first: dict[str, Any]) -> None:
-        super().__init__(name="explainer-watcher", daemon=True)
-        self.root, self.engine, self.state, self.on_built = root, engine, state, on_built
-        self.last = first
+    It watches the project folder itself (not recursively: only `watched` names count
+    there, so site/, .git/ or a virtualenv cost nothing) and every folder under the
+    watched folders, each on its own. A folder added, removed or renamed under them is
+    watched (or dropped) at once: the list is read again after each burst that touched a
+    folder, before the rebuild that burst starts.
+    Created in the caller's thread, so that a failure to start is known before serving.
+    """
+
+    def __init__(self, root: Path, changed: threading.Event) -> None:
+        super().__init__(name="explainer-events", daemon=True)
+        self.root = Path(os.path.abspath(root))
+        self.names = watched(self.root)
+        self.changed = changed
         self.stopping = threading.Event()
+        self.folders = self.list_folders()
+        self.notify = self.open(self.folders)
+        self.mode = "file events"
+
+    def list_folders(self) -> list[str]:
+        found = [str(self.root)]
+        for name in self.names:
+            top = self.root / name
+            if top.is_dir() and not top.is_symlink():
+                for dirpath, _, _ in os.walk(top):
+                    found.append(dirpath)
+        return sorted(found)
+
+    def open(self, folders: list[str]) -> RustNotify:
+        """Start watching `folders` (raises OSError or RuntimeError when events are unavailable)."""
+        for _ in range(5):  # a folder may go between listing and watching: list again
+            try:
+                return RustNotify(folders, False, False, 0, False, True)
+            except FileNotFoundError:
+                folders[:] = self.list_folders()
+        return RustNotify(folders, False, False, 0, False, True)
+
+    def relevant(self, path: str) -> bool:
+        """Whether a change at `path` can change the site (editors' temp files cannot)."""
+        try:
+            parts = Path(path).relative_to(self.root).parts
+        except ValueError:
+            return False
+        return bool(parts) and parts[0] in self.names and not EDITOR_TEMP.search(parts[-1])
+
+    def run(self) -> None:
+        try:
+            self.watch()
+        except (OSError, RuntimeError) as exc:
+            if self.stopping.is_set():
+                return
+            print(f"explainer: file events stopped ({exc}); watching by polling instead", file=sys.stderr, flush=True)
+            self.mode = "polling"
+            poller = PollWatcher(self.root, self.changed, scan(self.root), self.stopping)
+            self.changed.set()  # whatever changed while switching over
+            poller.run()
+
+    def watch(self) -> None:
+        while not self.stopping.is_set():
+            batch = self.notify.watch(BURST_MS, SETTLE_MS, 0, self.stopping)
+            if not isinstance(batch, set):  # "stop" (or "signal"/"timeout", never asked for)
+                continue
+            paths = {path for _, path in batch if self.relevant(path)}
+            if not paths:
+                continue
+            folders = set(self.folders)
+            if any(Path(p).name == "config.yaml" and os.path.dirname(p) == str(self.root) for p in paths):
+                self.names = watched(self.root)  # a bibliography named or dropped
+            if any(p in folders or os.path.isdir(p) or os.path.dirname(p) == str(self.root) for p in paths):
+                now = self.list_folders()
+                if now != self.folders:  # watch the new folders before the rebuild reads them
+                    self.notify.close()
+                    self.folders = now
+                    self.notify = self.open(self.folders)
+            self.changed.set()
+        self.notify.close()
+
+
+class PollWatcher(threading.Thread):
+    """The fallback where no file events exist: looks at every watched file's stat."""
+
+    def __init__(self, root: Path, changed: threading.Event, first: dict[str, Any],
+                 stopping: threading.Event | None = None) -> None:
+        super().__init__(name="explainer-poll", daemon=True)
+        self.root, self.changed, self.last = root, changed, first
+        self.stopping = stopping or threading.Event()
+        self.mode = "polling"
 
     def run(self) -> None:
         pause = POLL_SECONDS
@@ -118,8 +225,6 @@ class ProjectWatcher(threading.Thread):
             # on a big project a look takes tens of ms: never spend over a third of a core on it
             pause = max(POLL_SECONDS, 2 * (time.perf_counter() - started))
             if now == self.last:
-                if self.engine.pending is not None:  # idle: now the site-wide outputs, unless a save comes
-                    finish(self.engine, self.state, lambda: scan(self.root) != self.last)
                 continue
             while not self.stopping.wait(SETTLE_SECONDS):  # debounce: until a look finds nothing new
                 again = scan(self.root)
@@ -127,25 +232,76 @@ class ProjectWatcher(threading.Thread):
                     break
                 now = again
             self.last = now
+            self.changed.set()
+
+
+def start_watching(root: Path, changed: threading.Event, poll: bool) -> tuple[EventWatcher | PollWatcher, str]:
+    """The watcher to use (not started yet) and what to tell the author about it.
+
+    Created before the first build: a save during that build is then not missed."""
+    if not poll:
+        try:
+            return EventWatcher(root, changed), "on file events"
+        except (OSError, RuntimeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            return PollWatcher(root, changed, scan(root)), f"by polling: file events are unavailable ({reason})"
+    return PollWatcher(root, changed, scan(root)), "by polling (--poll)"
+
+
+class Builder(threading.Thread):
+    """Rebuilds once per raised `changed` flag, then writes the site-wide files unless a
+    new change came in meanwhile (the same flag interrupts them: `Engine.finish`)."""
+
+    def __init__(self, root: Path, engine: Engine, state: State, reload: Callable[[], None],
+                 on_step: Callable[[str, Outcome], None] | None = None) -> None:
+        super().__init__(name="explainer-builder", daemon=True)
+        self.root, self.engine, self.state, self.reload = root, engine, state, reload
+        self.on_step = on_step
+        """Told of each step ("rebuilt", "finishing", "finished"): the tests follow their order."""
+        self.changed = threading.Event()
+        self.stopping = threading.Event()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.changed.set()
+
+    def step(self, name: str, outcome: Outcome) -> None:
+        if self.on_step is not None:
+            self.on_step(name, outcome)
+
+    def run(self) -> None:
+        while True:
+            self.changed.wait()  # blocks: no CPU while nothing changes
+            if self.stopping.is_set():
+                return
+            self.changed.clear()
+            before = list(self.state.problems)
             self.state.reloaded = False
-            rebuild(self.engine, self.state)
-            if not self.state.reloaded:  # errors, full builds: reload once it is all done
-                self.on_built()
+            outcome = rebuild(self.engine, self.state)
+            self.step("rebuilt", outcome)
+            if not self.state.reloaded and (outcome.written or outcome.removed or self.state.problems != before):
+                self.reload()  # errors, full builds: reload once it is all done
+            while self.engine.pending is not None and not self.changed.is_set() and not self.stopping.is_set():
+                self.step("finishing", outcome)
+                done = finish(self.engine, self.state, self.changed.is_set)
+                self.step("finished", done)
+                if not done.ok:  # reported; the next save tries again
+                    break
 
 
-def finish(engine: Engine, state: State, interrupted: Callable[[], bool]) -> None:
+def finish(engine: Engine, state: State, interrupted: Callable[[], bool]) -> Outcome:
     """Write the site-wide outputs a rebuild deferred (sitemap, feed, data.json, search index)."""
     try:
         outcome = engine.finish(interrupted)
     except Exception as exc:  # a bug of ours must not kill the server
-        outcome = Outcome(Problems(), ok=False)
         state.problems = [f"internal error while writing site-wide files: {type(exc).__name__}: {exc}"]
         print(f"explainer: {state.problems[0]}", file=sys.stderr, flush=True)
-        return
+        return Outcome(Problems(), ok=False)
     if not outcome.ok:
         state.problems = [p.format() for p in outcome.problems.errors]
         for line in state.problems:
             print(line, file=sys.stderr, flush=True)
+    return outcome
 
 
 def rebuild(engine: Engine, state: State) -> Outcome:
@@ -163,6 +319,8 @@ def rebuild(engine: Engine, state: State) -> Outcome:
     if outcome.ok:
         state.problems = []
         state.has_good = True
+        if engine.good is not None:  # config.yaml may have moved the site: serve it where it is published
+            state.base_path = engine.good.site.config.base_path
         changed = len(outcome.written) + len(outcome.removed)
         verb = "Built" if outcome.full else "Rebuilt"
         print(f"{verb} in {elapsed:.0f} ms: {changed} file{'s' if changed != 1 else ''} written or removed, "
@@ -204,39 +362,99 @@ def error_page(problems: list[str], port: int) -> bytes:
             + live_script(port) + b"</head><body>" + overlay(problems) + b"</body></html>")
 
 
-class SiteHandler(web.RequestHandler):
-    """Serves regular files from the output folder only; 404 for anything else."""
+STRICT_TYPES = {".html": "text/html", ".css": "text/css", ".js": "text/javascript", ".mjs": "text/javascript",
+                ".json": "application/json", ".xml": "application/xml", ".svg": "image/svg+xml",
+                ".webmanifest": "application/manifest+json", ".txt": "text/plain"}
+"""Types browsers are strict about (a stylesheet or script of another type is refused):
+their standard values, whatever the platform's table says (Windows' registry has been
+known to map .js to text/plain)."""
+FALLBACK_TYPES = {".bib": "text/x-bibtex", ".woff2": "font/woff2", ".webp": "image/webp", ".avif": "image/avif",
+                  ".ico": "image/vnd.microsoft.icon", ".png": "image/png", ".jpg": "image/jpeg",
+                  ".pdf": "application/pdf"}
+"""Types a site may need, used only where the platform's table has none."""
+
+
+def register_types() -> None:
+    """Teach the standard `mimetypes` table the types the site needs."""
+    mimetypes.init()
+    for ext, kind in STRICT_TYPES.items():
+        mimetypes.add_type(kind, ext)
+    for ext, kind in FALLBACK_TYPES.items():
+        if mimetypes.guess_type("file" + ext)[0] is None:
+            mimetypes.add_type(kind, ext)
+
+
+def gate(raw: str) -> str | None:
+    """The relative file path a raw (still percent-encoded) URL path names, or None when it
+    could name anything outside the folder: dot segments (plain or encoded), encoded
+    slashes or backslashes, NUL."""
+    lowered = raw.lower()
+    if "%2f" in lowered or "%5c" in lowered or "%00" in lowered:
+        return None
+    parts = [p for p in unquote(raw).split("/") if p]
+    if any(p in (".", "..") or "\\" in p or "\x00" in p for p in parts):
+        return None
+    return "/".join(parts)
+
+
+class SiteHandler(web.StaticFileHandler):
+    """Tornado's static file handler (HEAD, ETag, If-None-Match, Range) behind our gate.
+
+    Only regular files inside the output folder, reached without a symlink anywhere on
+    the way, are served; everything else gets the site's 404 page. HTML responses carry
+    the live-reload script (and the error overlay while the build is broken), so their
+    size, bytes and ETag are those of the decorated page, not of the file on disk.
+    Validators are exact: the ETag is a hash of the bytes sent, and only If-None-Match is
+    honoured (a file rewritten within the same second keeps its Last-Modified).
+    """
 
     state: State
+    page: bytes | None
 
     def initialize(self, state: State) -> None:  # type: ignore[override]
+        super().initialize(path=str(state.out))
         self.state = state
+        self.page = None
 
     def set_default_headers(self) -> None:
-        self.set_header("Cache-Control", "no-store")
+        self.set_header("Cache-Control", "no-cache")  # always revalidate: the ETag makes it cheap
 
-    def head(self, _: str) -> None:
-        self.get(_)
-
-    def get(self, _: str) -> None:
+    async def get(self, path: str, include_body: bool = True) -> None:
         raw = self.request.path
-        path = self._resolve(raw)
-        if path is None:
-            return self._not_found()
-        if path.is_dir():
-            if not raw.endswith("/"):
-                return self.redirect(raw + "/", permanent=True)
-            path = path / "index.html"
-            if not self._inside(path) or not path.is_file():
-                return self._not_found()
-        data = path.read_bytes()
-        is_html = path.suffix == ".html"
-        self.set_header("Content-Type", _content_type(path))
-        if is_html:
-            data = self._decorate(data)
-        self.finish(data)
+        base = self.state.base_path
+        if base != "/" and raw in ("/", base.rstrip("/")):
+            return self.redirect(base)  # where the site is published; temporary: config.yaml may change
+        if not raw.startswith(base) or raw.startswith("//"):
+            raise web.HTTPError(404)
+        rel = gate(raw[len(base):])
+        if rel is None:
+            raise web.HTTPError(404)
+        await super().get(rel, include_body)
 
-    def _decorate(self, data: bytes) -> bytes:
+    def validate_absolute_path(self, root: str, absolute_path: str) -> str | None:
+        if not self._inside(absolute_path):
+            raise web.HTTPError(404)
+        if os.path.isdir(absolute_path):
+            if not self.request.path.endswith("/"):
+                self.redirect(self.request.path + "/", permanent=True)  # as static hosts do
+                return None
+            absolute_path = os.path.join(absolute_path, "index.html")
+            if not self._inside(absolute_path):
+                raise web.HTTPError(404)
+        found = super().validate_absolute_path(root, absolute_path)  # regular files only
+        if found is not None and found.endswith(".html"):
+            with open(found, "rb") as fh:
+                self.page = self.decorate(fh.read())
+        return found
+
+    def _inside(self, path: str) -> bool:
+        """No symlink anywhere on the way: what is served is what the build wrote."""
+        real = os.path.realpath(path)
+        if real != os.path.abspath(path):
+            return False
+        return real == str(self.state.out) or real.startswith(str(self.state.out) + os.sep)
+
+    def decorate(self, data: bytes) -> bytes:
         """Add the live-reload script, and the error overlay while the build is broken."""
         data = data.replace(b"</head>", live_script(self.state.port) + b"</head>", 1)
         if self.state.problems:
@@ -245,49 +463,51 @@ class SiteHandler(web.RequestHandler):
             data = data[:end] + overlay(self.state.problems) + data[end:]
         return data
 
-    def _resolve(self, raw: str) -> Path | None:
-        """The file a URL path names, or None when it could name anything outside the folder."""
-        lowered = raw.lower()
-        if "%2f" in lowered or "%5c" in lowered or "%00" in lowered:
-            return None
-        decoded = unquote(raw)
-        parts = [p for p in decoded.split("/") if p]
-        if any(p in (".", "..") or "\\" in p or "\x00" in p for p in parts):
-            return None
-        path = self.state.out.joinpath(*parts) if parts else self.state.out
-        if not self._inside(path) or not path.exists():
-            return None
-        return path
+    def get_content_size(self) -> int:
+        return len(self.page) if self.page is not None else super().get_content_size()
 
-    def _inside(self, path: Path) -> bool:
-        """No symlink anywhere on the way: what is served is what the build wrote."""
-        real = os.path.realpath(path)
-        if real != os.path.abspath(path):
-            return False
-        return real == str(self.state.out) or real.startswith(str(self.state.out) + os.sep)
+    def get_content(self, abspath: str, start: int | None = None,  # type: ignore[override]
+                    end: int | None = None) -> bytes | Generator[bytes, None, None]:
+        if self.page is not None:
+            return self.page[start or 0:end]
+        return super().get_content(abspath, start, end)
 
-    def _not_found(self) -> None:
+    def compute_etag(self) -> str | None:
+        """A hash of the bytes this response sends (never cached: the files change)."""
+        if self.page is not None:
+            return '"' + hashlib.sha256(self.page).hexdigest()[:32] + '"'
+        assert self.absolute_path is not None
+        with open(self.absolute_path, "rb") as fh:
+            return '"' + hashlib.file_digest(fh, "sha256").hexdigest()[:32] + '"'
+
+    def should_return_304(self) -> bool:
+        return bool(self.request.headers.get("If-None-Match")) and self.check_etag_header()
+
+    def get_cache_time(self, path: str, modified: Any, mime_type: str) -> int:
+        return 0
+
+    def get_content_type(self) -> str:
+        kind = super().get_content_type()
+        return kind + "; charset=utf-8" if kind.startswith("text/") else kind
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """403 (not a regular file) and 404 both get the site's 404 page: nothing tells
+        a missing file from a refused one."""
+        if status_code not in (403, 404):
+            super().write_error(status_code, **kwargs)
+            return
         self.set_status(404)
+        self.clear_header("Content-Range")
+        page = self.state.out / "404.html"
         if self.state.problems and not self.state.has_good:
             self.set_header("Content-Type", "text/html; charset=utf-8")
-            return self.finish(error_page(self.state.problems, self.state.port))
-        page = self.state.out / "404.html"
-        if page.is_file() and not page.is_symlink():
+            self.finish(error_page(self.state.problems, self.state.port))
+        elif page.is_file() and not page.is_symlink():
             self.set_header("Content-Type", "text/html; charset=utf-8")
-            return self.finish(self._decorate(page.read_bytes()))
-        self.set_header("Content-Type", "text/plain; charset=utf-8")
-        self.finish(b"404: not found\n")
-
-
-_TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
-          ".js": "text/javascript; charset=utf-8", ".json": "application/json",
-          ".xml": "application/xml", ".txt": "text/plain; charset=utf-8", ".svg": "image/svg+xml",
-          ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp",
-          ".ico": "image/x-icon", ".bib": "text/plain; charset=utf-8", ".woff2": "font/woff2"}
-
-
-def _content_type(path: Path) -> str:
-    return _TYPES.get(path.suffix.lower(), "application/octet-stream")
+            self.finish(self.decorate(page.read_bytes()))
+        else:
+            self.set_header("Content-Type", "text/plain; charset=utf-8")
+            self.finish(b"404: not found\n")
 
 
 def bind(host: str, port: int) -> tuple[list[Any], int, str | None]:
@@ -306,7 +526,8 @@ def bind(host: str, port: int) -> tuple[list[Any], int, str | None]:
     raise UsageError(f"ports {port}-{last} on {host} are all in use: stop the other server or pass --port")
 
 
-def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False) -> int:
+def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False,
+          poll: bool = False) -> int:
     """Build, serve and watch until Ctrl-C (or SIGTERM); returns the exit code."""
     if not (root / "config.yaml").is_file():  # not a project at all: nothing to wait for
         problems = Problems()
@@ -314,6 +535,7 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: b
         for p in problems.items:
             print(p.format(), file=sys.stderr)
         return 1
+    register_types()
     out = Path(tempfile.mkdtemp(prefix="explainer-serve-"))
     # the same gate as `build`: a TMPDIR inside content/ would put the site into the project
     refused = check_output_folder(root, out, project_reads(root),
@@ -329,9 +551,16 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: b
         raise
     engine = Engine(root, out)
     state = State(out, port)
-    watcher: ProjectWatcher | None = None
+    watcher: EventWatcher | PollWatcher | None = None
+    builder: Builder | None = None
     try:
-        first = scan(root)
+        loop = IOLoop.current()
+
+        def reload_browsers() -> None:
+            loop.add_callback(LiveReloadHandler.reload_waiters, "*")
+
+        builder = Builder(root, engine, state, reload_browsers)
+        watcher, how = start_watching(root, builder.changed, poll)  # before the first build: no save is missed
         rebuild(engine, state)
         LiveReloadHandler.watcher = Watcher()  # only read for its log line; we watch ourselves
         LiveReloadHandler.live_css = False
@@ -342,28 +571,26 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: b
         ], log_function=lambda handler: None)
         server = HTTPServer(app)
         server.add_sockets(sockets)
-        loop = IOLoop.current()
-
-        def reload_browsers() -> None:
-            loop.add_callback(LiveReloadHandler.reload_waiters, "*")
 
         def pages_ready() -> None:
             state.reloaded = True
             reload_browsers()
 
         engine.on_pages = pages_ready
-        engine.defer_extras = True  # the watcher writes them once no save is waiting (`finish`)
-        watcher = ProjectWatcher(root, engine, state, reload_browsers, first)
+        engine.defer_extras = True  # the builder writes them once no save is waiting (`finish`)
+        builder.start()
         watcher.start()
         shown = "localhost" if host in ("127.0.0.1", "::1", "localhost") else host
         if note:
             print(note, flush=True)
-        print(f"Serving on http://{host}:{port}/ (live reload on), files from {out}", flush=True)
+        print(f"Serving on http://{host}:{port}{state.base_path} (live reload on), files from {out}", flush=True)
         if shown == "localhost":
             print("Only this computer can open it; pass --host 0.0.0.0 to share it on your network.", flush=True)
-        print("Watching content/, layouts/ and config.yaml. Press Ctrl-C to stop.", flush=True)
+        names = [f"{n}/" if (root / n).is_dir() or "." not in n else n for n in watched(root)]
+        names.sort(key=lambda n: not n.endswith("/"))  # folders, then files
+        print(f"Watching {', '.join(names[:-1])} and {names[-1]} {how}. Press Ctrl-C to stop.", flush=True)
         if open_browser:
-            threading.Timer(0.5, webbrowser.open, [f"http://{host}:{port}/"]).start()
+            threading.Timer(0.5, webbrowser.open, [f"http://{host}:{port}{state.base_path}"]).start()
         signal.signal(signal.SIGTERM, lambda *_: loop.add_callback_from_signal(loop.stop))
         loop.start()
         server.stop()
@@ -372,7 +599,12 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: b
     finally:
         if watcher is not None:
             watcher.stopping.set()
-            watcher.join(timeout=30)  # let a rebuild in progress finish before the folder goes
+        if builder is not None:
+            builder.stop()
+            if builder.is_alive():
+                builder.join(timeout=30)  # let a rebuild in progress finish before the folder goes
+        if watcher is not None and watcher.is_alive():
+            watcher.join(timeout=5)
         for s in sockets:
             s.close()
         shutil.rmtree(out, ignore_errors=True)
