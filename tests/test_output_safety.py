@@ -292,3 +292,22 @@ def test_a_file_appearing_during_the_build_stops_the_swap(tmp_path: Path) -> Non
     assert (target / "mine.txt").read_text() == "saved while the site was building"
     assert (target / "index.html").read_text() == "one"
     assert sorted(p.name for p in tmp_path.iterdir()) == [".site.lock", "site"]
+
+
+def test_schema_never_overwrites_a_file_it_did_not_write(tmp_path: Path) -> None:
+    """`explainer schema --out DIR` rewrites its own schemas, never someone else's file."""
+    root = make_project(tmp_path)
+    out = tmp_path / "mine"
+    out.mkdir()
+    theirs = out / "actor.schema.json"
+    theirs.write_text('{"title": "my own actor schema"}\n', encoding="utf-8")
+    done = run_cli("schema", "--root", str(root), "--out", str(out))
+    assert done.returncode == 2
+    assert done.stderr == (f"explainer: error: '{theirs}' exists and was not written by `explainer schema`; "
+                           "move it away or choose another --out\n")
+    assert theirs.read_text(encoding="utf-8") == '{"title": "my own actor schema"}\n'
+    assert sorted(p.name for p in out.iterdir()) == ["actor.schema.json"]
+    theirs.unlink()
+    assert run_cli("schema", "--root", str(root), "--out", str(out)).returncode == 0
+    again = run_cli("schema", "--root", str(root), "--out", str(out))  # its own files: rewritten
+    assert again.returncode == 0, again.stderr
