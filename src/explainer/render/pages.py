@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import jinja2
@@ -322,13 +323,24 @@ class Renderer:
 
     def index_pages(self) -> Iterator[Page]:
         """The pages that are not an entry's (lists, 404), after the entry pages in `pages()`."""
+        for _, make in self._index_pages():
+            yield make()
+
+    def index_outs(self) -> list[str]:
+        """The files of `index_pages`, without building their contexts (the sitemap's list)."""
+        return [out for out, _ in self._index_pages()]
+
+    def _index_pages(self) -> list[tuple[str, Callable[[], Page]]]:
+        """(file, how to make its page) of every page that is not an entry's: the one list of them."""
+        found: list[tuple[str, Callable[[], Page]]] = []
         for spec in _list_pages():
-            yield self.list_page(next(k for k in schema.KINDS.values() if k.list_page is spec))
-        yield self.disputes()
+            kind = next(k for k in schema.KINDS.values() if k.list_page is spec)
+            found.append((spec.url + "index.html", partial(self.list_page, kind)))
+        found.append(("disputes/index.html", self.disputes))
         if self.has_corrections:
-            yield self.corrections()
-        yield self.search()
-        yield self.not_found()
+            found.append(("corrections/index.html", self.corrections))
+        found += [("search/index.html", self.search), ("404.html", self.not_found)]
+        return found
 
     def render(self, page: Page) -> str:
         return render_page(self.env, page, self.site.project.root)

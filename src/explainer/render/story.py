@@ -186,21 +186,13 @@ def story_rows(events: list[Entry]) -> list[Row]:
 
 # --- an event's place: neighbours and strip ---------------------------------------------------
 
-def neighbours(ordered: list[Entry], entry: Entry) -> tuple[Entry | None, Entry | None]:
-    """The events just before and just after `entry` in story order."""
-    ids = [e.id for e in ordered]
-    if entry.id not in ids:
-        return None, None
-    i = ids.index(entry.id)
+def neighbours(ordered: list[Entry], i: int) -> tuple[Entry | None, Entry | None]:
+    """The events just before and just after the `i`-th in story order."""
     return (ordered[i - 1] if i > 0 else None), (ordered[i + 1] if i + 1 < len(ordered) else None)
 
 
-def strip(ordered: list[Entry], entry: Entry, radius: int = STRIP_RADIUS) -> list[Entry]:
-    """`entry` with up to `radius` events on each side (more on one side near either end)."""
-    ids = [e.id for e in ordered]
-    if entry.id not in ids:
-        return []
-    i = ids.index(entry.id)
+def strip(ordered: list[Entry], i: int, radius: int = STRIP_RADIUS) -> list[Entry]:
+    """The `i`-th event with up to `radius` events on each side (more on one side near either end)."""
     lo = max(0, min(i - radius, len(ordered) - 2 * radius - 1))
     return ordered[lo:lo + 2 * radius + 1]
 
@@ -284,6 +276,11 @@ class Story:
         return events_in_order(self.project)
 
     @cached_property
+    def position(self) -> dict[str, int]:
+        """Event id -> its index in story order (every event page asks: a list scan each was quadratic)."""
+        return {e.id: i for i, e in enumerate(self.ordered)}
+
+    @cached_property
     def palette(self) -> Palette:
         return palette_of(self.project)
 
@@ -301,14 +298,15 @@ class Story:
 
     def event_place(self, entry: Entry, root: str) -> dict[str, Any]:
         """An event page: the events before and after it, and a strip of the timeline around it."""
-        before, after = neighbours(self.ordered, entry)
-        around = strip(self.ordered, entry)
+        i = self.position.get(entry.id)
+        before, after = neighbours(self.ordered, i) if i is not None else (None, None)
+        around = strip(self.ordered, i) if i is not None else []
         return {"previous_event": brief(before) if before else None,
                 "next_event": brief(after) if after else None,
                 "strip_svg": self._timeline(around, root, f"{entry.title} among the events around it", entry.id)
                 if len(around) > 1 else Markup(""),
                 "strip_legend": self.palette.legend(around),
-                "story_position": [e.id for e in self.ordered].index(entry.id) + 1 if entry in self.ordered else 0,
+                "story_position": i + 1 if i is not None else 0,
                 "story_total": len(self.ordered)}
 
     def actor_place(self, entry: Entry, root: str) -> dict[str, Any]:

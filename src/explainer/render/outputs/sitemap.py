@@ -14,17 +14,17 @@ SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 def page_urls(site: SiteData, renderer: Renderer) -> list[tuple[str, str | None]]:
     """(url_path, lastmod or None) of every HTML page but the 404 page, in page order.
 
-    Entry pages come from the project (building their contexts again would cost
-    seconds on a large site); the other pages from `renderer.index_pages()`, so a
-    section page added there is listed here too.
+    Entry pages come from the project and the other pages from `renderer.index_outs()`
+    (building their contexts again would cost seconds on a large site), so a section
+    page added there is listed here too.
     """
     project = site.project
     entries = ([project.home] if project.home else []) + sorted(
         project.entries.values(), key=lambda e: (e.kind, e.id))
     found: list[tuple[str, str | None]] = [(e.url_path, w3c_date(updated_of(e))) for e in entries]
-    for page in renderer.index_pages():
-        if page.out.endswith("index.html"):  # not 404.html: not a page to index
-            found.append((page.out[: -len("index.html")], None))
+    for out in renderer.index_outs():
+        if out.endswith("index.html"):  # not 404.html: not a page to index
+            found.append((out[: -len("index.html")], None))
     return found
 
 
