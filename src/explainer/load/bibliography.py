@@ -23,7 +23,7 @@ from typing import Any
 
 from ..diagnostics import Problems
 from ..model import Config, Record
-from .files import CONFIG_FILE
+from .files import CONFIG_FILE, decode_text
 
 MAX_BIBLIOGRAPHY_BYTES = 50_000_000
 """A whole reference-manager library is a few MB; past this a file is refused."""
@@ -115,16 +115,7 @@ def _read(root: Path, rel: str, line: int, col: int, problems: Problems) -> str 
         problems.add("bibliography-file", CONFIG_FILE, line, col,
                      f"cannot read bibliography '{rel}': {exc.strerror or exc}")
         return None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        bad_line = data.count(b"\n", 0, exc.start) + 1
-        start = data.rfind(b"\n", 0, exc.start) + 1
-        problems.add("file-encoding", rel, bad_line, len(data[start:exc.start].decode("utf-8", "replace")) + 1,
-                     f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x})",
-                     "export the bibliography as UTF-8")
-        return None
-    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    return decode_text(data, rel, problems, "export the bibliography as UTF-8")
 
 
 # --- BibTeX ---------------------------------------------------------------------------------

@@ -134,18 +134,21 @@ def _read_text(path: Path, rel: str, problems: Problems) -> str | None:
     except OSError as exc:
         problems.add("file-unexpected", rel, 1, 1, f"cannot read file: {exc.strerror or exc}")
         return None
+    return decode_text(data, rel, problems, "save the file as UTF-8")
+
+
+def decode_text(data: bytes, rel: str, problems: Problems, hint: str) -> str | None:
+    """UTF-8 bytes as text with `\n` line ends and no byte-order mark; a bad byte is reported
+    at its line and column (with `hint`), and None returned."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         line_start = data.rfind(b"\n", 0, exc.start) + 1
         col = len(data[line_start:exc.start].decode("utf-8", "replace")) + 1
-        problems.add("file-encoding", rel, line, col,
-                     f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x})", "save the file as UTF-8")
+        problems.add("file-encoding", rel, line, col, f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x})", hint)
         return None
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def split_front_matter(text: str) -> tuple[str, str, int] | str:
