@@ -34,7 +34,7 @@ from .diagnostics import Problem, Problems
 from .load import read_config, read_document, walk
 from .load.bibliography import read_bibliographies
 from .load.ids import id_problem
-from .model import Body, Entry, Lookup, Page, SiteData, Target
+from .model import Body, Entry, Lookup, Page, Project, SiteData, Target
 from .render import Renderer, make_environment, site_files
 from .resolve import apply_git_dates, build_lookup, check_front_matter_refs, link, make_markdown, parse_body, root_for
 from .validate import assemble, validate_config, validate_entry
@@ -125,7 +125,7 @@ def load_entry(root: Path, rel: str, kind: schema.Kind,
     return entry, own.items
 
 
-def load_project(root: Path, problems: Problems, memo: Memo = NO_MEMO) -> Any:
+def load_project(root: Path, problems: Problems, memo: Memo = NO_MEMO) -> Project:
     """Config and every entry, loaded and validated; the project assembled (ids unique, menu known)."""
     config = validate_config(read_config(root, problems), problems)
     problems.overrides.update(config.problems or {})
@@ -231,7 +231,7 @@ def body_key(options: str, entry: Entry) -> str:
     return _digest(text)
 
 
-def parse_bodies(project: Any, lookup: Lookup, problems: Problems, memo: Memo = NO_MEMO,
+def parse_bodies(project: Project, lookup: Lookup, problems: Problems, memo: Memo = NO_MEMO,
                  executor: Executor = SERIAL) -> dict[str, Body]:
     """Every body parsed once (or reused under the one rule); problems merged in document order."""
     trust = bool(project.config.trust_html)
