@@ -529,6 +529,9 @@ def bind(host: str, port: int) -> tuple[list[Any], int, str | None]:
 def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False,
           poll: bool = False) -> int:
     """Build, serve and watch until Ctrl-C (or SIGTERM); returns the exit code."""
+    # Ctrl-C stops the server even when it was started from a shell that ignores SIGINT
+    # (a background job, `cmd &`): Python leaves an inherited "ignore" in place otherwise.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     if not (root / "config.yaml").is_file():  # not a project at all: nothing to wait for
         problems = Problems()
         read_config(root, problems)
