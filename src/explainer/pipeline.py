@@ -29,6 +29,8 @@ from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+import jinja2
+
 from . import __version__, schema
 from .diagnostics import Problem, Problems
 from .load import read_config, read_document, walk
@@ -298,11 +300,11 @@ def page_key(salt: str, page: Page) -> str | None:
 
 
 def render_site(site: SiteData, sink: Sink, memo: Memo = NO_MEMO, executor: Executor = SERIAL,
-                site_wide: bool = True) -> list[str]:
+                site_wide: bool = True, env: jinja2.Environment | None = None) -> list[str]:
     """Stage 4 into stage 5: every file of `render.site_files` into `sink`; returns their paths in
     build order. `site_wide=False` leaves out the site-wide files (see `render_site_wide`)."""
     root = site.project.root
-    renderer = Renderer(site, make_environment(root))
+    renderer = Renderer(site, env or make_environment(root))
     renderer.prepare(lambda fn, items: executor.map(fn, items, weight=len(site.project.entries)))  # citation style
     files = site_files(site, renderer)
     salt = f"{code_digest()}\0{layouts_digest(root)}" if memo.keeps_pages else ""
@@ -343,9 +345,10 @@ def render_site(site: SiteData, sink: Sink, memo: Memo = NO_MEMO, executor: Exec
     return written
 
 
-def render_site_wide(site: SiteData, sink: Sink, interrupted: Callable[[], bool] | None = None) -> list[str] | None:
+def render_site_wide(site: SiteData, sink: Sink, interrupted: Callable[[], bool] | None = None,
+                     env: jinja2.Environment | None = None) -> list[str] | None:
     """Only the site-wide files, one after another; None if `interrupted()` said stop between two."""
-    renderer = Renderer(site, make_environment(site.project.root))
+    renderer = Renderer(site, env or make_environment(site.project.root))
     written: list[str] = []
     for make in site_files(site, renderer).site_wide:
         if interrupted is not None and interrupted():
