@@ -34,14 +34,15 @@ def project_inputs(root: Path) -> tuple[str, ...]:
     return PROJECT_INPUTS + tuple(extra_inputs(root))
 
 
-def project_reads(root: Path) -> list[Path]:
+def project_reads(root: Path, inputs: tuple[str, ...] | None = None) -> list[Path]:
     """Every file and folder a build of `root` reads: the one list the output gate protects.
 
     `write.check_output_folder` refuses to build into, over or inside any of these, so a
     new input (a bibliography file, say) is one more item here. The package's own
     default layouts and the cache are read too.
     """
-    return [root / rel for rel in project_inputs(root)] + [root / disk.CACHE_DIR, DEFAULT_LAYOUTS]
+    rels = project_inputs(root) if inputs is None else inputs
+    return [root / rel for rel in rels] + [root / disk.CACHE_DIR, DEFAULT_LAYOUTS]
 
 
 @dataclass
@@ -71,10 +72,11 @@ def build(root: Path, out: Path | None = None, strict: bool = False, jobs: int |
     the real folder is replaced and the link kept.
     """
     target = out if out is not None else root / "site"
-    refused = check_output_folder(root, target, project_reads(root), shown=str(target))
+    inputs = project_inputs(root)  # reads config.yaml for its bibliography files: once
+    refused = check_output_folder(root, target, project_reads(root, inputs), shown=str(target))
     if refused is not None:
         raise UsageError(refused)
-    state = disk.input_state(root, target, base_url, project_inputs(root)) if use_cache else None
+    state = disk.input_state(root, target, base_url, inputs) if use_cache else None
     if state is not None:
         last = disk.unchanged(root, target, state)
         if last is not None:  # the site on disk is what this build would write, byte for byte

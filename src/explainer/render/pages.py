@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from functools import partial
+from functools import cached_property, partial
 from typing import Any
 
 import jinja2
@@ -162,7 +162,7 @@ class Renderer:
                 e.meta.get("corrections") for e in self.site.project.all_documents)
         return made
 
-    @property
+    @cached_property
     def site_coverage_pages(self) -> frozenset[str]:
         """Only these pages show the site-wide citation figures (pages of `site_figures` kinds,
         and /disputes/), so only their contexts carry them: an edit that changes one claim

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ... import __version__, schema
-from ...model import Entry, SiteData
+from ...model import Entry, Project, SiteData
 from ..pages import Renderer, _date_key, corrections_of
 from .common import absolute, escape, quoteattr, rfc3339, source_date_epoch, updated_of
 
@@ -35,29 +35,34 @@ def newest_first(site: SiteData) -> list[Entry]:
     return sorted(site.project.where("dated"), key=_date_key, reverse=True)
 
 
-def feed_output(site: SiteData, renderer: Renderer) -> Iterator[tuple[str, str]]:
-    """Write feed.xml."""
-    project = site.project
+def _head(project: Project, id_path: str, what: str, updated: str, self_path: str, alternate: str,
+          subtitle: bool = False) -> list[str]:
+    """The opening of an Atom feed of this site, up to its first entry (one for every feed)."""
     config = project.config
-    events = newest_first(site)[:FEED_LIMIT]
-    stamps = [entry_updated(e) for e in events]
-    feed_updated = max(stamps) if stamps else (source_date_epoch() or EPOCH)
-    author = config.values.get("author") or config.title
     out = [
         '<?xml version="1.0" encoding="utf-8"?>',
         f'<feed xmlns="{ATOM_NS}" xml:lang={quoteattr(str(config.language))}>',
-        f"  <id>{escape(absolute(project, ''))}</id>",
-        f"  <title>{escape(config.title)}: events</title>",
+        f"  <id>{escape(absolute(project, id_path))}</id>",
+        f"  <title>{escape(config.title)}: {what}</title>",
     ]
-    if config.values.get("description"):
+    if subtitle and config.values.get("description"):
         out.append(f"  <subtitle>{escape(str(config.description))}</subtitle>")
-    out += [
-        f"  <updated>{feed_updated}</updated>",
-        f"  <author><name>{escape(str(author))}</name></author>",
-        f'  <link rel="self" type="application/atom+xml" href={quoteattr(absolute(project, FEED_PATH))}/>',
-        f'  <link rel="alternate" type="text/html" href={quoteattr(absolute(project, _list_url()))}/>',
+    return out + [
+        f"  <updated>{updated}</updated>",
+        f"  <author><name>{escape(str(config.values.get('author') or config.title))}</name></author>",
+        f'  <link rel="self" type="application/atom+xml" href={quoteattr(absolute(project, self_path))}/>',
+        f'  <link rel="alternate" type="text/html" href={quoteattr(absolute(project, alternate))}/>',
         f'  <generator version={quoteattr(__version__)}>explainer</generator>',
     ]
+
+
+def feed_output(site: SiteData, renderer: Renderer) -> Iterator[tuple[str, str]]:
+    """Write feed.xml."""
+    project = site.project
+    events = newest_first(site)[:FEED_LIMIT]
+    stamps = [entry_updated(e) for e in events]
+    feed_updated = max(stamps) if stamps else (source_date_epoch() or EPOCH)
+    out = _head(project, "", "events", feed_updated, FEED_PATH, _list_url(), subtitle=True)
     for entry, stamp in zip(events, stamps, strict=True):
         url = absolute(project, entry.url_path)
         out += [
@@ -95,20 +100,9 @@ def corrections_feed_output(site: SiteData, renderer: Renderer) -> Iterator[tupl
     if not renderer.has_corrections:
         return
     project = site.project
-    config = project.config
     corrections = corrections_of(site)
-    author = config.values.get("author") or config.title
-    out = [
-        '<?xml version="1.0" encoding="utf-8"?>',
-        f'<feed xmlns="{ATOM_NS}" xml:lang={quoteattr(str(config.language))}>',
-        f"  <id>{escape(absolute(project, 'corrections/'))}</id>",
-        f"  <title>{escape(config.title)}: corrections</title>",
-        f"  <updated>{rfc3339(corrections[0]['date_iso'])}</updated>",
-        f"  <author><name>{escape(str(author))}</name></author>",
-        f'  <link rel="self" type="application/atom+xml" href={quoteattr(absolute(project, CORRECTIONS_PATH))}/>',
-        f'  <link rel="alternate" type="text/html" href={quoteattr(absolute(project, "corrections/"))}/>',
-        f'  <generator version={quoteattr(__version__)}>explainer</generator>',
-    ]
+    out = _head(project, "corrections/", "corrections", str(rfc3339(corrections[0]["date_iso"])), CORRECTIONS_PATH,
+                "corrections/")
     for c in corrections:
         url = absolute(project, c["url_path"]) + "#" + c["anchor"]
         out += [
