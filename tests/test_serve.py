@@ -606,10 +606,10 @@ def test_editor_temp_files_are_not_changes(tmp_path: Path) -> None:
 
 
 def test_the_watcher_thread_waits_in_the_kernel_not_in_a_scan(tmp_path: Path) -> None:
-    from explainer.serve import EventWatcher
+    from explainer.serve import Changes, EventWatcher
 
     root = make_project(tmp_path)
-    changed = threading.Event()
+    changed = Changes(root)
     watcher = EventWatcher(root, changed)
     watcher.start()
     try:
@@ -636,7 +636,7 @@ def test_the_watcher_thread_waits_in_the_kernel_not_in_a_scan(tmp_path: Path) ->
 def test_without_file_events_the_server_falls_back_to_polling(tmp_path: Path) -> None:
     import resource
 
-    from explainer.serve import PollWatcher, start_watching
+    from explainer.serve import Changes, PollWatcher, start_watching
 
     root = make_project(tmp_path)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -644,7 +644,7 @@ def test_without_file_events_the_server_falls_back_to_polling(tmp_path: Path) ->
     lowest_free = next(n for n in range(soft) if n not in used)
     resource.setrlimit(resource.RLIMIT_NOFILE, (lowest_free, hard))  # no new file descriptor: no inotify
     try:
-        watcher, how = start_watching(root, threading.Event(), poll=False)
+        watcher, how = start_watching(root, Changes(root), poll=False)
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
     assert isinstance(watcher, PollWatcher)

@@ -171,3 +171,23 @@ def test_unchanged_site_is_not_rebuilt_and_any_change_is(tmp_path: Path) -> None
         assert result.ok and not result.unchanged, f"change {n} was not noticed"
         assert build(root, out=tmp_path / f"clean{n}").ok
         assert tree_hash(root / "site") == tree_hash(tmp_path / f"clean{n}")
+
+
+def test_the_preview_looks_only_at_the_files_the_watcher_names(tmp_path: Path) -> None:
+    """`rebuild(changed)`: the preview trusts the watcher's list; the rebuild does not need it."""
+    root = make_project(tmp_path)
+    engine, seen = _engine(root, tmp_path / "served")
+    _replace(root / EVENT, "met in Vilnius", "met in Lithuania")
+    outcome = engine.rebuild({EVENT})
+    assert outcome.ok and engine.fast_pages == 1 and b"Lithuania" in seen[0]
+    seen.clear()
+    _replace(root / EVENT, "Lithuania", "Vilnius again")  # a save the watcher missed: no preview ...
+    outcome = engine.rebuild({"content/actors/nato.md"})
+    assert outcome.ok and engine.fast_pages == 1
+    assert b"Vilnius again" in (tmp_path / "served" / PAGE).read_bytes()  # ... but the rebuild saw it
+    for n, changed in enumerate(({"config.yaml"}, {"layouts/base.html"}, {"content/events/new-one.md"})):
+        _replace(root / EVENT, f"again{n or ''}", f"again{n + 1}")  # with files that are not entries
+        assert engine.rebuild(changed).ok
+        assert engine.fast_pages == 1, f"{changed} took the fast lane"
+    assert build(root, out=tmp_path / "clean").ok
+    assert tree_hash(tmp_path / "served") == tree_hash(tmp_path / "clean")

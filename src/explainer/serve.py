@@ -40,7 +40,7 @@ import tempfile
 import threading
 import time
 import webbrowser
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Collection, Generator, Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -82,6 +82,41 @@ EDITOR_TEMP = re.compile(r"~$|\.sw[a-px]$|^\.#|^#.*#$|^4913$|___jb_(?:tmp|old)__
 write test `4913`, JetBrains' and gedit's temporary files): never a reason to rebuild."""
 
 
+class Changes(threading.Event):
+    """The flag the watchers raise, with the files they saw change.
+
+    The builder takes both at once (`take`). The paths only let the engine's preview look
+    at the saved files alone (`Engine.rebuild`); the rebuild looks at every file, so a
+    change raised without paths (`set()`: after switching watchers, say) costs nothing
+    but the preview."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__()
+        self.root = os.path.abspath(root)
+        self._lock = threading.Lock()
+        self._paths: set[str] | None = set()
+
+    def note(self, paths: Iterable[str]) -> None:
+        """Raise the flag for these absolute paths."""
+        with self._lock:
+            if self._paths is not None:
+                self._paths.update(Path(os.path.relpath(p, self.root)).as_posix() for p in paths)
+            super().set()
+
+    def set(self) -> None:
+        """Raise the flag for changes not known one by one."""
+        with self._lock:
+            self._paths = None
+            super().set()
+
+    def take(self) -> Collection[str] | None:
+        """Lower the flag; the files changed since it was last lowered (None: not known)."""
+        with self._lock:
+            paths, self._paths = self._paths, set()
+            super().clear()
+        return paths
+
+
 class State:
     """What the HTTP handlers need to know, shared with the builder thread."""
 
@@ -103,7 +138,7 @@ def scan(root: Path) -> dict[str, Any]:
     for top in watched(root):
         base = root / top
         if not base.is_dir():
-            found[top] = stamp(base)
+            found[str(base)] = stamp(base)
             continue
         stack = [str(base)]
         while stack:
@@ -138,7 +173,7 @@ class EventWatcher(threading.Thread):
     Created in the caller's thread, so that a failure to start is known before serving.
     """
 
-    def __init__(self, root: Path, changed: threading.Event) -> None:
+    def __init__(self, root: Path, changed: Changes) -> None:
         super().__init__(name="explainer-events", daemon=True)
         self.root = Path(os.path.abspath(root))
         self.names = watched(self.root)
@@ -203,14 +238,14 @@ class EventWatcher(threading.Thread):
                     self.notify.close()
                     self.folders = now
                     self.notify = self.open(self.folders)
-            self.changed.set()
+            self.changed.note(paths)
         self.notify.close()
 
 
 class PollWatcher(threading.Thread):
     """The fallback where no file events exist: looks at every watched file's stat."""
 
-    def __init__(self, root: Path, changed: threading.Event, first: dict[str, Any],
+    def __init__(self, root: Path, changed: Changes, first: dict[str, Any],
                  stopping: threading.Event | None = None) -> None:
         super().__init__(name="explainer-poll", daemon=True)
         self.root, self.changed, self.last = root, changed, first
@@ -231,11 +266,11 @@ class PollWatcher(threading.Thread):
                 if again == now:
                     break
                 now = again
+            self.changed.note(path for path in set(now) | set(self.last) if now.get(path) != self.last.get(path))
             self.last = now
-            self.changed.set()
 
 
-def start_watching(root: Path, changed: threading.Event, poll: bool) -> tuple[EventWatcher | PollWatcher, str]:
+def start_watching(root: Path, changed: Changes, poll: bool) -> tuple[EventWatcher | PollWatcher, str]:
     """The watcher to use (not started yet) and what to tell the author about it.
 
     Created before the first build: a save during that build is then not missed."""
@@ -258,7 +293,7 @@ class Builder(threading.Thread):
         self.root, self.engine, self.state, self.reload = root, engine, state, reload
         self.on_step = on_step
         """Told of each step ("rebuilt", "finishing", "finished"): the tests follow their order."""
-        self.changed = threading.Event()
+        self.changed = Changes(root)
         self.stopping = threading.Event()
 
     def stop(self) -> None:
@@ -274,10 +309,10 @@ class Builder(threading.Thread):
             self.changed.wait()  # blocks: no CPU while nothing changes
             if self.stopping.is_set():
                 return
-            self.changed.clear()
+            paths = self.changed.take()
             before = list(self.state.problems)
             self.state.reloaded = False
-            outcome = rebuild(self.engine, self.state)
+            outcome = rebuild(self.engine, self.state, paths)
             self.step("rebuilt", outcome)
             if not self.state.reloaded and (outcome.written or outcome.removed or self.state.problems != before):
                 self.reload()  # errors, full builds: reload once it is all done
@@ -304,11 +339,12 @@ def finish(engine: Engine, state: State, interrupted: Callable[[], bool]) -> Out
     return outcome
 
 
-def rebuild(engine: Engine, state: State) -> Outcome:
-    """Run one rebuild and report it in the terminal as `build` would."""
+def rebuild(engine: Engine, state: State, paths: Collection[str] | None = None) -> Outcome:
+    """Run one rebuild and report it in the terminal as `build` would (`paths`: the files
+    the watcher saw change, if it knows)."""
     started = time.perf_counter()
     try:
-        outcome = engine.rebuild()
+        outcome = engine.rebuild(paths)
     except Exception as exc:  # a bug of ours must not kill the server: say so and keep serving
         state.problems = [f"internal error while rebuilding: {type(exc).__name__}: {exc}"]
         print(f"explainer: {state.problems[0]}", file=sys.stderr, flush=True)

@@ -136,6 +136,25 @@ class Renderer:
         self._references: dict[str, Markup] | None = None
         self._source_views: dict[str, View] = {}
 
+    def with_bodies(self, site: SiteData) -> Renderer:
+        """A renderer of `site`, which has this site's front matter with other bodies: it shares
+        what front matter alone decides (the story, the menu, the formatted references), so
+        the dev server's preview of one edited body skips the whole-site scans they cost."""
+        self.warm()
+        other = Renderer(site, self.env)
+        other.story = self.story
+        other._references, other._source_views = self._references, self._source_views
+        other.__dict__["_nav"] = self.__dict__["_nav"]
+        other.__dict__["_has_corrections"] = self.has_corrections
+        return other
+
+    def warm(self) -> None:
+        """Compute now what every entry page reads of the whole site (for a later `with_bodies`)."""
+        self.prepare()
+        self.nav()
+        for name in ("ordered", "position", "palette", "by_actor"):
+            getattr(self.story, name)
+
     def prepare(self, run: Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]] | None = None) -> None:
         """Format every source in the citation style now, with `run` (the build's workers):
         pages rendered after this (in any process) only look the references up."""

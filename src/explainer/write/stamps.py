@@ -17,7 +17,7 @@ Stamp = tuple[int, int, int, int]
 RACY_NS = 2_000_000_000
 
 
-def stamp(path: Path) -> Stamp | None:
+def stamp(path: Path | str) -> Stamp | None:
     """The stamp of a file (following symlinks); None if it cannot be stat-ed."""
     try:
         st = os.stat(path)
