@@ -6,9 +6,10 @@
 Generates a corpus with bench/generate.py, times a cold full build (`build.build`,
 what `explainer build` runs) and then, in the same run:
 
-* engine: save an event's body, then `incremental.Engine.rebuild()` until the page is
-  written (what the server's builder thread runs once the watcher has seen the change;
-  the site-wide outputs are written after the pages and timed separately);
+* engine: save an event's body, then `speed.engine.Engine.rebuild()` until the page is
+  written (what the server's builder thread runs once the watcher has seen the change),
+  told the saved file as the server's watcher tells it, then again not told (every file
+  is stat-ed); the site-wide outputs are written after the pages and timed with the rest;
 * idle: a real `explainer serve` subprocess, once its first build is done, doing
   nothing for `--idle` seconds: its CPU time (utime + stime of /proc/PID/stat, every
   thread) over that time, as a share of one core;
@@ -132,25 +133,29 @@ def main() -> int:
             started = time.perf_counter()
             assert engine.rebuild().ok
             print(f"engine's first (full) build: {(time.perf_counter() - started) * 1000:.0f} ms")
-            times, totals, rendered = [], [], []
             on_disk: list[float] = []
             engine.on_pages = lambda: on_disk.append(time.perf_counter())
-            for n, path in enumerate(targets[: args.edits]):
-                page = served / "events" / path.stem / "index.html"
-                marker = edit_body(path, n)
-                on_disk.clear()
-                started = time.perf_counter()
-                outcome = engine.rebuild()
-                totals.append(time.perf_counter() - started)
-                assert outcome.ok and marker in page.read_text(encoding="utf-8") and on_disk
-                times.append(on_disk[0] - started)
-                rendered.append(outcome.rendered)
-            med = statistics.median(times)
-            print(f"engine: body edit -> page on disk, median of {len(times)}: {med * 1000:.1f} ms "
-                  f"(min {min(times) * 1000:.1f}, max {max(times) * 1000:.1f}; pages rendered per edit: "
-                  f"{statistics.median(rendered):.0f}); cold build / median = {cold / med:.0f}x")
-            print(f"engine: whole rebuild incl. sitemap/feed/data.json/search index, median: "
-                  f"{statistics.median(totals) * 1000:.1f} ms")
+            for told in (True, False):  # the server passes the watcher's list; without one, every file is stat-ed
+                times, totals, rendered = [], [], []
+                for n, path in enumerate(targets[: args.edits]):
+                    page = served / "events" / path.stem / "index.html"
+                    marker = edit_body(path, n + (0 if told else 500))
+                    on_disk.clear()
+                    started = time.perf_counter()
+                    outcome = engine.rebuild({path.relative_to(root).as_posix()} if told else None)
+                    totals.append(time.perf_counter() - started)
+                    assert outcome.ok and marker in page.read_text(encoding="utf-8") and on_disk
+                    times.append(on_disk[0] - started)
+                    rendered.append(outcome.rendered)
+                how = "told the saved file, as the server is" if told else "not told which file changed"
+                if told:
+                    med = statistics.median(times)
+                print(f"engine ({how}): body edit -> page on disk, median of {len(times)}: "
+                      f"{statistics.median(times) * 1000:.1f} ms (min {min(times) * 1000:.1f}, max "
+                      f"{max(times) * 1000:.1f}; pages rendered per edit: {statistics.median(rendered):.0f}); "
+                      f"cold build / median = {cold / statistics.median(times):.0f}x")
+                print(f"engine ({how}): whole rebuild incl. sitemap/feed/data.json/search index, median: "
+                      f"{statistics.median(totals) * 1000:.1f} ms")
             del engine
             shutil.rmtree(served, ignore_errors=True)
 

@@ -11,6 +11,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import make_project, problems_of
 from explainer.diagnostics import Problems
@@ -249,3 +251,27 @@ def test_warnings(tmp_path: Path) -> None:
         "content/sources/lonely.md:4:1: warning: source has a url but neither 'accessed' nor 'archive_url' "
         "(add accessed: YYYY-MM-DD (when you read it) or an archive_url)",
     ]
+
+
+# --- the citation label's fast path -----------------------------------------------------------------
+
+_LABEL_TEXT = "ab @g@h[]`\\<>*_,;:.p3\n&!^"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=_LABEL_TEXT, max_size=40))
+def test_citation_labels_end_where_markdown_it_says(src: str) -> None:
+    """Differential: the citation rule finds a label's end by itself unless the label holds a
+    bracket, code span, escape or '<'; forcing markdown-it's `parseLinkLabel` every time gives
+    the same HTML, references and problems on any text."""
+    from explainer.resolve import markup
+
+    text = "[@" + src
+    fast = render(text)
+    always = re.compile("")  # matches everywhere: every label goes through parseLinkLabel
+    original, markup._LABEL_HARD = markup._LABEL_HARD, always
+    try:
+        slow = render(text)
+    finally:
+        markup._LABEL_HARD = original
+    assert (fast[0], fast[1].refs, fast[2]) == (slow[0], slow[1].refs, slow[2])

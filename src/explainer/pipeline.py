@@ -127,8 +127,9 @@ def load_entry(root: Path, rel: str, kind: schema.Kind,
     return entry, own.items
 
 
-def load_project(root: Path, problems: Problems, memo: Memo = NO_MEMO) -> Project:
-    """Config and every entry, loaded and validated; the project assembled (ids unique, menu known)."""
+def load_project(root: Path, problems: Problems, memo: Memo = NO_MEMO, executor: Executor = SERIAL) -> Project:
+    """Config and every entry, loaded and validated (each file on its own: `executor` may
+    spread them over workers); the project assembled (ids unique, menu known)."""
     config = validate_config(read_config(root, problems), problems)
     problems.overrides.update(config.problems or {})
     overrides = dict(problems.overrides)
@@ -137,8 +138,13 @@ def load_project(root: Path, problems: Problems, memo: Memo = NO_MEMO) -> Projec
     companions = {f"content/{schema.KINDS[schema.BIBLIOGRAPHY_KIND].folder}/{e.slug}.md" for e in imported}
     entries: list[Entry] = []
     unreadable: dict[str, str] = {}
-    for rel, kind in walk(root, problems) or []:
-        entry, found = memo.entry(root, rel, kind, overrides, partial(load_entry, root, rel, kind, overrides))
+    files = walk(root, problems) or []
+
+    def load(item: tuple[str, schema.Kind]) -> tuple[Entry | None, list[Problem]]:
+        rel, kind = item
+        return memo.entry(root, rel, kind, overrides, partial(load_entry, root, rel, kind, overrides))
+
+    for (rel, kind), (entry, found) in zip(files, executor.map(load, files), strict=True):
         if rel in companions:  # a record's companion: the record gives the required keys
             found = [p for p in found if p.code != "key-missing"]
         problems.extend(found)
@@ -272,7 +278,7 @@ def parse_bodies(project: Project, lookup: Lookup, problems: Problems, memo: Mem
 
 def analyse(root: Path, problems: Problems, memo: Memo = NO_MEMO, executor: Executor = SERIAL) -> SiteData:
     """Stages 1-3: everything `check` does; problems go to `problems`."""
-    project = load_project(root, problems, memo)
+    project = load_project(root, problems, memo, executor)
     apply_git_dates(project)  # `updated` from the last commit where front matter has none
     check_front_matter_refs(project, problems)
     lookup = build_lookup(project)

@@ -156,11 +156,19 @@ _CITE_ITEM = re.compile(r"^\s*@([A-Za-z0-9_][\w:.#$%&+?<>~/-]*)\s*(?:,\s*(.*?))?
 allows), then an optional locator after a comma."""
 
 
+_LABEL_HARD = re.compile(r"[\[`\\<]")
+"""What can hide or nest a `]` in a label (brackets, code spans, escapes, autolinks and HTML).
+Without one of these, the first `]` closes the citation, as markdown-it's `parseLinkLabel`
+(which runs every inline rule over the label, a tenth of a body's parse) would find."""
+
+
 def citation_rule(state: StateInline, silent: bool) -> bool:
     """Pandoc-style citations; each item becomes a numbered marker linking to the Sources list."""
     if not state.src.startswith("[@", state.pos) or state.linkLevel > 0:
         return False
-    end = state.md.helpers.parseLinkLabel(state, state.pos, False)
+    end = state.src.find("]", state.pos + 2)
+    if end >= 0 and _LABEL_HARD.search(state.src, state.pos + 1, end):
+        end = state.md.helpers.parseLinkLabel(state, state.pos, False)
     if end < 0:
         return False
     inner = state.src[state.pos + 1:end]
