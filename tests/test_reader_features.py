@@ -293,3 +293,33 @@ def test_screenshots_and_accessibility_of_the_pictures(browser: Browser, served:
         violations = run_axe(tab)
         assert not violations, format_axe_violations(violations)
     context.close()
+
+
+def test_the_actors_grid_stays_bounded_on_a_big_story(tmp_path: Path) -> None:
+    """/actors/ shows at most GRID_EVENTS events (those with most actors, in story order) and
+    GRID_ACTORS actors (those in most of them), and says so; unbounded it grew as actors ×
+    events (95 MB of HTML at 10,000 entries)."""
+    from explainer.render.story import GRID_ACTORS, GRID_EVENTS
+
+    n = max(GRID_ACTORS, GRID_EVENTS) + 10
+    files = {f"content/actors/a{i:03d}.md": f"---\ntitle: Actor {i:03d}\nkind: country\n---\nA country.\n"
+             for i in range(n)}
+    for i in range(n):  # the first ten events have many actors: they must be among those shown
+        actors = [f"a{j:03d}" for j in range(i, i + (12 if i < 10 else 2)) if j < n]
+        files[f"content/events/e{i:03d}.md"] = (
+            f"---\ntitle: Event {i:03d}\ndate: {2000 + i // 12}-{i % 12 + 1:02d}-01\nactors: [{', '.join(actors)}]\n"
+            "sources: [guardian-2023]\n---\nIt happened.[@guardian-2023]\n")
+    root = make_project(tmp_path, files)
+    assert build(root, root / "site").ok
+    actors = read(root / "site", "actors/").split('<table class="who-grid who-grid-actors"')[1].split("</table>")[0]
+    columns = re.findall(r'<th scope="col" class="grid-eventcol"><a href="\.\./events/([^/]*)/', actors)
+    rows = re.findall(r'<th scope="row" class="grid-actorname"><a href="\.\./actors/([^/]*)/', actors)
+    assert len(columns) == GRID_EVENTS and len(rows) == GRID_ACTORS
+    assert {f"e{i:03d}" for i in range(10)} <= set(columns) and columns == sorted(columns)  # story order
+    caption = re.search(r"<caption[^>]*>([^<]*)</caption>", actors)
+    assert caption is not None and re.fullmatch(
+        f"Who took part in which event: a row per actor, a column per event, oldest first, for the {GRID_EVENTS} "
+        rf"events with the most actors \(of (\d+)\) and the {GRID_ACTORS} actors in most of them \(of (\d+)\); "
+        "each actor's page has its own timeline", caption.group(1)), caption
+    shown = re.fullmatch(r".*\(of (\d+)\).*\(of (\d+)\).*", caption.group(1))
+    assert shown is not None and int(shown.group(1)) > GRID_EVENTS and int(shown.group(2)) > GRID_ACTORS

@@ -31,6 +31,11 @@ KEY_ACTORS = 10
 """Columns of the home page's who-took-part grid; the actors page has every actor."""
 CO_ACTORS = 8
 """Rows of an actor page's "who else took part" list."""
+GRID_EVENTS = 60
+GRID_ACTORS = 60
+"""The /actors/ grid's bounds: the events with the most actors (in story order) and the
+actors in most of them. Unbounded, the grid grows as actors × events (95 MB of HTML at
+10,000 entries); each actor's page has its own whole timeline."""
 
 
 def _group_field() -> str:
@@ -323,8 +328,17 @@ class Story:
         return {"grid": event_rows_grid(grid_of(self.project, self.ordered, KEY_ACTORS))}
 
     def actors_grid(self) -> dict[str, Any]:
-        """/actors/: every actor (rows, by kind) × every event (columns, story order)."""
-        return {"grid": actor_rows_grid(grid_of(self.project, self.ordered))}
+        """/actors/: the actors (rows, by kind) × the events (columns, story order), within
+        GRID_ACTORS and GRID_EVENTS (the events with most actors, the actors in most of them)."""
+        events = self.ordered
+        if len(events) > GRID_EVENTS:
+            size = {e.id: len(actors_of(self.project, e)) for e in events}
+            chosen = set(sorted(size, key=lambda i: (-size[i], self.position[i]))[:GRID_EVENTS])
+            events = [e for e in events if e.id in chosen]
+        grid = grid_of(self.project, events, GRID_ACTORS)
+        found = actor_rows_grid(grid)
+        found.update(all_events=len(self.ordered), shown_actors=len(grid.actors), all_actors=len(self.by_actor))
+        return {"grid": found}
 
 
 def event_rows_grid(grid: Grid) -> dict[str, Any]:
