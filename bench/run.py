@@ -35,7 +35,9 @@ def timed(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = 
     """Run a command in a child; return (wall s, CPU s, peak RSS MB of its largest process).
 
     The command runs under a small Python wrapper so that its own ru_maxrss (children
-    included) is measured alone, not mixed with earlier runs.
+    included) is measured alone, not mixed with earlier runs, and with Python's bytecode
+    cache on (`PYTHONDONTWRITEBYTECODE` dropped), as on an author's machine: otherwise each
+    run compiles every module of the version measured again.
     """
     wrapper = (
         "import resource, subprocess, sys, time, json\n"
@@ -45,7 +47,8 @@ def timed(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = 
         "r = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
         "print(json.dumps([rc, w, r.ru_utime + r.ru_stime, r.ru_maxrss]), file=sys.stderr)\n"
     )
-    done = subprocess.run([sys.executable, "-c", wrapper, *cmd], cwd=cwd, env={**os.environ, **(env or {})},
+    env = {k: v for k, v in {**os.environ, **(env or {})}.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    done = subprocess.run([sys.executable, "-c", wrapper, *cmd], cwd=cwd, env=env,
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     rc, wall, cpu, rss = json.loads(done.stderr.strip().splitlines()[-1])
     if rc != 0:

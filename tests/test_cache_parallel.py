@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from explainer.build import build
-from explainer.speed.disk import CACHE_DIR
+from explainer.speed.cachefile import CACHE_DIR
 
 REPO = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("bench_generate", REPO / "bench" / "generate.py")

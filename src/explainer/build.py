@@ -1,7 +1,8 @@
 """`build` and `check`: the pipeline run the way each command runs it.
 
-`check` runs stages 1-4 in memory, cold, in one process. `build` runs all five: with
-the warm cache (`speed.disk.DiskMemo`) unless told not to, on every core for big sites
+`check` runs stages 1-4 in memory, cold, in one process. `build` runs all five (or
+nothing, when `speed.record` shows nothing changed): with the warm cache
+(`speed.disk.DiskMemo`) unless told not to, on every core for big sites
 (`speed.forked.ForkedExecutor`), into a fresh folder swapped in when complete
 (`write.OutputDir`). Neither changes what the stages compute: they only decide how often
 a stage runs and where.
@@ -11,18 +12,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .diagnostics import Problems, UsageError
 from .load.bibliography import extra_inputs
-from .load.files import CONFIG_FILE, CONTENT_DIR
-from .model import SiteData, TemplateProblem
-from .pipeline import NO_MEMO, Memo, analyse, render_site
-from .render import iter_outputs
-from .render.templates import DEFAULT_LAYOUTS
-from .speed import disk
-from .speed.forked import ForkedExecutor
+from .load.files import CONFIG_FILE, CONTENT_DIR, DEFAULT_LAYOUTS
+from .speed import record
+from .speed.cachefile import CACHE_DIR
 from .write import BuildLocked, OutputDir, OutputError
 from .write.writer import check_output_folder
+
+if TYPE_CHECKING:
+    from .model import SiteData
+
+# The stages (`pipeline`, `render`, the memo and the workers) are imported inside `build`
+# and `check`, once they are needed: a build that finds nothing changed never loads them
+# (their imports were half of such a build's 0.3 s).
 
 PROJECT_INPUTS = (CONFIG_FILE, CONTENT_DIR, "layouts")
 """What a build of every project reads, relative to its root."""
@@ -42,7 +47,7 @@ def project_reads(root: Path, inputs: tuple[str, ...] | None = None) -> list[Pat
     default layouts and the cache are read too.
     """
     rels = project_inputs(root) if inputs is None else inputs
-    return [root / rel for rel in rels] + [root / disk.CACHE_DIR, DEFAULT_LAYOUTS]
+    return [root / rel for rel in rels] + [root / CACHE_DIR, DEFAULT_LAYOUTS]
 
 
 @dataclass
@@ -53,7 +58,7 @@ class BuildResult:
     out: Path | None = None
     unchanged: bool = False
     """Nothing the build reads or wrote changed since the last cached build: nothing was
-    done (and `site` is None; see `speed.disk.unchanged`)."""
+    done (and `site` is None; see `speed.record.unchanged`)."""
 
     @property
     def ok(self) -> bool:
@@ -76,16 +81,21 @@ def build(root: Path, out: Path | None = None, strict: bool = False, jobs: int |
     refused = check_output_folder(root, target, project_reads(root, inputs), shown=str(target))
     if refused is not None:
         raise UsageError(refused)
-    state = disk.input_state(root, target, base_url, inputs) if use_cache else None
+    state = record.input_state(root, target, base_url, inputs) if use_cache else None
     if state is not None:
-        last = disk.unchanged(root, target, state)
+        last = record.unchanged(root, target, state)
         if last is not None:  # the site on disk is what this build would write, byte for byte
             problems, written = last
             if problems.has_errors(strict):
                 return BuildResult(problems)
             return BuildResult(problems, written=written, out=target, unchanged=True)
+    from .model import TemplateProblem
+    from .pipeline import NO_MEMO, Memo, analyse, render_site
+    from .speed.disk import DiskMemo
+    from .speed.forked import ForkedExecutor
+
     problems = Problems()
-    memo: Memo = disk.DiskMemo(root) if use_cache else NO_MEMO
+    memo: Memo = DiskMemo(root) if use_cache else NO_MEMO
     executor = ForkedExecutor(jobs)
     site = analyse(root, problems, memo, executor)
     for doc in site.project.all_documents:  # parsed: nothing reads the Markdown again (10,000 entries: 44 MB)
@@ -115,15 +125,19 @@ def build(root: Path, out: Path | None = None, strict: bool = False, jobs: int |
     except BaseException:
         output.abort()
         raise
-    if isinstance(memo, disk.DiskMemo) and state is not None:
+    if isinstance(memo, DiskMemo) and state is not None:
         memo.save()
-        disk.record_build(root, target, state, output.written, problems)
+        record.record_build(root, target, state, output.written, problems)
     result.site, result.written, result.out = site, output.written, target
     return result
 
 
 def check(root: Path) -> tuple[Problems, SiteData]:
     """Validate everything a build would, and render every file in memory; write nothing."""
+    from .model import TemplateProblem
+    from .pipeline import analyse
+    from .render import iter_outputs
+
     problems = Problems()
     site = analyse(root, problems)
     if not problems.errors:

@@ -25,13 +25,13 @@ from __future__ import annotations
 import hashlib
 import pickle
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from functools import lru_cache, partial
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import jinja2
 
-from . import __version__, schema
+from . import schema
 from .diagnostics import Problem, Problems
 from .load import read_config, read_document, walk
 from .load.bibliography import read_bibliographies
@@ -42,6 +42,7 @@ from .resolve import apply_git_dates, build_lookup, check_front_matter_refs, lin
 from .validate import assemble, validate_config, validate_entry
 from .validate.bibliography import record_entries
 from .validate.style import check_citation_style
+from .write.stamps import code_digest
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -92,17 +93,6 @@ class Executor:
 
 NO_MEMO = Memo()
 SERIAL = Executor()
-
-
-@lru_cache(maxsize=1)
-def code_digest() -> str:
-    """Hash of the package's own code and default layouts: a new tool never reuses old results."""
-    h = hashlib.sha256(__version__.encode())
-    package = Path(__file__).parent
-    for path in sorted(package.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
-            h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return h.hexdigest()
 
 
 def layouts_digest(root: Path) -> str:

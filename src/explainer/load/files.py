@@ -18,6 +18,8 @@ from .yamlsafe import FORBIDDEN_CHARS, YamlError, load_yaml
 
 CONFIG_FILE = "config.yaml"
 CONTENT_DIR = "content"
+DEFAULT_LAYOUTS = Path(__file__).parent.parent / "layouts"
+"""The package's own layouts, read by every build (a project's `layouts/` overrides them by name)."""
 MAX_FILE_BYTES = 5_000_000
 """Entries larger than this are refused: no explainer entry is 5 MB of prose."""
 

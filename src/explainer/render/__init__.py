@@ -12,11 +12,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..load.files import DEFAULT_LAYOUTS
 from ..model import Entry, Page, SiteData
 from .outputs import OUTPUTS
 from .pages import Renderer
 from .search import search_index_output
-from .templates import DEFAULT_LAYOUTS, make_environment, render_page
+from .templates import make_environment, render_page
 
 Output = tuple[str, "str | bytes"]
 SiteWide = Callable[[SiteData, Renderer], Iterable[Output]]

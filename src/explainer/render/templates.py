@@ -16,10 +16,9 @@ import jinja2
 from markupsafe import Markup
 
 from .. import __version__
+from ..load.files import DEFAULT_LAYOUTS
 from ..model import Page, TemplateProblem
 from .jsonld import json_ld
-
-DEFAULT_LAYOUTS = Path(__file__).parent.parent / "layouts"
 
 
 def make_environment(root: Path) -> jinja2.Environment:
