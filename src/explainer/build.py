@@ -19,7 +19,7 @@ from .load.bibliography import extra_inputs
 from .load.files import CONFIG_FILE, CONTENT_DIR, DEFAULT_LAYOUTS
 from .speed import record
 from .speed.cachefile import CACHE_DIR
-from .write import BuildLocked, OutputDir, OutputError
+from .write import BuildLocked, OutputDir, OutputError, stamps
 from .write.writer import check_output_folder
 
 if TYPE_CHECKING:
@@ -78,12 +78,13 @@ def build(root: Path, out: Path | None = None, strict: bool = False, jobs: int |
     """
     target = out if out is not None else root / "site"
     inputs = project_inputs(root)  # reads config.yaml for its bibliography files: once
-    refused = check_output_folder(root, target, project_reads(root, inputs), shown=str(target))
+    listing: dict[str, stamps.Stamp | None] = {}
+    refused = check_output_folder(root, target, project_reads(root, inputs), shown=str(target), listing=listing)
     if refused is not None:
         raise UsageError(refused)
     state = record.input_state(root, target, base_url, inputs) if use_cache else None
     if state is not None:
-        last = record.unchanged(root, target, state)
+        last = record.unchanged(root, target, state, listing)
         if last is not None:  # the site on disk is what this build would write, byte for byte
             problems, written = last
             if problems.has_errors(strict):

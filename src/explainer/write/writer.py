@@ -26,6 +26,8 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
+from . import stamps
+
 DETACH_FILES = 2000
 """From this many files on, the previous site is deleted by a detached `rm -rf` after the
 swap instead of in this process: unlinking a 4,000-page tree took 0.5-0.9 s of a 7 s
@@ -126,23 +128,19 @@ def read_marker(folder: Path) -> set[str] | None:
     return {f for f in data["files"] if isinstance(f, str)}
 
 
-def stray_file(folder: Path, listed: set[str]) -> str | None:
-    """The first file (or symlink) under `folder` that is neither listed nor the marker.
+def stray_file(folder: Path, listed: set[str],
+               listing: dict[str, stamps.Stamp | None] | None = None) -> str | None:
+    """The first file (or symlink) under `folder`, in path order, that is neither listed nor the marker.
 
     Folders themselves do not count (an empty folder holds no work); symlinks are not
-    followed (deleting a link never deletes what it points to).
+    followed (deleting a link never deletes what it points to). `listing`: the folder's
+    `stamps.tree`, if already made (the warm build's no-op check needs it anyway).
     """
-    stack = [("", str(folder))]
-    while stack:
-        prefix, path = stack.pop()
-        with os.scandir(path) as items:
-            for item in sorted(items, key=lambda i: i.name):
-                rel = prefix + item.name
-                if item.is_dir(follow_symlinks=False):
-                    stack.append((rel + "/", item.path))
-                elif rel not in listed and rel != MARKER:
-                    return rel
-    return None
+    if listing is None:
+        listing = stamps.tree(folder)
+    strays = [rel for rel in listing if not rel.endswith("/") and "\0" not in rel
+              and rel not in listed and rel != MARKER]
+    return min(strays) if strays else None
 
 
 def _is_empty(folder: Path) -> bool:
@@ -175,7 +173,8 @@ def _label(path: Path, root: Path) -> str:
 
 
 def check_output_folder(root: Path, out: Path, reads: Iterable[Path], shown: str | None = None,
-                        advice: str = "choose an empty or new folder for the site, e.g. --out site") -> str | None:
+                        advice: str = "choose an empty or new folder for the site, e.g. --out site",
+                        listing: dict[str, stamps.Stamp | None] | None = None) -> str | None:
     """Why a build must not replace `out`, as one message naming it and saying what to do; None if it may.
 
     The one gate of `explainer build` and `explainer serve`, called before anything is
@@ -186,7 +185,9 @@ def check_output_folder(root: Path, out: Path, reads: Iterable[Path], shown: str
     one of `reads` that is a folder, anything inside a `.git` folder or holding one, a
     file, and a non-empty folder that is not an earlier build's output (no marker, or a
     file the marker does not list). A new or empty folder is fine. `shown` names `out`
-    as the user wrote it; `advice` says what to do instead of a protected folder.
+    as the user wrote it; `advice` says what to do instead of a protected folder. When
+    `out` is an earlier build's output, its `stamps.tree` is put into `listing` (if given),
+    so that the warm build's no-op check need not walk it again.
     """
     name = shown if shown is not None else str(out)
     protected = advice
@@ -233,7 +234,10 @@ def check_output_folder(root: Path, out: Path, reads: Iterable[Path], shown: str
         if listed is None:
             return refuse(f"it is a folder of files explainer did not write (it has no {MARKER} marker)",
                           f"choose an empty or new folder, or delete '{name}' yourself if it really is old output")
-        stray = stray_file(real, listed)
+        found = stamps.tree(real)
+        if listing is not None:
+            listing.update(found)
+        stray = stray_file(real, listed, found)
     except OSError as exc:
         return refuse(f"it cannot be read ({exc.strerror or exc})")
     if stray is not None:
