@@ -6,10 +6,10 @@ Tornado application, because two of livereload's defaults do not suit authors:
 * its watcher drops any change that comes within 3 s of the previous reload, so a
   second save a second after the first would be lost. Here the operating system's file
   events (inotify on Linux, through watchfiles' Rust backend) wake a watcher thread, which
-  waits for a burst of saves to settle (20 ms) and raises a flag; a builder thread
-  rebuilds in memory with `incremental.Engine`, writes the changed files, and tells the
-  browsers to reload directly (`LiveReloadHandler.reload_waiters`) as soon as the edited
-  page is on disk. The same flag interrupts the site-wide files (sitemap, feed, search
+  waits for a burst of saves to settle (20 ms) and raises a flag with the saved paths
+  (`Changes`); a builder thread rebuilds with `speed.engine.Engine` (the saved page
+  first), writes the changed files, and tells the browsers to reload directly
+  (`LiveReloadHandler.reload_waiters`) as soon as the edited page is on disk. The same flag interrupts the site-wide files (sitemap, feed, search
   index) so that a new save never waits for them. Where no file events exist (some
   network drives, or when the kernel refuses more watches) a thread polls the files'
   stat instead (`--poll`, or by itself when events cannot start);

@@ -12,7 +12,8 @@ Two ways to show a save sooner, neither of which decides what the site is:
   entries) can be deferred until no save is waiting (`defer_extras`, `finish`);
 * **the preview** (`_preview`): when the only changes are bodies of entries whose pages
   show no site-wide figures, that page is rendered and written first, through the same
-  stage functions, from the last good site. The full rebuild that follows renders it
+  stage functions, from the last good site (looking only at the files the watcher names,
+  when it names them). The full rebuild that follows renders it
   again and rewrites it if it differs; if that rebuild fails, the last good bytes go back.
 """
 
