@@ -9,8 +9,9 @@ Tornado application, because two of livereload's defaults do not suit authors:
   waits for a burst of saves to settle (20 ms) and raises a flag with the saved paths
   (`Changes`); a builder thread rebuilds with `speed.engine.Engine` (the saved page
   first), writes the changed files, and tells the browsers to reload directly
-  (`LiveReloadHandler.reload_waiters`) as soon as the edited page is on disk. The same flag interrupts the site-wide files (sitemap, feed, search
-  index) so that a new save never waits for them. Where no file events exist (some
+  (`LiveReloadHandler.reload_waiters`) as soon as the edited page is on disk. The same
+  flag interrupts the site-wide files (sitemap, feed, search index) so that a new save
+  never waits for them. Where no file events exist (some
   network drives, or when the kernel refuses more watches) a thread polls the files'
   stat instead (`--poll`, or by itself when events cannot start);
 * its static handler follows symlinks out of the served folder. Ours (Tornado's
