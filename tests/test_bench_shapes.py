@@ -8,18 +8,15 @@ corpus that silently lost its tables or footnotes would make its figures meaning
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import sys
 from pathlib import Path
 
 from conftest import problems_of
+from tools import bench_generate
 
 REPO = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("bench_generate_shapes", REPO / "bench" / "generate.py")
-generate = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
-sys.modules["bench_generate_shapes"] = generate
-_spec.loader.exec_module(generate)  # type: ignore[union-attr]
+generate = bench_generate()
 
 
 def files(root: Path) -> dict[str, str]:

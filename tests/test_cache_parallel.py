@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
+from tools import bench_generate
 
 from explainer.build import build
 from explainer.speed.cachefile import CACHE_DIR
 
-REPO = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("bench_generate", REPO / "bench" / "generate.py")
-generate = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
-sys.modules["bench_generate"] = generate
-_spec.loader.exec_module(generate)  # type: ignore[union-attr]
+generate = bench_generate()
 
 
 def tree(folder: Path) -> dict[str, bytes]:

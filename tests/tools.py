@@ -31,6 +31,7 @@ import os
 import posixpath
 import shutil
 import subprocess
+import sys
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from html.parser import HTMLParser
@@ -526,3 +527,14 @@ def _check_target(target_url: str, root: Path, base_path: str, page_info) -> str
     if fragment not in page_info(target).ids:
         return f"no id {fragment!r} in {rel}"
     return None
+
+
+@functools.lru_cache(maxsize=1)
+def bench_generate():  # noqa: ANN201
+    """bench/generate.py, the benchmark's corpus generator, as a module (it is a script, not a package)."""
+    path = Path(__file__).resolve().parent.parent / "bench" / "generate.py"
+    spec = importlib.util.spec_from_file_location("bench_generate", path)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    sys.modules["bench_generate"] = module
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module

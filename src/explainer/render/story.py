@@ -337,7 +337,8 @@ class Story:
             events = [e for e in events if e.id in chosen]
         grid = grid_of(self.project, events, GRID_ACTORS)
         found = actor_rows_grid(grid)
-        found.update(all_events=len(self.ordered), shown_actors=len(grid.actors), all_actors=len(self.by_actor))
+        everyone = {a for e in self.ordered for a in actors_of(self.project, e)}
+        found.update(all_events=len(self.ordered), shown_actors=len(grid.actors), all_actors=len(everyone))
         return {"grid": found}
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -27,7 +26,6 @@ FORMAT = "explainer-cache"
 VERSION = 2
 CACHEDIR_TAG = b"Signature: 8a477f597d28d172789f06886806bc55\n# explainer's build cache: safe to delete.\n"
 """The standard marker (bford.info/cachedir) that tells backup tools to skip the folder."""
-PAGE_NAME = re.compile(r"^[0-9a-f]{64}\.html$")
 
 
 def note(message: str) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -33,13 +34,16 @@ from ..write.writer import atomic_write
 from .cachefile import (
     CACHE_DIR,
     CACHEDIR_TAG,
-    PAGE_NAME,
     note,
     problem_from_json,
     problem_to_json,
     read_json,
     write_json,
 )
+
+PAGE_NAME = re.compile(r"^[0-9a-f]{64}\.html$")
+"""A cached page's file name in `pages/` (the SHA-256 of its key): nothing else there is ours."""
+
 
 # --- bodies as plain values ------------------------------------------------------------------------
 

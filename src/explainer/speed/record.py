@@ -30,8 +30,7 @@ def input_state(root: Path, out: Path, base_url: str | None, reads: Iterable[str
     for rel in reads:
         path = root / rel
         if path.is_dir():
-            for sub, st in stamps.tree(path).items():
-                found[f"{rel}/{sub}"] = st
+            stamps.tree(path, found, f"{rel}/")
         else:
             found[rel] = stamps.stamp(path)
     try:
