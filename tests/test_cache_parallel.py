@@ -129,3 +129,27 @@ def test_cli_jobs_must_be_positive(corpus: Path) -> None:
     assert result.returncode == 2
     assert "--jobs 0: give at least 1 process" in result.stderr
     shutil.rmtree(corpus / "site", ignore_errors=True)
+
+
+def _page_keys(root: Path) -> set[str]:
+    import json
+
+    text = (root / CACHE_DIR / "pages.json").read_text(encoding="utf-8")
+    return set(json.loads(text.split("\n", 1)[1]))
+
+
+@pytest.mark.parametrize("first, second", [(2, 1), (1, 2)])
+def test_another_worker_count_reuses_every_unchanged_page(corpus: Path, tmp_path: Path, first: int,
+                                                          second: int) -> None:
+    """A page's key is its context's value, not how its objects happened to be shared: a warm
+    build with another number of workers re-renders only the pages whose bytes change."""
+    assert build(corpus, out=tmp_path / "a", jobs=first, use_cache=True).ok
+    before = _page_keys(corpus)
+    event = sorted((corpus / "content" / "events").glob("*.md"))[0]
+    event.write_text(event.read_text(encoding="utf-8").replace("## Details\n", "## Details\n\nOne more line.\n", 1),
+                     encoding="utf-8")
+    assert build(corpus, out=tmp_path / "b", jobs=second, use_cache=True).ok
+    old, new = tree(tmp_path / "a"), tree(tmp_path / "b")
+    changed = [rel for rel in new if rel.endswith(".html") and old.get(rel) != new[rel]]
+    assert changed and len(changed) < 5, changed
+    assert len(_page_keys(corpus) - before) == len(changed)

@@ -23,6 +23,7 @@ the stage read —
 from __future__ import annotations
 
 import hashlib
+import io
 import pickle
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
@@ -285,13 +286,22 @@ class Sink(Protocol):
 
 
 def page_key(salt: str, page: Page) -> str | None:
-    """Digest of a page's template, place and whole context; None if the context cannot be pickled."""
+    """Digest of a page's template, place and whole context; None if the context cannot be pickled.
+
+    The context is pickled in "fast" mode, without pickle's memo: a value met twice is
+    written twice, so the bytes depend on the values alone. With the memo, they depended
+    on which equal values happened to be one object (a view cached by one worker, built
+    afresh by another), and a build with another number of workers missed every page.
+    """
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True  # hashed only: nothing is ever unpickled
     try:
-        data = pickle.dumps(page.context, protocol=5)  # hashed only: nothing is ever unpickled
+        pickler.dump(page.context)
     except Exception:
         return None
     h = hashlib.sha256(f"{salt}\0{page.template}\0{page.out}\0".encode())
-    h.update(data)
+    h.update(buffer.getbuffer())
     return h.hexdigest()
 
 
