@@ -463,6 +463,19 @@ def test_data_json_is_valid_against_its_schema(site: Path) -> None:
     assert {"id": "", "how": ["citation"]} in entries["gov-statement"]["referenced_by"]
 
 
+def test_data_json_is_the_export_with_one_line_an_entry(project: Path, site: Path) -> None:
+    """The file written entry by entry parses to exactly `data(site)`, and each entry is one line."""
+    from explainer.diagnostics import Problems
+    from explainer.pipeline import analyse
+    from explainer.render.outputs.data import data
+
+    text = read(site, "data.json")
+    expected = data(analyse(project, Problems()))
+    assert json.loads(text) == expected
+    lines = [line for line in text.splitlines() if line.startswith('  {"')]
+    assert [json.loads(line.rstrip(",")) for line in lines] == expected["entries"]
+
+
 def test_data_schema_rejects_what_it_should(site: Path) -> None:
     v = validator()
     doc = json.loads(read(site, "data.json"))

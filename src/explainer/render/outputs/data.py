@@ -85,18 +85,19 @@ def _data(site: SiteData, entries: Any) -> dict[str, Any]:
 
 
 def data_json_output(site: SiteData, renderer: Renderer) -> Iterator[tuple[str, str | bytes]]:
-    """Write data.json (sorted keys, so two builds are byte-identical) and its schema."""
-    # Entry by entry, straight to UTF-8: the same bytes as one `json.dumps(data(site), ...)`,
-    # whose pure-Python indenting encoder held millions of small strings at once (10,000
-    # entries: +215 MB for a 21 MB file). An entry sits two levels deep: its lines get two
-    # more spaces (JSON strings hold no raw newline, so only structure lines are touched).
-    def dump(value: Any) -> str:
-        return json.dumps(value, ensure_ascii=False, sort_keys=True, indent=1)
+    """Write data.json (sorted keys, so two builds are byte-identical) and its schema.
 
-    head, tail = dump(_data(site, _PLACEHOLDER)).split(dump(_PLACEHOLDER), 1)
+    The frame is indented; each entry is one line, dumped by json's C encoder (an
+    indented dump runs the pure-Python one: 1.3 s of 4,000 entries' build, and at 10,000
+    entries it held millions of small strings at once, +215 MB). One line an entry still
+    reads in a text editor and diffs and greps by entry.
+    """
+    head, tail = json.dumps(_data(site, _PLACEHOLDER), ensure_ascii=False, sort_keys=True,
+                            indent=1).split(json.dumps(_PLACEHOLDER), 1)
     parts = [head.encode("utf-8")]
     for entry in _entries(site):
-        parts.append((b",\n  " if len(parts) > 1 else b"[\n  ") + dump(entry).replace("\n", "\n  ").encode("utf-8"))
+        line = json.dumps(entry, ensure_ascii=False, sort_keys=True).encode("utf-8")
+        parts.append((b",\n  " if len(parts) > 1 else b"[\n  ") + line)
     parts.append((b"\n ]" if len(parts) > 1 else b"[]") + tail.encode("utf-8") + b"\n")
     yield "data.json", b"".join(parts)
     yield "data.schema.json", SCHEMA_FILE.read_text(encoding="utf-8")
