@@ -12,6 +12,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import make_project, problems_of
 from explainer.dates import PartialDate
@@ -598,3 +600,20 @@ def test_control_characters_in_a_body_become_replacement_characters(tmp_path: Pa
     page = (root / "site/about/index.html").read_text(encoding="utf-8")
     assert "A\ufffdB\ufffdC\ufffdD\ufffdE\ufffdF" in page
     assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", page)
+
+
+_EDGES = [0, 8, 9, 10, 13, 31, 32, 126, 127, 159, 160, 0xD7FF, 0xE000, 0xFDCF, 0xFDD0, 0xFDEF, 0xFDF0,
+          0xFFFD, 0xFFFE, 0xFFFF, 0x10000, 0x1FFFD, 0x1FFFE, 0x1FFFF, 0x20000, 0x10FFFE, 0x10FFFF]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_EDGES), st.integers(0, 0x10FFFF)), max_size=30))
+def test_the_fast_forbidden_check_finds_what_the_full_class_finds(codes: list[int]) -> None:
+    """`find_forbidden` and `replace_forbidden` (a short class when nothing is above U+FFFF)
+    agree with `FORBIDDEN_CHARS` on any text, the noncharacters of every plane included."""
+    from explainer.load.yamlsafe import FORBIDDEN_CHARS, find_forbidden, replace_forbidden
+
+    text = "".join(map(chr, codes))
+    found, expected = find_forbidden(text), FORBIDDEN_CHARS.search(text)
+    assert (found.span() if found else None) == (expected.span() if expected else None)
+    assert replace_forbidden(text) == FORBIDDEN_CHARS.sub("\ufffd", text)

@@ -14,7 +14,7 @@ from .. import schema
 from ..diagnostics import Problems, did_you_mean
 from ..model import Document, YamlDoc
 from .ids import id_problem
-from .yamlsafe import FORBIDDEN_CHARS, YamlError, load_yaml
+from .yamlsafe import YamlError, load_yaml, replace_forbidden
 
 CONFIG_FILE = "config.yaml"
 CONTENT_DIR = "content"
@@ -190,7 +190,7 @@ def read_document(root: Path, rel: str, kind: schema.Kind, problems: Problems) -
     yaml_text, body, body_line = parts
     # Control characters and noncharacters in a body become U+FFFD, visibly, as CommonMark
     # does for NUL; one character for one, so every position stays. Front matter refuses them.
-    body = FORBIDDEN_CHARS.sub("\ufffd", body)
+    body = replace_forbidden(body)
     try:
         doc = load_yaml(yaml_text, line_offset=1)
     except YamlError as exc:

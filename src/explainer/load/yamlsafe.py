@@ -43,6 +43,22 @@ return; DEL and the C1 controls; surrogates; Unicode noncharacters. YAML refuses
 written out, but a double-quoted escape ("\\u0000", "\\x1b", "\\e") still makes them,
 and HTML parsers treat each as an error (NUL even ends strings in some tools)."""
 
+_FORBIDDEN_BMP = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+"""`FORBIDDEN_CHARS` below U+10000. The 32 noncharacters above it make the whole class
+~15 times slower to scan (0.65 s for 4,000 bodies, a third of loading them)."""
+
+
+def find_forbidden(text: str) -> re.Match[str] | None:
+    """`FORBIDDEN_CHARS.search(text)`, by the short class when no character is above U+FFFF."""
+    if text.isascii() or max(text) <= "\uffff":
+        return _FORBIDDEN_BMP.search(text)
+    return FORBIDDEN_CHARS.search(text)
+
+
+def replace_forbidden(text: str, by: str = "\ufffd") -> str:
+    """`FORBIDDEN_CHARS.sub(by, text)`, as fast as `find_forbidden` when none is there."""
+    return text if find_forbidden(text) is None else FORBIDDEN_CHARS.sub(by, text)
+
 
 def forbidden_char_message(char: str) -> str:
     """The message for a character of `FORBIDDEN_CHARS`, naming its code point."""
@@ -192,7 +208,7 @@ def _scalar(node: yaml.ScalarNode, off: int) -> Any:
     """A scalar node's value; refuses text no page may show and numbers Python cannot hold."""
     tag, value = node.tag, node.value
     if tag == _STR:
-        bad = FORBIDDEN_CHARS.search(value)
+        bad = find_forbidden(value)
         if bad is not None:
             line, col = _mark(node, off)
             raise YamlError(f"{forbidden_char_message(bad.group())} (remove the escape that writes it)",
