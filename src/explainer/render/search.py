@@ -8,8 +8,13 @@ build, byte-identical output, and the client is one small script of ours
 * `search/manifest.json`: which shard file holds which term prefix (a few KB);
 * the shards of the query's words: `search/s/HASH.json`, `{"term": "postings", ...}`,
   each at most `SHARD_BUDGET` bytes unless one term alone is larger;
-* `search/doc/N.json` of the results shown (ten at a time): `[url, kind, title, date,
-  summary, text]`, the text capped at `TEXT_CAP` characters, for the snippet.
+* the result files of the results shown (ten at a time): `search/doc/K.json`, a list of
+  rows `[url, kind, title, date, summary, text]` (the text capped at `TEXT_CAP`
+  characters, for the snippet) of consecutive entries, as many as fit in `DOC_BUDGET`
+  bytes (at least one, at most `DOC_MAX`); the manifest's `groups` says how many each
+  file holds, one character of `ALPHABET` a file. One file per entry was half of all
+  the files a build wrote (10,000 entries: 20,149 files), and writing and stat-ing them
+  a large part of every build.
 
 Entries are numbered 0..N-1 in (folded title, kind, id) order, so equal scores list
 alphabetically without fetching anything. A term's postings are one ASCII string,
@@ -60,6 +65,11 @@ below the 300 KB of issue 19 together with ten result files."""
 TEXT_CAP = 6000
 """Characters of plain text per result file (~900 words): snippets come from them, and
 ten results shown cost at most ~60 KB whatever the length of the entries."""
+DOC_BUDGET = 12 * 1024
+"""Largest result file in bytes (unless one entry alone is larger): ten results shown cost
+at most ten of them (120 KB), and a site of ~4 KB entries writes 2-3 entries a file."""
+DOC_MAX = 63
+"""Most entries in one result file: the count is one character of `ALPHABET`."""
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 _CODES = ALPHABET.encode("ascii")
 
@@ -236,13 +246,29 @@ def search_index_output(site: SiteData, renderer: Renderer) -> Iterator[tuple[st
     """The search files for `/search/` (registered in build.EXTRA_OUTPUTS): result files
     first, one at a time, then the shards and the manifest."""
     index = Postings()
-    for number, row in enumerate(search_rows(site)):
+    group: list[bytes] = []
+    groups: list[int] = []
+    size = 0
+
+    def flush_docs() -> tuple[str, bytes]:
+        data = b"[" + b",".join(group) + b"]\n"
+        groups.append(len(group))
+        group.clear()
+        return f"search/doc/{len(groups) - 1}.json", data
+
+    for row in search_rows(site):
         index.add(row)
         text = row[5]
         if len(text) > TEXT_CAP:
             cut = text.rfind(" ", 0, TEXT_CAP)
             text = text[:cut if cut > TEXT_CAP // 2 else TEXT_CAP] + " \u2026"
-        yield f"search/doc/{number}.json", _dump([*row[:5], text]) + b"\n"
+        doc = _dump([*row[:5], text])
+        if group and (size + 1 + len(doc) > DOC_BUDGET or len(group) == DOC_MAX):
+            yield flush_docs()
+        size = (size + 1 if group else 3) + len(doc)  # the file's bytes: "[", the rows, commas, "]\n"
+        group.append(doc)
+    if group:
+        yield flush_docs()
     lists = {term: index.encode(term) for term in index.terms}
     del index.terms
     sizes = {term: _cost(term, posting) for term, posting in lists.items()}
@@ -270,8 +296,8 @@ def search_index_output(site: SiteData, renderer: Renderer) -> Iterator[tuple[st
         used += cost
     if batch_keys or not files:
         yield from flush()
-    manifest = {"version": 2, "entries": index.count, "fields": FIELDS,
-                "docs": "doc/", "shards": "s/", "files": files, "keys": keys}
+    manifest = {"version": 3, "entries": index.count, "fields": FIELDS, "docs": "doc/",
+                "groups": "".join(ALPHABET[n] for n in groups), "shards": "s/", "files": files, "keys": keys}
     yield MANIFEST_PATH, json.dumps(manifest, ensure_ascii=False, sort_keys=True,
                                     separators=(",", ":")).encode("utf-8") + b"\n"
 

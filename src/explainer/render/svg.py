@@ -91,7 +91,7 @@ CHAR = 0.6 * FONT
 
 def _num(x: float) -> str:
     """Coordinates with at most one decimal, so output never depends on float noise."""
-    text = f"{round(x, 1):.1f}"
+    text = f"{x:.1f}"  # the same digits as round(x, 1) (both round the exact binary value), without the call
     return text[:-2] if text.endswith(".0") else text
 
 

@@ -1,6 +1,6 @@
 /* explainer: the /search/ page (loaded by that page only).
    Fetches search/manifest.json, then only the shards holding the query's words and the
-   result files of the results shown, ten at a time (format: src/explainer/search.py).
+   result files holding the results shown, ten at a time (format: src/explainer/render/search.py).
    Without this script the page says what to do instead. */
 (function () {
   "use strict";
@@ -13,7 +13,7 @@
     IS_CJK = new RegExp("^[" + CJK + "]"), WORDCH = /[\p{L}\p{N}]/u,
     POSSESSIVE = /['\u2019]s(?![\p{L}\p{N}_])/gu,
     ALPHA = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
-    CODE = {}, files = {}, manifest = null, seq = 0;
+    CODE = {}, files = {}, manifest = null, starts = null, seq = 0;
   for (var c = 0; c < 64; c++) CODE[ALPHA.charAt(c)] = c;
 
   function el(tag, cls, text) {
@@ -41,6 +41,20 @@
     return files[path];
   }
   function shard(i) { return get(manifest.shards + manifest.files[i] + ".json", true); }
+  /* entry number -> its row: a result file holds consecutive entries, as many as
+     manifest.groups says (one character a file) */
+  function row(n) {
+    if (!starts) {
+      starts = [0];
+      for (var i = 0; i < manifest.groups.length; i++) starts.push(starts[i] + CODE[manifest.groups.charAt(i)]);
+    }
+    var lo = 0, hi = starts.length - 2;
+    while (lo < hi) {
+      var mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= n) lo = mid; else hi = mid - 1;
+    }
+    return get(manifest.docs + lo + ".json").then(function (rows) { return rows[n - starts[lo]]; });
+  }
 
   /* the shard of a term: the longest manifest key that is a prefix of it */
   function keyOf(term) {
@@ -160,7 +174,7 @@
 
   function show(hits, from, ws, ol, more, mine) {
     var page = hits.slice(from, from + PAGE);
-    return Promise.all(page.map(function (h) { return get(manifest.docs + h[1] + ".json"); })).then(function (docs) {
+    return Promise.all(page.map(function (h) { return row(h[1]); })).then(function (docs) {
       if (mine !== seq) return;
       docs.forEach(function (r) { ol.appendChild(item(r, ws)); });
       var left = hits.length - from - page.length;
