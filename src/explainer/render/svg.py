@@ -32,6 +32,9 @@ class Palette:
     side: dict[str, str | None] = field(default_factory=dict)
     """Event id -> who acted in it."""
     titles: dict[str, str] = field(default_factory=dict)
+    rows: dict[tuple[str, str, bool, bool], tuple[str, str, float]] = field(default_factory=dict, repr=False)
+    """Drawn event rows (`_event_row`) by (event, root, highlighted, date shown): each event
+    is in the strips of its neighbours too, so a row is drawn once and placed many times."""
 
     def of(self, event: Entry) -> int:
         side = self.side.get(event.id)
@@ -199,11 +202,16 @@ def timeline_svg(rows: list[Row], palette: Palette, root: str, label: str = "Tim
                 parts.append(f'<line class="tl-tick tl-quiet" x1="{TL_AXIS - 4}" y1="{_num(y + TL_QUIET / 2)}" '
                              f'x2="{TL_AXIS}" y2="{_num(y + TL_QUIET / 2)}"/>')
                 y += TL_QUIET
-            lines = wrap(entry.title, chars, TL_LINES)
-            height = line_h * len(lines) + 8
-            parts.append(_event_row(entry, lines, y, height, palette, root, entry.id == current, last_date))
-            last_date = short_date(entry)
-            y += height
+            date = short_date(entry)
+            key = (entry.id, root, entry.id == current, date != last_date)
+            drawn = palette.rows.get(key)
+            if drawn is None:
+                lines = wrap(entry.title, chars, TL_LINES)
+                height = line_h * len(lines) + 8
+                drawn = palette.rows[key] = (*_event_row(entry, lines, height, palette, root, key[2], key[3]), height)
+            parts.append(f'{drawn[0]} transform="translate(0 {_num(y)})"{drawn[1]}')
+            last_date = date
+            y += drawn[2]
     axis.append(_axis(run_top, y))
     return _svg("xsvg timeline-svg", TL_WIDTH, y + 6, label, axis + parts)
 
@@ -213,35 +221,36 @@ def _axis(top: float, bottom: float) -> str:
             if bottom > top else "")
 
 
-def _event_row(entry: Entry, lines: list[str], y: float, height: float, palette: Palette, root: str,
-               here: bool, previous_date: str) -> str:
-    """One event: a link holding its mark, its short date (unless the row above has the
-    same one) and its title; the `<title>` gives the full date and who acted."""
+def _event_row(entry: Entry, lines: list[str], height: float, palette: Palette, root: str,
+               here: bool, show_date: bool) -> tuple[str, str]:
+    """One event, drawn from y = 0 (the caller moves it into place): a link holding its
+    mark, its short date (unless the row above has the same one) and its title; the
+    `<title>` gives the full date and who acted. Returns the link's opening tag, unclosed
+    (the caller adds its `transform`), and the rest."""
     assert entry.date is not None
     colour = palette.of(entry)
-    mid = y + 8.5
+    mid = 8.5
     end = entry.meta.get("end_date")
     if entry.approximate:
         mark = f'<circle class="tl-mark tl-approximate" cx="{TL_AXIS}" cy="{_num(mid)}" r="4.5"/>'
     elif entry.date.precision != "day":
         mark = f'<circle class="tl-mark tl-{entry.date.precision}" cx="{TL_AXIS}" cy="{_num(mid)}" r="4.5"/>'
     elif end is not None and end != entry.date:
-        mark = (f'<rect class="tl-mark tl-range" x="{TL_AXIS - 5}" y="{_num(y + 2)}" width="10" '
+        mark = (f'<rect class="tl-mark tl-range" x="{TL_AXIS - 5}" y="2" width="10" '
                 f'height="{_num(max(height - 6, 14))}" rx="5"/>')
     else:
         mark = f'<circle class="tl-mark tl-day" cx="{TL_AXIS}" cy="{_num(mid)}" r="5"/>'
-    date = short_date(entry)
     side = palette.side_title(entry)
     title = f"{entry.title} ({_date_label(entry)}{'; ' + side if side else ''})"
-    here_rect = (f'<rect class="tl-here" x="{TL_TITLE_X - 5}" y="{_num(y)}" width="{TL_WIDTH - TL_TITLE_X + 5}" '
+    here_rect = (f'<rect class="tl-here" x="{TL_TITLE_X - 5}" y="0" width="{TL_WIDTH - TL_TITLE_X + 5}" '
                  f'height="{_num(height - 3)}" rx="3"/>' if here else "")
     current = ' aria-current="page"' if here else ""
     cls = f"tl-event side-{colour}" + (" tl-current" if here else "")
-    return (f'<a href="{escape(root + entry.url_path)}" class="{cls}"{current}><title>{escape(title)}</title>'
-            + here_rect + mark
-            + (_text_lines(TL_DATE_X, y + 12.5, [date], "tl-date", size=DATE_FONT, anchor="end")
-               if date != previous_date else "")
-            + _text_lines(TL_TITLE_X, y + 13, lines, "tl-title") + "</a>")
+    return (f'<a href="{escape(root + entry.url_path)}" class="{cls}"{current}',
+            f'><title>{escape(title)}</title>' + here_rect + mark
+            + (_text_lines(TL_DATE_X, 12.5, [short_date(entry)], "tl-date", size=DATE_FONT, anchor="end")
+               if show_date else "")
+            + _text_lines(TL_TITLE_X, 13, lines, "tl-title") + "</a>")
 
 
 def _svg(cls: str, width: float, height: float, label: str, parts: list[str]) -> Markup:
