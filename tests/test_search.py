@@ -218,7 +218,8 @@ def test_shard_sizes_do_not_grow_with_the_site(big_site: Path) -> None:
     files = result_files(big_site)
     assert max(len(row[5]) for rows in files for row in rows) <= TEXT_CAP + 2
     sizes = [(big_site / "search" / "doc" / f"{k}.json").stat().st_size for k in range(len(files))]
-    assert all(size <= DOC_BUDGET or len(rows) == 1 for size, rows in zip(sizes, files)) and max(map(len, files)) <= DOC_MAX
+    assert all(size <= DOC_BUDGET or len(rows) == 1 for size, rows in zip(sizes, files, strict=True))
+    assert max(map(len, files)) <= DOC_MAX
     assert len(files) < entries / 2  # consecutive entries share a file
     # The bound at 10,000 entries: the manifest grows at most linearly (x5), a dense
     # term's postings (2 bytes an entry) still fit one shard, a 3-word query fetches at

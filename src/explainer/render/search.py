@@ -243,8 +243,8 @@ def shard_groups(sizes: dict[str, int], budget: int = SHARD_BUDGET) -> list[tupl
 
 
 def search_index_output(site: SiteData, renderer: Renderer) -> Iterator[tuple[str, bytes]]:
-    """The search files for `/search/` (registered in build.EXTRA_OUTPUTS): result files
-    first, one at a time, then the shards and the manifest."""
+    """The search files for `/search/` (one of `render.SITE_WIDE`): result files
+    first, one group at a time, then the shards and the manifest."""
     index = Postings()
     group: list[bytes] = []
     groups: list[int] = []

@@ -1,7 +1,7 @@
 """Machine-readable outputs: sitemap, robots.txt, Atom feed, data.json, CSL-JSON, BibTeX.
 
 Each output is a function `(site, renderer) -> iterable of (relative path, text)`,
-registered in `build.EXTRA_OUTPUTS`, so a build writes them next to the pages and a
+listed in `render.SITE_WIDE`, so a build writes them next to the pages and a
 check renders them in memory. Every absolute URL is `config.site_url` + the page's
 `url_path`, so the outputs stay right when the site lives under a sub-path
 (`https://user.example.io/nato-tokyo/`). Nothing reads the clock: a build is
