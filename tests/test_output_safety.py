@@ -311,3 +311,52 @@ def test_schema_never_overwrites_a_file_it_did_not_write(tmp_path: Path) -> None
     assert run_cli("schema", "--root", str(root), "--out", str(out)).returncode == 0
     again = run_cli("schema", "--root", str(root), "--out", str(out))  # its own files: rewritten
     assert again.returncode == 0, again.stderr
+
+
+def _unlistable(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """`folder` cannot be listed, as a folder without read permission (tests run as root,
+    whom permissions do not stop, so the refusal is made by os.scandir itself)."""
+    real_scandir = os.scandir
+
+    def scandir(path: object = ".") -> object:
+        if isinstance(path, (str, os.PathLike)) and os.fspath(path) == str(folder):
+            raise PermissionError(13, "Permission denied", str(folder))
+        return real_scandir(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "scandir", scandir)
+
+
+def test_an_earlier_output_with_a_folder_that_cannot_be_listed_is_refused(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """What an unreadable folder holds is unknown: the build must not replace it (it might delete
+    files explainer did not write), and says which folder and what to do."""
+    from explainer.build import build
+    from explainer.diagnostics import UsageError
+
+    root = project(tmp_path)
+    assert build(root).ok
+    before = snapshot(root / "site")
+    _unlistable(monkeypatch, root / "site" / "actors")
+    for use_cache in (False, True):
+        with pytest.raises(UsageError) as refused:
+            build(root, use_cache=use_cache)
+        assert str(refused.value) == (
+            f"cannot build into '{root / 'site'}': its folder 'actors/' cannot be listed, so it may hold files "
+            "explainer did not write; a build replaces its whole output folder (give yourself read access to it, "
+            f"choose an empty or new folder, or delete '{root / 'site'}' yourself if it really is old output)")
+    monkeypatch.undo()
+    assert snapshot(root / "site") == before
+
+
+def test_a_folder_that_cannot_be_listed_at_the_swap_stops_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "site"
+    first = OutputDir(target)
+    first.write("notes/index.html", "one")
+    first.commit()
+    output = OutputDir(target)
+    output.write("index.html", "two")
+    _unlistable(monkeypatch, target / "notes")
+    with pytest.raises(OutputError, match="now holds 'notes/', which appeared during the build; nothing was"):
+        output.commit()
+    monkeypatch.undo()
+    assert (target / "notes" / "index.html").read_text() == "one"

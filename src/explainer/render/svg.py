@@ -32,7 +32,8 @@ class Palette:
     side: dict[str, str | None] = field(default_factory=dict)
     """Event id -> who acted in it."""
     titles: dict[str, str] = field(default_factory=dict)
-    rows: dict[tuple[str, str, bool, bool], tuple[str, str, float]] = field(default_factory=dict, repr=False)
+    rows: dict[tuple[str, str, bool, bool], tuple[str, str, float]] = field(default_factory=dict, repr=False,
+                                                                          compare=False)
     """Drawn event rows (`_event_row`) by (event, root, highlighted, date shown): each event
     is in the strips of its neighbours too, so a row is drawn once and placed many times."""
 

@@ -37,8 +37,10 @@ def racy(st: Stamp, now_ns: int | None = None) -> bool:
 
 def tree(base: Path, into: dict[str, Stamp | None] | None = None, prefix: str = "") -> dict[str, Stamp | None]:
     """Stamps of every file and folder under `base` by relative path (folders end in '/'; a
-    symlink is stamped by its target and by its own stat). Unordered: callers compare the
-    dicts (sorting each of 4,000 page folders cost a third of a no-op build's walk)."""
+    symlink is stamped by its target and by its own stat). A folder that cannot be listed
+    has the stamp None (`base` itself under `prefix`), so what it holds is never taken as
+    known. Unordered: callers compare the dicts (sorting each of 4,000 page folders cost a
+    third of a no-op build's walk)."""
     found: dict[str, Stamp | None] = {} if into is None else into
     stack = [(str(base), prefix)]
     while stack:
@@ -46,6 +48,7 @@ def tree(base: Path, into: dict[str, Stamp | None] | None = None, prefix: str = 
         try:
             items = list(os.scandir(folder))
         except OSError:
+            found[pre] = None
             continue
         for item in items:
             rel = pre + item.name

@@ -132,15 +132,21 @@ def stray_file(folder: Path, listed: set[str],
                listing: dict[str, stamps.Stamp | None] | None = None) -> str | None:
     """The first file (or symlink) under `folder`, in path order, that is neither listed nor the marker.
 
-    Folders themselves do not count (an empty folder holds no work); symlinks are not
-    followed (deleting a link never deletes what it points to). `listing`: the folder's
-    `stamps.tree`, if already made (the warm build's no-op check needs it anyway).
+    Folders themselves do not count (an empty folder holds no work), except one that cannot
+    be listed (`unlisted`: what it holds is unknown); symlinks are not followed (deleting a
+    link never deletes what it points to). `listing`: the folder's `stamps.tree`, if
+    already made (the warm build's no-op check needs it anyway).
     """
     if listing is None:
         listing = stamps.tree(folder)
     strays = [rel for rel in listing if not rel.endswith("/") and "\0" not in rel
-              and rel not in listed and rel != MARKER]
+              and rel not in listed and rel != MARKER] + unlisted(listing)
     return min(strays) if strays else None
+
+
+def unlisted(listing: dict[str, stamps.Stamp | None]) -> list[str]:
+    """The folders of a `stamps.tree` that could not be listed ('' for its top)."""
+    return [rel for rel, st in listing.items() if st is None and (rel == "" or rel.endswith("/"))]
 
 
 def _is_empty(folder: Path) -> bool:
@@ -237,6 +243,12 @@ def check_output_folder(root: Path, out: Path, reads: Iterable[Path], shown: str
         found = stamps.tree(real)
         if listing is not None:
             listing.update(found)
+        hidden = unlisted(found)
+        if hidden:
+            where = f"its folder '{min(hidden)}'" if min(hidden) else "it"
+            return refuse(f"{where} cannot be listed, so it may hold files explainer did not write",
+                          f"give yourself read access to it, choose an empty or new folder, or delete '{name}' "
+                          "yourself if it really is old output")
         stray = stray_file(real, listed, found)
     except OSError as exc:
         return refuse(f"it cannot be read ({exc.strerror or exc})")
