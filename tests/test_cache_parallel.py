@@ -114,7 +114,8 @@ def test_unchanged_site_reuses_every_entry_page(corpus: Path, tmp_path: Path) ->
 
 def test_damaged_cache_is_ignored(corpus: Path, tmp_path: Path) -> None:
     build(corpus, out=tmp_path / "a", jobs=1, use_cache=True)
-    (corpus / CACHE_DIR / "bodies.json").write_bytes(b"not a cache file")
+    for part in (corpus / CACHE_DIR).glob("*/?.json"):  # bodies/X.json and search/X.json
+        part.write_bytes(b"not a cache file")
     for page in (corpus / CACHE_DIR / "pages").glob("*.html"):
         page.unlink()
     again = build(corpus, out=tmp_path / "b", jobs=1, use_cache=True)
@@ -153,3 +154,52 @@ def test_another_worker_count_reuses_every_unchanged_page(corpus: Path, tmp_path
     changed = [rel for rel in new if rel.endswith(".html") and old.get(rel) != new[rel]]
     assert changed and len(changed) < 5, changed
     assert len(_page_keys(corpus) - before) == len(changed)
+
+
+def _stamps(folder: Path) -> dict[str, tuple[int, int]]:
+    return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.glob("*.json")}
+
+
+def test_one_body_edit_indexes_one_entry_and_rewrites_only_its_parts(corpus: Path, tmp_path: Path) -> None:
+    """The search index reuses every unchanged entry's row and terms (`render.search.index_key`),
+    and the cache's tables in parts rewrite only the files whose records changed."""
+    from explainer.diagnostics import Problems
+    from explainer.pipeline import analyse, render_site
+    from explainer.render.search import index_inputs, index_key, index_order
+    from explainer.speed.cachefile import part_of, read_parts
+    from explainer.speed.disk import DiskMemo
+
+    assert build(corpus, jobs=2, use_cache=True).ok  # the index made in a worker, which keeps its records
+    search, bodies = corpus / CACHE_DIR / "search", corpus / CACHE_DIR / "bodies"
+    before = {name: _stamps(folder) for name, folder in (("search", search), ("bodies", bodies))}
+    old_keys = set().union(*read_parts(search, corpus, print).values())
+    event = sorted((corpus / "content" / "events").glob("*.md"))[0]
+    _edit(event, "## Details\n", "## Details\n\nA zebra crossed the text.\n")
+
+    memo = DiskMemo(corpus)
+    site = analyse(corpus, Problems(), memo)
+
+    class Sink:
+        files: dict[str, bytes] = {}
+
+        def write(self, rel: str, data: bytes) -> None:
+            self.files[rel] = data
+
+    render_site(site, Sink(), memo)
+    entries = len(site.project.entries)
+    assert memo.hits["index"] == entries - 1
+    edited = next(e for e in site.project.entries.values() if e.path.endswith(event.name))
+    new_key = index_key(index_inputs(site, edited))
+    assert new_key not in old_keys
+    new_keys = {index_key(index_inputs(site, e)) for e in index_order(site)}
+    (gone,) = old_keys - new_keys
+    assert new_keys - old_keys == {new_key}
+    assert any(b'"zebra":' in data for rel, data in Sink.files.items() if rel.startswith("search/s/"))
+    after = _stamps(search)
+    assert {n for n in after if after[n] != before["search"].get(n)} == {f"{part_of(k)}.json" for k in (gone, new_key)}
+    memo.save()
+    changed = {n for n, st in _stamps(bodies).items() if st != before["bodies"].get(n)}
+    assert 1 <= len(changed) <= 2  # the edited body's old key's part and its new key's part
+    warm = build(corpus, out=tmp_path / "warm", use_cache=True)
+    cold = build(corpus, out=tmp_path / "cold", use_cache=False)
+    assert warm.ok and cold.ok and tree(tmp_path / "warm") == tree(tmp_path / "cold")

@@ -25,6 +25,13 @@ CACHE = ".explainer-cache"
 NOTE = "explainer: note: "
 
 
+def part(root: Path, table: str = "bodies") -> str:
+    """The first file of a table kept in parts (`bodies/X.json`, `search/X.json`), as the notes name it."""
+    found = sorted((root / CACHE / table).glob("*.json"))
+    assert found, f"no {table} part in the cache"
+    return f"{table}/{found[0].name}"
+
+
 def tree(folder: Path) -> dict[str, str]:
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
@@ -54,7 +61,7 @@ def project(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     assert code == 0, err
     code, err = _build(root)
     assert code == 0, err
-    assert (root / CACHE / "bodies.json").is_file() and list((root / CACHE / "pages").glob("*.html"))
+    assert part(root) and part(root, "search") and list((root / CACHE / "pages").glob("*.html"))
     return root, tree(tmp_path / "cold")
 
 
@@ -72,13 +79,16 @@ def test_a_planted_pickle_is_never_loaded(project: tuple[Path, dict[str, str]], 
     pickle.loads(payload)  # prove the file would run code if loaded the old way
     assert marker.exists()
     marker.unlink()
-    for name in ("bodies.pickle", "site.pickle", "bodies.json", "pages.json", "site.json"):
+    planted = [p.relative_to(root / CACHE).as_posix() for p in (root / CACHE).rglob("*.json")]
+    assert len(planted) > 4
+    for name in ("bodies.pickle", "site.pickle", "bodies.json", *planted):
         (root / CACHE / name).write_bytes(payload)
     code, err = _build(root)
     assert code == 0, err
     assert not marker.exists()
     assert tree(root / "site") == cold
-    assert f"{NOTE}{CACHE}/bodies.json: not an explainer cache file; ignored, building afresh" in err.splitlines()
+    for name in planted:
+        assert f"{NOTE}{CACHE}/{name}: not an explainer cache file; ignored, building afresh" in err.splitlines()
 
 
 def _header_and_payload(path: Path) -> tuple[dict[str, object], bytes]:
@@ -94,7 +104,7 @@ HOSTILE = b"<script>alert('cache')</script>"
 
 
 def _alter_payload(root: Path) -> None:
-    path = root / CACHE / "bodies.json"
+    path = root / CACHE / part(root)
     header, payload = _header_and_payload(path)
     data = json.loads(payload)
     for record in data.values():  # a body that says something else, checksum left as it was
@@ -104,12 +114,13 @@ def _alter_payload(root: Path) -> None:
 
 
 def _truncate(root: Path) -> None:
-    path = root / CACHE / "bodies.json"
-    path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
+    path = root / CACHE / part(root)
+    head, _, payload = path.read_bytes().partition(b"\n")
+    path.write_bytes(head + b"\n" + payload[: len(payload) // 2])  # the header whole, the records cut
 
 
 def _other_version(root: Path) -> None:
-    path = root / CACHE / "bodies.json"
+    path = root / CACHE / part(root)
     header, payload = _header_and_payload(path)
     _rewrite(path, {**header, "code": "0" * 64}, payload)
 
@@ -120,12 +131,9 @@ def _alter_page(root: Path) -> None:
 
 
 CASES = {
-    "truncated": (_truncate, f"{CACHE}/bodies.json: does not match its checksum (truncated or altered); "
-                  "ignored, building afresh"),
-    "altered": (_alter_payload, f"{CACHE}/bodies.json: does not match its checksum (truncated or altered); "
-                "ignored, building afresh"),
-    "other version": (_other_version, f"{CACHE}/bodies.json: written by another version of explainer; "
-                      "ignored, building afresh"),
+    "truncated": (_truncate, "{part}: does not match its checksum (truncated or altered); ignored, building afresh"),
+    "altered": (_alter_payload, "{part}: does not match its checksum (truncated or altered); ignored, building afresh"),
+    "other version": (_other_version, "{part}: written by another version of explainer; ignored, building afresh"),
     "altered page": (_alter_page, None),
 }
 
@@ -134,6 +142,7 @@ CASES = {
 def test_damaged_cache_gives_the_cold_site(project: tuple[Path, dict[str, str]], case: str) -> None:
     root, cold = project
     damage, note = CASES[case]
+    damaged = part(root)
     damage(root)
     _touch_input(root)
     code, err = _build(root)
@@ -141,7 +150,7 @@ def test_damaged_cache_gives_the_cold_site(project: tuple[Path, dict[str, str]],
     assert tree(root / "site") == cold, case
     assert HOSTILE not in b"".join(p.read_bytes() for p in (root / "site").rglob("*.html"))
     if note is not None:
-        assert f"{NOTE}{note}" in err.splitlines(), err
+        assert f"{NOTE}{CACHE}/{note.format(part=damaged)}" in err.splitlines(), err
     else:
         notes = [line for line in err.splitlines() if line.startswith(NOTE)]
         assert notes and all(line.endswith("does not match its checksum; ignored, rendering the page afresh")
@@ -158,15 +167,19 @@ def test_a_cache_from_another_project_is_not_used(project: tuple[Path, dict[str,
     code, err = _build(other)
     assert code == 0, err
     assert tree(other / "site") == tree(tmp_path / "other-cold")
-    assert f"{NOTE}{CACHE}/bodies.json: belongs to another project folder; ignored, building afresh" in err.splitlines()
+    for name in (part(root), part(root, "search"), "pages.json"):
+        assert f"{NOTE}{CACHE}/{name}: belongs to another project folder; ignored, building afresh" in err.splitlines()
 
 
-def test_a_checksum_valid_file_of_another_shape_is_ignored(project: tuple[Path, dict[str, str]]) -> None:
+@pytest.mark.parametrize("table", ["bodies", "search"])
+def test_a_checksum_valid_file_of_another_shape_is_ignored(project: tuple[Path, dict[str, str]], table: str) -> None:
     root, cold = project
-    path = root / CACHE / "bodies.json"
-    header, _ = _header_and_payload(path)
-    payload = json.dumps({"x": {"body": 1, "problems": None, "reads": []}, "y": [1, 2]}).encode()
-    _rewrite(path, {**header, "sha256": hashlib.sha256(payload).hexdigest()}, payload)
+    for path in (root / CACHE / table).glob("*.json"):  # every key kept, every record of another shape
+        header, payload = _header_and_payload(path)
+        junk = [{"body": 1, "problems": None, "reads": []}, [1, 2], ["doc", "a b", "AAAA"], "x", None]
+        data = {key: junk[n % len(junk)] for n, key in enumerate(json.loads(payload))}
+        payload = json.dumps(data).encode()
+        _rewrite(path, {**header, "sha256": hashlib.sha256(payload).hexdigest()}, payload)
     _touch_input(root)
     code, err = _build(root)
     assert code == 0, err
@@ -174,7 +187,7 @@ def test_a_checksum_valid_file_of_another_shape_is_ignored(project: tuple[Path, 
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(name=st.sampled_from(["bodies.json", "pages.json", "site.json"]),
+@given(name=st.sampled_from(["bodies", "search", "pages.json", "site.json"]),
        data=st.one_of(st.binary(max_size=300), st.builds(lambda v: json.dumps(v).encode(), st.recursive(
            st.none() | st.booleans() | st.integers() | st.text(max_size=20),
            lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
@@ -182,7 +195,7 @@ def test_a_checksum_valid_file_of_another_shape_is_ignored(project: tuple[Path, 
 def test_fuzzed_cache_files_never_change_the_site(project: tuple[Path, dict[str, str]], name: str,
                                                   data: bytes) -> None:
     root, cold = project
-    path = root / CACHE / name
+    path = root / CACHE / (name if name.endswith(".json") else part(root, name))
     original = path.read_bytes()
     header, _ = _header_and_payload(path)
     for content in (data, json.dumps({**header, "sha256": hashlib.sha256(data).hexdigest()}).encode() + b"\n" + data):

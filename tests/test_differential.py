@@ -1021,7 +1021,7 @@ def _warm_equals_cold(built: Path, tmp_path: Path, edit: Callable[[Path], None])
     root = tmp_path / "project"
     shutil.copytree(built, root, symlinks=True)
     primed = run_cli("build", "--root", str(root))  # a cache belongs to its project folder: refill it here
-    assert primed.returncode == 0 and ".explainer-cache/bodies.json: belongs to another project" in primed.stderr
+    assert primed.returncode == 0 and ".explainer-cache/bodies/0.json: belongs to another project" in primed.stderr
     served = tmp_path / "served"
     engine = start_engine(root, served)
     assert build_engine(engine).status == 0

@@ -501,6 +501,21 @@ def test_data_schema_knows_every_front_matter_key() -> None:
 
 # --- bibliography: CSL-JSON and BibTeX ---------------------------------------------------------
 
+def test_sources_json_is_the_csl_export_with_one_line_an_item(project: Path, site: Path) -> None:
+    """sources.json parses to exactly the CSL items of every source, sorted by id, one a line."""
+    from explainer.diagnostics import Problems
+    from explainer.pipeline import analyse
+    from explainer.render.outputs.biblio import csl_item
+    from explainer.render.citestyle import sources_of
+
+    analysed = analyse(project, Problems())
+    expected = [csl_item(analysed, e) for e in sources_of(analysed)]
+    text = read(site, "sources.json")
+    lines = text.splitlines()
+    assert lines[0] == "[" and lines[-1] == "]" and len(lines) == len(expected) + 2
+    assert [json.loads(line.rstrip(",")) for line in lines[1:-1]] == json.loads(text) == expected
+
+
 def test_csl_json_formats_with_citeproc(site: Path) -> None:
     from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
     from citeproc.source.json import CiteProcJSON

@@ -271,6 +271,19 @@ class Body:
 
 
 @dataclass
+class Indexed:
+    """One entry as the search index holds it (`render.search.index_entry`): what a warm build
+    keeps, so that an unchanged entry is not made into plain text and terms again."""
+
+    doc: str
+    """Its row in a result file, as JSON."""
+    terms: list[str]
+    """Its distinct terms."""
+    weights: bytes
+    """Each term's weight (0-63), in the order of `terms`."""
+
+
+@dataclass
 class Graph:
     """Outgoing and incoming references of every entry (front matter and body)."""
 

@@ -17,7 +17,9 @@ the stage read —
   other entries (recorded as it happened: the whole `Target` seen, or that an id was
   missing, or that it scanned every id for a suggestion); the body is reused only if
   every such lookup gives the same answer now;
-* a page: its template, its place and its whole context, with the layouts and the code.
+* a page: its template, its place and its whole context, with the layouts and the code;
+* an entry in the search index: every value its row and terms are made from (URL, kind,
+  title, date, summary, search fields and body), with the code.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from .diagnostics import Problem, Problems
 from .load import read_config, read_document, walk
 from .load.bibliography import read_bibliographies
 from .load.ids import id_problem
-from .model import Body, Entry, Lookup, Page, Project, SiteData, Target
+from .model import Body, Entry, Indexed, Lookup, Page, Project, SiteData, Target
 from .render import Renderer, make_environment, site_files
 from .resolve import apply_git_dates, build_lookup, check_front_matter_refs, link, make_markdown, parse_body, root_for
 from .validate import assemble, validate_config, validate_entry
@@ -59,6 +61,8 @@ class Memo:
 
     keeps_pages = False
     """Whether `page` can ever answer: computing a page's key costs a pickling of its context."""
+    keeps_index = False
+    """Whether `indexed` can ever answer (the search index then computes every entry's key)."""
 
     def entry(self, root: Path, rel: str, kind: schema.Kind, overrides: dict[str, Any],
               load: Callable[[], tuple[Entry | None, list[Problem]]]) -> tuple[Entry | None, list[Problem]]:
@@ -82,6 +86,13 @@ class Memo:
 
     def used_pages(self, records: Iterable[str]) -> None:
         """In the main process: the pages this run used or kept (the rest may be forgotten)."""
+
+    def indexed(self, key: str) -> Indexed | None:
+        """An entry as the search index holds it, made under `key` (`render.search.index_key`), or None."""
+        return None
+
+    def keep_indexed(self, kept: dict[str, Indexed]) -> None:
+        """Every entry the search index used, by key (runs where the index is made: maybe a worker)."""
 
 
 class Executor:
@@ -310,7 +321,7 @@ def render_site(site: SiteData, sink: Sink, memo: Memo = NO_MEMO, executor: Exec
     """Stage 4 into stage 5: every file of `render.site_files` into `sink`; returns their paths in
     build order. `site_wide=False` leaves out the site-wide files (see `render_site_wide`)."""
     root = site.project.root
-    renderer = Renderer(site, env or make_environment(root))
+    renderer = Renderer(site, env or make_environment(root), memo if memo.keeps_index else None)
     renderer.prepare(lambda fn, items: executor.map(fn, items, weight=len(site.project.entries)))  # citation style
     files = site_files(site, renderer)
     salt = f"{code_digest()}\0{layouts_digest(root)}" if memo.keeps_pages else ""

@@ -6,14 +6,14 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property, partial
-from typing import Any
+from typing import Any, Protocol
 
 import jinja2
 from markupsafe import Markup
 
 from .. import schema
 from ..dates import PartialDate, display_range
-from ..model import HOME_ID, Body, Entry, Page, SiteData
+from ..model import HOME_ID, Body, Entry, Indexed, Page, SiteData
 from ..resolve.coverage import site_coverage
 from ..resolve.markup import letters
 from .citestyle import format_references
@@ -123,12 +123,23 @@ def entry_corrections(entry: Entry) -> list[dict[str, Any]]:
 
 # --- pages ------------------------------------------------------------------------------------
 
+class IndexMemo(Protocol):
+    """What earlier builds indexed for search, by `render.search.index_key` (`pipeline.Memo` is one)."""
+
+    def indexed(self, key: str) -> Indexed | None: ...
+
+    def keep_indexed(self, kept: dict[str, Indexed]) -> None:
+        """Every entry this build indexed, by key (the rest may be forgotten)."""
+
+
 class Renderer:
     """Builds page contexts and renders them with the layouts."""
 
-    def __init__(self, site: SiteData, env: jinja2.Environment) -> None:
+    def __init__(self, site: SiteData, env: jinja2.Environment, memo: IndexMemo | None = None) -> None:
         self.site = site
         self.env = env
+        self.memo = memo
+        """Where the search index looks up entries it indexed before (None: index every entry)."""
         self.config = site.project.config
         self.entries = site.project.entries
         self.story = Story(site.project)

@@ -39,7 +39,8 @@ def project_id(root: Path) -> str:
 
 def read_json(path: Path, root: Path, note: Callable[[str], None]) -> Any:
     """The payload of one cache file if every check passes; None (with a note) otherwise."""
-    shown = f"{CACHE_DIR}/{path.name}"
+    part = "" if path.parent.name == CACHE_DIR else f"{path.parent.name}/"  # a table in parts: bodies/3.json
+    shown = f"{CACHE_DIR}/{part}{path.name}"
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -78,6 +79,48 @@ def write_json(path: Path, root: Path, payload: Any) -> None:
     header = {"format": FORMAT, "version": VERSION, "code": code_digest(), "project": project_id(root),
               "sha256": hashlib.sha256(body).hexdigest()}
     atomic_write(path, json.dumps(header, sort_keys=True).encode() + b"\n" + body)
+
+
+# --- a table in parts ----------------------------------------------------------
+
+PARTS = "0123456789abcdef"
+"""A table keyed by hex digests is kept in one file per first digit (`FOLDER/X.json`): one
+changed record rewrites a sixteenth of it (at 4,000 entries the whole of the parsed
+bodies was 18 MB, rewritten after every edit)."""
+
+
+def part_of(key: str) -> str:
+    """Which file of a table in parts holds `key`."""
+    first = key[:1]
+    return first if first and first in PARTS else "0"
+
+
+def read_parts(folder: Path, root: Path, note: Callable[[str], None]) -> dict[str, dict[str, Any]]:
+    """Each file of a table in parts that passes `read_json`'s checks, by part."""
+    found: dict[str, dict[str, Any]] = {}
+    if folder.is_dir():
+        for part in PARTS:
+            data = read_json(folder / f"{part}.json", root, note)
+            if isinstance(data, dict):
+                found[part] = data
+    return found
+
+
+def write_parts(folder: Path, root: Path, records: dict[str, Any], fresh: set[str],
+                old: dict[str, dict[str, Any]]) -> None:
+    """Write the files of a table in parts whose records changed since `old` (what `read_parts`
+    gave): other keys, or a record made afresh (a key in `fresh`); the others are kept as they are."""
+    parts: dict[str, dict[str, Any]] = {part: {} for part in PARTS}
+    for key, record in records.items():
+        parts[part_of(key)][key] = record
+    touched = {part_of(key) for key in fresh}
+    for part, table in parts.items():
+        before = old.get(part)
+        if before is not None and part not in touched and before.keys() == table.keys():
+            continue
+        path = folder / f"{part}.json"
+        if table or before is not None or path.exists():
+            write_json(path, root, table)
 
 
 # --- problems as plain values -------------------------------------------------

@@ -8,10 +8,13 @@ is reused only if its bytes have the SHA-256 the index recorded for it. A file t
 fails a check (corrupt, truncated, altered, from another project or another version of
 the tool) is ignored with a one-line note, and what it held is computed afresh.
 
-* `bodies.json`: parsed bodies by `pipeline.body_key`, with their problems and the
-  lookups they made (the validity rule is the pipeline's, not this module's);
+* `bodies/X.json`: parsed bodies by `pipeline.body_key`, with their problems and the
+  lookups they made (the validity rule is the pipeline's, not this module's), in sixteen
+  parts by the key's first digit (`cachefile.write_parts` rewrites only the changed ones);
 * `pages/KEY.html` and `pages.json`: rendered pages by `pipeline.page_key`, with each
   page's SHA-256;
+* `search/X.json`: every entry as the search index holds it, by `render.search.index_key`,
+  in parts too (read and written by whichever process makes the index: a forked worker);
 * `site.json`: the record of the last build (`speed.record`).
 
 Entries not used by a build are dropped at its end, so the folder stays the size of a site.
@@ -28,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ..diagnostics import Problem
-from ..model import Body, Cited, Dispute
+from ..model import Body, Cited, Dispute, Indexed
 from ..pipeline import Memo
 from ..write.writer import atomic_write
 from .cachefile import (
@@ -38,7 +41,9 @@ from .cachefile import (
     problem_from_json,
     problem_to_json,
     read_json,
+    read_parts,
     write_json,
+    write_parts,
 )
 
 PAGE_NAME = re.compile(r"^[0-9a-f]{64}\.html$")
@@ -72,20 +77,25 @@ class DiskMemo(Memo):
     """One build's view of `.explainer-cache/`: what the last build left, and what this one keeps."""
 
     keeps_pages = True
+    keeps_index = True
 
     def __init__(self, root: Path, note: Callable[[str], None] = note) -> None:
         self.root = root
         self.dir = root / CACHE_DIR
         self.pages_dir = self.dir / "pages"
         self.note = note
-        self.hits = {"bodies": 0, "pages": 0}
+        self.hits = {"bodies": 0, "pages": 0, "index": 0}
         self._old_bodies: dict[str, Any] = {}
         self._new_bodies: dict[str, Any] = {}
         self._page_sums: dict[str, str] = {}
         self._used_pages: dict[str, str] = {}
-        stored = read_json(self.dir / "bodies.json", root, note)
-        if isinstance(stored, dict):
-            self._old_bodies = stored
+        self._fresh_bodies: set[str] = set()
+        self._index_parts: dict[str, dict[str, Any]] | None = None  # read on the first lookup, where the index is made
+        self._old_index: dict[str, Any] = {}
+        self._index_hits: set[str] = set()
+        self._body_parts = read_parts(self.dir / "bodies", root, note)
+        for part in self._body_parts.values():
+            self._old_bodies.update(part)
         sums = read_json(self.dir / "pages.json", root, note)
         if isinstance(sums, dict):
             self._page_sums = {k: v for k, v in sums.items() if isinstance(k, str) and isinstance(v, str)}
@@ -97,8 +107,8 @@ class DiskMemo(Memo):
         if record is None:
             return None
         try:
-            reads = {str(k): str(v) for k, v in record["reads"].items()}
-            if not valid(reads):
+            reads = record["reads"]  # JSON's keys are strings; a value of another type never matches
+            if not isinstance(reads, dict) or not valid(reads):
                 return None
             found = body_from_json(record["body"]), [problem_from_json(p) for p in record["problems"]]
         except (KeyError, TypeError, ValueError, AttributeError):  # a checksum-valid file of another shape
@@ -108,6 +118,7 @@ class DiskMemo(Memo):
         return found
 
     def keep_body(self, key: str, body: Body, problems: list[Problem], reads: dict[str, str]) -> None:
+        self._fresh_bodies.add(key)
         self._new_bodies[key] = {"body": body_to_json(body), "problems": [problem_to_json(p) for p in problems],
                                  "reads": reads}
 
@@ -142,6 +153,37 @@ class DiskMemo(Memo):
             if digest:
                 self._used_pages[key] = digest
 
+    # --- the search index's entries (wherever the index is made: its process reads and writes the file)
+
+    def indexed(self, key: str) -> Indexed | None:
+        if self._index_parts is None:
+            self._index_parts = read_parts(self.dir / "search", self.root, self.note)
+            for part in self._index_parts.values():
+                self._old_index.update(part)
+        record = self._old_index.get(key)
+        if record is None:
+            return None
+        try:
+            doc, terms, weights = record
+            found = Indexed(str(doc), str(terms).split(" ") if terms else [], base64.b64decode(weights))
+        except (TypeError, ValueError):  # a checksum-valid file of another shape
+            return None
+        if len(found.terms) != len(found.weights):
+            return None
+        self._index_hits.add(key)
+        self.hits["index"] += 1
+        return found
+
+    def keep_indexed(self, kept: dict[str, Indexed]) -> None:
+        hits = self._index_hits
+        payload = {key: self._old_index[key] if key in hits else [made.doc, " ".join(made.terms),
+                                                                   base64.b64encode(made.weights).decode("ascii")]
+                   for key, made in kept.items()}
+        try:
+            write_parts(self.dir / "search", self.root, payload, set(kept) - hits, self._index_parts or {})
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+
     # --- end of build -----------------------------------------------------------------------------
 
     def save(self) -> None:
@@ -150,8 +192,9 @@ class DiskMemo(Memo):
             self.dir.mkdir(parents=True, exist_ok=True)
             if not (self.dir / "CACHEDIR.TAG").exists():
                 atomic_write(self.dir / "CACHEDIR.TAG", CACHEDIR_TAG)
-            write_json(self.dir / "bodies.json", self.root, self._new_bodies)
+            write_parts(self.dir / "bodies", self.root, self._new_bodies, self._fresh_bodies, self._body_parts)
             write_json(self.dir / "pages.json", self.root, self._used_pages)
+            (self.dir / "bodies.json").unlink(missing_ok=True)  # where an earlier version kept the bodies
             if self.pages_dir.is_dir():
                 keep = {f"{k}.html" for k in self._used_pages}
                 with os.scandir(self.pages_dir) as it:

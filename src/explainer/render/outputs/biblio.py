@@ -38,9 +38,10 @@ def csl_item(site: SiteData, entry: Entry) -> dict[str, Any]:
 
 
 def csl_json_output(site: SiteData, renderer: Renderer) -> Iterator[tuple[str, str]]:
-    """Write sources.json: a CSL-JSON array (what Zotero, Pandoc and citeproc read)."""
-    items = [csl_item(site, e) for e in _sources(site)]
-    yield "sources.json", json.dumps(items, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
+    """Write sources.json: a CSL-JSON array (what Zotero, Pandoc and citeproc read), one item a
+    line as in data.json (an indented dump runs json's pure-Python encoder)."""
+    items = [json.dumps(csl_item(site, e), ensure_ascii=False, sort_keys=True) for e in _sources(site)]
+    yield "sources.json", ("[\n" + ",\n".join(items) + "\n]\n") if items else "[]\n"
 
 
 _TEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "$": r"\$",
