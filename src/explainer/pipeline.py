@@ -41,6 +41,7 @@ from .load.bibliography import read_bibliographies
 from .load.ids import id_problem
 from .model import Body, Entry, Indexed, Lookup, Page, Project, SiteData, Target
 from .render import Renderer, make_environment, site_files
+from .render.pages import View
 from .resolve import apply_git_dates, build_lookup, check_front_matter_refs, link, make_markdown, parse_body, root_for
 from .validate import assemble, validate_config, validate_entry
 from .validate.bibliography import record_entries
@@ -296,19 +297,45 @@ class Sink(Protocol):
     def write(self, rel: str, data: bytes) -> None: ...
 
 
-def page_key(salt: str, page: Page) -> str | None:
+def _view_digest(digest: bytes) -> None:
+    """Stands for a view in the bytes `page_key` hashes (never called: nothing is unpickled)."""
+
+
+class _KeyPickler(pickle.Pickler):
+    """Pickles a context in "fast" mode, without pickle's memo: a value met twice is written
+    twice, so the bytes depend on the values alone. (With the memo they depended on which
+    equal values happened to be one object — a view cached by one worker, built afresh by
+    another — and a build with another number of workers missed every page.)
+
+    A `View` is written as the SHA-256 of its own pickled value, computed once per view
+    object (`views`): an entry page names dozens of other entries, and pickling each of
+    them again on every page was most of the key's cost."""
+
+    def __init__(self, buffer: io.BytesIO, views: dict[int, tuple[View, bytes]]) -> None:
+        super().__init__(buffer, protocol=5)
+        self.fast = True  # hashed only: nothing is ever unpickled
+        self.views = views
+
+    def reducer_override(self, obj: Any) -> Any:
+        if type(obj) is not View:
+            return NotImplemented
+        known = self.views.get(id(obj))
+        if known is None:
+            inner = io.BytesIO()
+            pickler = pickle.Pickler(inner, protocol=5)
+            pickler.fast = True
+            pickler.dump(obj.__dict__)
+            known = self.views[id(obj)] = (obj, hashlib.sha256(inner.getbuffer()).digest())  # obj: its id stays its own
+        return _view_digest, (known[1],)
+
+
+def page_key(salt: str, page: Page, views: dict[int, tuple[View, bytes]] | None = None) -> str | None:
     """Digest of a page's template, place and whole context; None if the context cannot be pickled.
 
-    The context is pickled in "fast" mode, without pickle's memo: a value met twice is
-    written twice, so the bytes depend on the values alone. With the memo, they depended
-    on which equal values happened to be one object (a view cached by one worker, built
-    afresh by another), and a build with another number of workers missed every page.
-    """
+    `views`: the digests of views met so far in this render (see `_KeyPickler`)."""
     buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=5)
-    pickler.fast = True  # hashed only: nothing is ever unpickled
     try:
-        pickler.dump(page.context)
+        _KeyPickler(buffer, {} if views is None else views).dump(page.context)
     except Exception:
         return None
     h = hashlib.sha256(f"{salt}\0{page.template}\0{page.out}\0".encode())
@@ -325,10 +352,11 @@ def render_site(site: SiteData, sink: Sink, memo: Memo = NO_MEMO, executor: Exec
     renderer.prepare(lambda fn, items: executor.map(fn, items, weight=len(site.project.entries)))  # citation style
     files = site_files(site, renderer)
     salt = f"{code_digest()}\0{layouts_digest(root)}" if memo.keeps_pages else ""
+    views: dict[int, tuple[View, bytes]] = {}  # each process's own (a forked worker starts with a copy)
     chunk = 64
 
     def put_page(page: Page) -> tuple[str, str | None]:
-        key = page_key(salt, page) if memo.keeps_pages else None
+        key = page_key(salt, page, views) if memo.keeps_pages else None
         data = memo.page(key) if key is not None else None
         if data is None:
             data = renderer.render(page).encode("utf-8")
