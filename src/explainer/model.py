@@ -277,8 +277,9 @@ class Indexed:
 
     doc: str
     """Its row in a result file, as JSON."""
-    terms: list[str]
-    """Its distinct terms."""
+    terms: str
+    """Its distinct terms, separated by spaces (one string, not a list of small ones: a warm
+    build holds every entry's, and 4,000 lists of them were ~100 MB)."""
     weights: bytes
     """Each term's weight (0-63), in the order of `terms`."""
 

@@ -166,7 +166,7 @@ def index_entry(inputs: IndexInputs) -> Indexed:
         cut = text.rfind(" ", 0, TEXT_CAP)
         text = text[:cut if cut > TEXT_CAP // 2 else TEXT_CAP] + " \u2026"
     doc = json.dumps([url, kind, title, date, summary, text], ensure_ascii=False, separators=(",", ":"))
-    return Indexed(doc, list(weights), bytes(weights.values()))
+    return Indexed(doc, " ".join(weights), bytes(weights.values()))
 
 
 def _as_text(value: object) -> str:
@@ -211,7 +211,7 @@ class Postings:
         number = self.count
         self.count += 1
         terms = self.terms
-        for t, w in zip(entry.terms, entry.weights, strict=True):
+        for t, w in zip(entry.terms.split(" ") if entry.terms else (), entry.weights, strict=True):
             found = terms.get(t)
             if found is None:
                 terms[t] = ([number], bytearray((w,)))

@@ -165,10 +165,10 @@ class DiskMemo(Memo):
             return None
         try:
             doc, terms, weights = record
-            found = Indexed(str(doc), str(terms).split(" ") if terms else [], base64.b64decode(weights))
+            found = Indexed(str(doc), str(terms), base64.b64decode(weights))
         except (TypeError, ValueError):  # a checksum-valid file of another shape
             return None
-        if len(found.terms) != len(found.weights):
+        if (found.terms.count(" ") + 1 if found.terms else 0) != len(found.weights):
             return None
         self._index_hits.add(key)
         self.hits["index"] += 1
@@ -176,7 +176,7 @@ class DiskMemo(Memo):
 
     def keep_indexed(self, kept: dict[str, Indexed]) -> None:
         hits = self._index_hits
-        payload = {key: self._old_index[key] if key in hits else [made.doc, " ".join(made.terms),
+        payload = {key: self._old_index[key] if key in hits else [made.doc, made.terms,
                                                                    base64.b64encode(made.weights).decode("ascii")]
                    for key, made in kept.items()}
         try:
