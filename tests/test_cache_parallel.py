@@ -203,3 +203,14 @@ def test_one_body_edit_indexes_one_entry_and_rewrites_only_its_parts(corpus: Pat
     warm = build(corpus, out=tmp_path / "warm", use_cache=True)
     cold = build(corpus, out=tmp_path / "cold", use_cache=False)
     assert warm.ok and cold.ok and tree(tmp_path / "warm") == tree(tmp_path / "cold")
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_build_leaves_the_cycle_collector_as_it_found_it(corpus: Path, tmp_path: Path, jobs: int) -> None:
+    """`build.collector_paused` pauses the collector and freezes the heap while the build
+    analyses; a caller that goes on afterwards (a script, these tests) gets it back as it was."""
+    import gc
+
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    assert build(corpus, out=tmp_path / "a", jobs=jobs, use_cache=True).ok
+    assert gc.isenabled() and gc.get_freeze_count() == 0

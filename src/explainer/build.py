@@ -79,6 +79,14 @@ def build(root: Path, out: Path | None = None, strict: bool = False, jobs: int |
     build must not replace (`write.check_output_folder`). A symlinked `out` is followed:
     the real folder is replaced and the link kept.
     """
+    try:
+        return _build(root, out, strict, jobs, use_cache, base_url)
+    finally:
+        gc.unfreeze()  # what `collector_paused` froze: a caller that goes on collects its heap as before
+
+
+def _build(root: Path, out: Path | None, strict: bool, jobs: int | None, use_cache: bool,
+           base_url: str | None) -> BuildResult:
     target = out if out is not None else root / "site"
     inputs = project_inputs(root)  # reads config.yaml for its bibliography files: once
     listing: dict[str, stamps.Stamp | None] = {}
