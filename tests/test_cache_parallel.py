@@ -166,13 +166,13 @@ def test_one_body_edit_indexes_one_entry_and_rewrites_only_its_parts(corpus: Pat
     from explainer.diagnostics import Problems
     from explainer.pipeline import analyse, render_site
     from explainer.render.search import index_inputs, index_key, index_order
-    from explainer.speed.cachefile import part_of, read_parts
+    from explainer.speed.cachefile import Table, part_of
     from explainer.speed.disk import DiskMemo
 
     assert build(corpus, jobs=2, use_cache=True).ok  # the index made in a worker, which keeps its records
     search, bodies = corpus / CACHE_DIR / "search", corpus / CACHE_DIR / "bodies"
     before = {name: _stamps(folder) for name, folder in (("search", search), ("bodies", bodies))}
-    old_keys = set().union(*read_parts(search, corpus, print).values())
+    old_keys = set(Table(search, corpus, print).records)
     event = sorted((corpus / "content" / "events").glob("*.md"))[0]
     _edit(event, "## Details\n", "## Details\n\nA zebra crossed the text.\n")
 

@@ -356,7 +356,10 @@ def test_a_folder_that_cannot_be_listed_at_the_swap_stops_it(tmp_path: Path, mon
     output = OutputDir(target)
     output.write("index.html", "two")
     _unlistable(monkeypatch, target / "notes")
-    with pytest.raises(OutputError, match="now holds 'notes/', which appeared during the build; nothing was"):
+    with pytest.raises(OutputError) as stopped:
         output.commit()
+    assert str(stopped.value) == (f"'{target}': its folder 'notes/' cannot be listed now, so it may hold files "
+                                  "explainer did not write; nothing was replaced (give yourself read access to it "
+                                  "and build again)")
     monkeypatch.undo()
     assert (target / "notes" / "index.html").read_text() == "one"

@@ -322,9 +322,7 @@ class _KeyPickler(pickle.Pickler):
         known = self.views.get(id(obj))
         if known is None:
             inner = io.BytesIO()
-            pickler = pickle.Pickler(inner, protocol=5)
-            pickler.fast = True
-            pickler.dump(obj.__dict__)
+            _KeyPickler(inner, self.views).dump(obj.__dict__)
             known = self.views[id(obj)] = (obj, hashlib.sha256(inner.getbuffer()).digest())  # obj: its id stays its own
         return _view_digest, (known[1],)
 

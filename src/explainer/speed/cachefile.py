@@ -95,32 +95,34 @@ def part_of(key: str) -> str:
     return first if first and first in PARTS else "0"
 
 
-def read_parts(folder: Path, root: Path, note: Callable[[str], None]) -> dict[str, dict[str, Any]]:
-    """Each file of a table in parts that passes `read_json`'s checks, by part."""
-    found: dict[str, dict[str, Any]] = {}
-    if folder.is_dir():
-        for part in PARTS:
-            data = read_json(folder / f"{part}.json", root, note)
-            if isinstance(data, dict):
-                found[part] = data
-    return found
+class Table:
+    """A table in parts (`FOLDER/X.json`) as one build sees it: every record its files held
+    that passed `read_json`'s checks, and how to write back only the parts that changed."""
 
+    def __init__(self, folder: Path, root: Path, note: Callable[[str], None]) -> None:
+        self.folder, self.root = folder, root
+        self.parts: dict[str, dict[str, Any]] = {}
+        if folder.is_dir():
+            for part in PARTS:
+                data = read_json(folder / f"{part}.json", root, note)
+                if isinstance(data, dict):
+                    self.parts[part] = data
+        self.records: dict[str, Any] = {key: record for table in self.parts.values() for key, record in table.items()}
 
-def write_parts(folder: Path, root: Path, records: dict[str, Any], fresh: set[str],
-                old: dict[str, dict[str, Any]]) -> None:
-    """Write the files of a table in parts whose records changed since `old` (what `read_parts`
-    gave): other keys, or a record made afresh (a key in `fresh`); the others are kept as they are."""
-    parts: dict[str, dict[str, Any]] = {part: {} for part in PARTS}
-    for key, record in records.items():
-        parts[part_of(key)][key] = record
-    touched = {part_of(key) for key in fresh}
-    for part, table in parts.items():
-        before = old.get(part)
-        if before is not None and part not in touched and before.keys() == table.keys():
-            continue
-        path = folder / f"{part}.json"
-        if table or before is not None or path.exists():
-            write_json(path, root, table)
+    def save(self, records: dict[str, Any], fresh: set[str]) -> None:
+        """Make the files hold `records`, writing only the parts with other keys than were read or
+        a record made afresh (a key in `fresh`); the others hold exactly these records already."""
+        parts: dict[str, dict[str, Any]] = {part: {} for part in PARTS}
+        for key, record in records.items():
+            parts[part_of(key)][key] = record
+        touched = {part_of(key) for key in fresh}
+        for part, table in parts.items():
+            before = self.parts.get(part)
+            if before is not None and part not in touched and before.keys() == table.keys():
+                continue
+            path = self.folder / f"{part}.json"
+            if table or before is not None or path.exists():
+                write_json(path, self.root, table)
 
 
 # --- problems as plain values -------------------------------------------------

@@ -10,7 +10,7 @@ the tool) is ignored with a one-line note, and what it held is computed afresh.
 
 * `bodies/X.json`: parsed bodies by `pipeline.body_key`, with their problems and the
   lookups they made (the validity rule is the pipeline's, not this module's), in sixteen
-  parts by the key's first digit (`cachefile.write_parts` rewrites only the changed ones);
+  parts by the key's first digit (`cachefile.Table` rewrites only the changed ones);
 * `pages/KEY.html` and `pages.json`: rendered pages by `pipeline.page_key`, with each
   page's SHA-256;
 * `search/X.json`: every entry as the search index holds it, by `render.search.index_key`,
@@ -37,13 +37,12 @@ from ..write.writer import atomic_write
 from .cachefile import (
     CACHE_DIR,
     CACHEDIR_TAG,
+    Table,
     note,
     problem_from_json,
     problem_to_json,
     read_json,
-    read_parts,
     write_json,
-    write_parts,
 )
 
 PAGE_NAME = re.compile(r"^[0-9a-f]{64}\.html$")
@@ -85,17 +84,13 @@ class DiskMemo(Memo):
         self.pages_dir = self.dir / "pages"
         self.note = note
         self.hits = {"bodies": 0, "pages": 0, "index": 0}
-        self._old_bodies: dict[str, Any] = {}
         self._new_bodies: dict[str, Any] = {}
         self._page_sums: dict[str, str] = {}
         self._used_pages: dict[str, str] = {}
         self._fresh_bodies: set[str] = set()
-        self._index_parts: dict[str, dict[str, Any]] | None = None  # read on the first lookup, where the index is made
-        self._old_index: dict[str, Any] = {}
+        self._bodies = Table(self.dir / "bodies", root, note)
+        self._index: Table | None = None  # read on the first lookup, in the process that makes the index
         self._index_hits: set[str] = set()
-        self._body_parts = read_parts(self.dir / "bodies", root, note)
-        for part in self._body_parts.values():
-            self._old_bodies.update(part)
         sums = read_json(self.dir / "pages.json", root, note)
         if isinstance(sums, dict):
             self._page_sums = {k: v for k, v in sums.items() if isinstance(k, str) and isinstance(v, str)}
@@ -103,7 +98,7 @@ class DiskMemo(Memo):
     # --- bodies -----------------------------------------------------------------------------------
 
     def body(self, key: str, valid: Callable[[dict[str, str]], bool]) -> tuple[Body, list[Problem]] | None:
-        record = self._old_bodies.get(key)
+        record = self._bodies.records.get(key)
         if record is None:
             return None
         try:
@@ -156,11 +151,9 @@ class DiskMemo(Memo):
     # --- the search index's entries (wherever the index is made: its process reads and writes the file)
 
     def indexed(self, key: str) -> Indexed | None:
-        if self._index_parts is None:
-            self._index_parts = read_parts(self.dir / "search", self.root, self.note)
-            for part in self._index_parts.values():
-                self._old_index.update(part)
-        record = self._old_index.get(key)
+        if self._index is None:
+            self._index = Table(self.dir / "search", self.root, self.note)
+        record = self._index.records.get(key)
         if record is None:
             return None
         try:
@@ -175,12 +168,13 @@ class DiskMemo(Memo):
         return found
 
     def keep_indexed(self, kept: dict[str, Indexed]) -> None:
-        hits = self._index_hits
-        payload = {key: self._old_index[key] if key in hits else [made.doc, made.terms,
-                                                                   base64.b64encode(made.weights).decode("ascii")]
+        if self._index is None:
+            self._index = Table(self.dir / "search", self.root, self.note)
+        hits, old = self._index_hits, self._index.records
+        payload = {key: old[key] if key in hits else [made.doc, made.terms, base64.b64encode(made.weights).decode()]
                    for key, made in kept.items()}
         try:
-            write_parts(self.dir / "search", self.root, payload, set(kept) - hits, self._index_parts or {})
+            self._index.save(payload, set(kept) - hits)
         except OSError:
             pass  # a cache that cannot be written only costs time
 
@@ -192,7 +186,7 @@ class DiskMemo(Memo):
             self.dir.mkdir(parents=True, exist_ok=True)
             if not (self.dir / "CACHEDIR.TAG").exists():
                 atomic_write(self.dir / "CACHEDIR.TAG", CACHEDIR_TAG)
-            write_parts(self.dir / "bodies", self.root, self._new_bodies, self._fresh_bodies, self._body_parts)
+            self._bodies.save(self._new_bodies, self._fresh_bodies)
             write_json(self.dir / "pages.json", self.root, self._used_pages)
             (self.dir / "bodies.json").unlink(missing_ok=True)  # where an earlier version kept the bodies
             if self.pages_dir.is_dir():

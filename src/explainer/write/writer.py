@@ -333,6 +333,11 @@ class OutputDir:
                 stray = None if listed is None else stray_file(self.target, listed)
                 if listed is None or stray is not None:
                     self.abort()
+                    if stray is not None and (stray == "" or stray.endswith("/")):  # see `unlisted`
+                        where = f"'{self.target}': its folder {stray!r}" if stray else f"'{self.target}'"
+                        raise OutputError(f"{where} cannot be listed now, so it may hold files explainer did not "
+                                          "write; nothing was replaced (give yourself read access to it and build "
+                                          "again)")
                     raise OutputError(f"'{self.target}' now holds "
                                       f"{'files explainer did not write' if listed is None else repr(stray)}, "
                                       "which appeared during the build; nothing was replaced")
