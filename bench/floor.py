@@ -5,7 +5,8 @@
 For every `content/*/*.md` file of PROJECT: read it, split the front matter, parse it
 with PyYAML's libyaml `CSafeLoader`, render the body with markdown-it-py (CommonMark +
 tables + footnotes, the Markdown our parser reads, so a corpus with tables such as
-`generate.py --shape varied` costs the floor the same table parsing), fill one Jinja2 template, write `OUT/<folder>/<id>/index.html`. With
+`generate.py --shape varied` costs the floor the same table parsing), fill one Jinja2
+template, write `OUT/<folder>/<id>/index.html`. With
 `--jobs 2` the files are split between two forked processes. No graph, no citations,
 no back-links, no index pages: the benchmark divides our build time by this one, so
 the ratio is the price of everything the explainer adds.
@@ -48,24 +49,42 @@ def _setup() -> None:
     _template = jinja2.Environment(autoescape=True).from_string(TEMPLATE)
 
 
-def render_files(paths: list[str], out: str) -> int:
-    """Read, parse, render and write every file of `paths`; returns how many were written."""
+PARTS = ("read and front matter", "markdown-it", "template", "writing")
+"""What `render_files(parts=...)` times, in the order each file goes through them."""
+
+
+def render_files(paths: list[str], out: str, parts: dict[str, float] | None = None) -> int:
+    """Read, parse, render and write every file of `paths`; returns how many were written.
+
+    `parts`: if given, the seconds each of `PARTS` took are added to it (bench/budget.py)."""
     if _md is None:
         _setup()
     assert _md is not None and _template is not None
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    clock = time.perf_counter
+    spent = [0.0] * len(PARTS)
     for path in paths:
+        t0 = clock()
         with open(path, encoding="utf-8") as fh:
             text = fh.read()
         _, fm, body = text.split("---\n", 2)
         meta = yaml.load(fm, Loader=loader) or {}
+        t1 = clock()
         html = _md.render(body)
+        t2 = clock()
         page = _template.render(title=str(meta.get("title", "")), body=jinja2.utils.markupsafe.Markup(html))
+        t3 = clock()
         folder, name = os.path.split(path)
         target = os.path.join(out, os.path.basename(folder), name[:-3])
         os.makedirs(target, exist_ok=True)
         with open(os.path.join(target, "index.html"), "w", encoding="utf-8") as fh:
             fh.write(page)
+        t4 = clock()
+        for i, (a, b) in enumerate(((t0, t1), (t1, t2), (t2, t3), (t3, t4))):
+            spent[i] += b - a
+    if parts is not None:
+        for name, seconds in zip(PARTS, spent, strict=True):
+            parts[name] = parts.get(name, 0.0) + seconds
     return len(paths)
 
 
