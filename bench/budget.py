@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,4000")
     parser.add_argument("--shape", default=",".join(generate.SHAPES))
-    parser.add_argument("--work", type=Path, default=Path("/tmp/explainer-budget"))
+    parser.add_argument("--work", type=Path, default=HERE / "corpus" / "budget", help="scratch folder (git-ignored)")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
     for n in [int(s) for s in args.sizes.split(",")]:

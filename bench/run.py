@@ -6,8 +6,10 @@ For each size it generates a corpus (bench/generate.py), then times, each in a f
 process (`python -m explainer build`): a cold build (no cache, every core), a warm build
 with nothing changed, a rebuild after a one-entry body edit and after a title edit
 (both with the cache), and the floor (bench/floor.py) with 1 and 2 processes, all in
-the same run so ratios compare like with like. Wall time is the median of `--repeat`
-runs; CPU is user+sys of the build and its workers; memory is the largest resident
+the same run so ratios compare like with like. The floors and the cold builds run in
+turn, one of each a round (`interleaved`), and the summary gives each round's cold /
+2-process floor ratio beside the ratio of the medians. Wall time is the median of
+`--repeat` runs; CPU is user+sys of the build and its workers; memory is the largest resident
 set of any one process (ru_maxrss of the build and of its children). If `hugo` or
 Eleventy (`npx @11ty/eleventy`, or `ELEVENTY=path/to/cli.js`) are found, they build
 the same text without our syntax and their ratios are printed too. `--shape` lists the
@@ -24,6 +26,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -57,9 +60,33 @@ def timed(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = 
 
 
 def median_of(n: int, run) -> tuple[float, float, int]:  # type: ignore[no-untyped-def]
-    results = [run() for _ in range(n)]
+    return median_of_runs([run() for _ in range(n)])
+
+
+def median_of_runs(results: list[tuple[float, float, int]]) -> tuple[float, float, int]:
+    """Median wall and CPU seconds, largest peak memory."""
     return (statistics.median(r[0] for r in results), statistics.median(r[1] for r in results),
             max(r[2] for r in results))
+
+
+def interleaved(repeat: int, runs: dict[str, Callable[[], tuple[float, float, int]]]
+                ) -> dict[str, list[tuple[float, float, int]]]:
+    """Every run of `runs` once a round, `repeat` rounds, in turn.
+
+    Why: on a shared machine a slow spell lasts tens of seconds or minutes; run one
+    figure's repeats back to back and the spell lands on that figure alone, so a ratio of
+    two figures measured minutes apart says more about the machine than about the build.
+    In turn, a spell slows each figure of its round, and the ratio of one round's two
+    runs (`ROUND_RATIOS`) is measured seconds apart."""
+    found: dict[str, list[tuple[float, float, int]]] = {name: [] for name in runs}
+    for _ in range(repeat):
+        for name, run in runs.items():
+            found[name].append(run())
+    return found
+
+
+ROUND_RATIOS: dict[tuple[int, str], list[float]] = {}
+"""(entries, shape) -> the cold build / 2-process floor ratio of each round of `interleaved`."""
 
 
 def build_cmd(root: Path, *extra: str) -> list[str]:
@@ -104,12 +131,16 @@ def run_size(n: int, work: Path, repeat: int, shape: str = "default") -> dict[st
     if root.exists():
         shutil.rmtree(root)
     generate.generate(n, root, shape=shape)
-    results: dict[str, tuple[float, float, int]] = {}
     floor = [sys.executable, str(HERE / "floor.py"), str(root), str(work / "floor-out")]
-    results["floor 1 process"] = median_of(repeat, lambda: timed(floor + ["--jobs", "1"]))
-    results["floor 2 processes"] = median_of(repeat, lambda: timed(floor + ["--jobs", "2"]))
-    results["cold build"] = median_of(repeat, lambda: timed(build_cmd(root, "--no-cache")))
-    results["cold build, 1 process"] = median_of(1, lambda: timed(build_cmd(root, "--no-cache", "--jobs", "1")))
+    rounds = interleaved(repeat, {
+        "floor 1 process": lambda: timed(floor + ["--jobs", "1"]),
+        "floor 2 processes": lambda: timed(floor + ["--jobs", "2"]),
+        "cold build": lambda: timed(build_cmd(root, "--no-cache")),
+        "cold build, 1 process": lambda: timed(build_cmd(root, "--no-cache", "--jobs", "1")),
+    })
+    results = {name: median_of_runs(runs) for name, runs in rounds.items()}
+    pairs = zip(rounds["cold build"], rounds["floor 2 processes"], strict=True)
+    ROUND_RATIOS[(n, shape)] = [cold[0] / two[0] for cold, two in pairs]
     shutil.rmtree(root / ".explainer-cache", ignore_errors=True)
     timed(build_cmd(root))  # fills the cache
     results["warm build, nothing changed"] = median_of(repeat, lambda: timed(build_cmd(root)))
@@ -152,8 +183,14 @@ def main(argv: list[str] | None = None) -> int:
         for shape in shapes:
             results = run_size(n, args.work, args.repeat, shape)
             print(report(n, results, shape), flush=True)
-            summary.append(f"{n:>8,} {shape:>8s} {results['cold build'][0] / results['floor 2 processes'][0]:8.2f}")
-    print(f"\ncold build / 2-process floor, same run:\n{'entries':>8s} {'shape':>8s} {'ratio':>8s}", flush=True)
+            f1, f2 = results["floor 1 process"][0], results["floor 2 processes"][0]
+            rounds = " ".join(f"{r:.2f}" for r in ROUND_RATIOS[(n, shape)])
+            summary.append(f"{n:>8,} {shape:>8s} {results['cold build'][0] / f2:8.2f} "
+                           f"{statistics.median(ROUND_RATIOS[(n, shape)]):8.2f}   {rounds:18s} {f1 / f2:8.2f}")
+    print("\ncold build / 2-process floor, same run (by round: cold and floor seconds apart; the floor's\n"
+          "speed-up from 2 processes far below ~1.7 means the machine did not give this run two cores):\n"
+          f"{'entries':>8s} {'shape':>8s} {'ratio':>8s} {'rounds':>8s}   {'each round':18s} {'floor 1/2':>8s}",
+          flush=True)
     print("\n".join(summary), flush=True)
     return 0
 
