@@ -6,8 +6,8 @@ For every `content/*/*.md` file of PROJECT: read it, split the front matter, par
 with PyYAML's libyaml `CSafeLoader`, render the body with markdown-it-py (CommonMark +
 tables + footnotes, the Markdown our parser reads, so a corpus with tables such as
 `generate.py --shape varied` costs the floor the same table parsing), fill one Jinja2
-template, write `OUT/<folder>/<id>/index.html`. With
-`--jobs 2` the files are split between two forked processes. No graph, no citations,
+template, write `OUT/<folder>/<id>/index.html`. With `--jobs 2` the files are split
+between two forked processes. No graph, no citations,
 no back-links, no index pages: the benchmark divides our build time by this one, so
 the ratio is the price of everything the explainer adds.
 """
