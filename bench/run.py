@@ -88,16 +88,12 @@ def interleaved(repeat: int, runs: dict[str, Callable[[], tuple[float, float, in
     figure's repeats back to back and the spell lands on that figure alone, so a ratio of
     two figures measured minutes apart says more about the machine than about the build.
     In turn, a spell slows each figure of its round, and the ratio of one round's two
-    runs (`ROUND_RATIOS`) is measured seconds apart."""
+    runs is measured seconds apart."""
     found: dict[str, list[tuple[float, float, int]]] = {name: [] for name in runs}
     for _ in range(repeat):
         for name, run in runs.items():
             found[name].append(run())
     return found
-
-
-ROUND_RATIOS: dict[tuple[int, str], list[float]] = {}
-"""(entries, shape) -> the cold build / 2-process floor ratio of each round of `interleaved`."""
 
 
 def build_cmd(root: Path, *extra: str) -> list[str]:
@@ -136,7 +132,9 @@ def peers(plain: Path, repeat: int) -> dict[str, tuple[float, float, int]]:
     return found
 
 
-def run_size(n: int, work: Path, repeat: int, shape: str = "default") -> dict[str, tuple[float, float, int]]:
+def run_size(n: int, work: Path, repeat: int, shape: str = "default"
+             ) -> tuple[dict[str, tuple[float, float, int]], list[float]]:
+    """Every figure of one corpus, and the cold build / 2-process floor ratio of each round."""
     suffix = "" if shape == "default" else f"-{shape}"
     root = work / f"corpus-{n}{suffix}"
     if root.exists():
@@ -152,7 +150,7 @@ def run_size(n: int, work: Path, repeat: int, shape: str = "default") -> dict[st
     })
     results = {name: median_of_runs(runs) for name, runs in rounds.items()}
     pairs = zip(rounds["cold build"], rounds["floor 2 processes"], strict=True)
-    ROUND_RATIOS[(n, shape)] = [cold[0] / two[0] for cold, two in pairs]
+    round_ratios = [cold[0] / two[0] for cold, two in pairs]
     shutil.rmtree(root / ".explainer-cache", ignore_errors=True)
     timed(build_cmd(root))  # fills the cache
     results["warm build, nothing changed"] = median_of(repeat, lambda: timed(build_cmd(root)))
@@ -164,7 +162,7 @@ def run_size(n: int, work: Path, repeat: int, shape: str = "default") -> dict[st
         shutil.rmtree(plain)
     generate.generate(n, plain, plain_text=True, shape=shape)
     results.update(peers(plain, repeat))
-    return results
+    return results, round_ratios
 
 
 def report(n: int, results: dict[str, tuple[float, float, int]], shape: str = "default") -> str:
@@ -193,12 +191,12 @@ def main(argv: list[str] | None = None) -> int:
     summary = []
     for n in (int(s) for s in args.sizes.split(",")):
         for shape in shapes:
-            results = run_size(n, args.work, args.repeat, shape)
+            results, round_ratios = run_size(n, args.work, args.repeat, shape)
             print(report(n, results, shape), flush=True)
             f1, f2 = results["floor 1 process"][0], results["floor 2 processes"][0]
-            rounds = " ".join(f"{r:.2f}" for r in ROUND_RATIOS[(n, shape)])
+            rounds = " ".join(f"{r:.2f}" for r in round_ratios)
             summary.append(f"{n:>8,} {shape:>8s} {results['cold build'][0] / f2:8.2f} "
-                           f"{statistics.median(ROUND_RATIOS[(n, shape)]):8.2f}   {rounds:18s} {f1 / f2:8.2f}")
+                           f"{statistics.median(round_ratios):8.2f}   {rounds:18s} {f1 / f2:8.2f}")
     print("\ncold build / 2-process floor, same run (by round: cold and floor seconds apart; the floor's\n"
           "speed-up from 2 processes far below ~1.7 means the machine did not give this run two cores):\n"
           f"{'entries':>8s} {'shape':>8s} {'ratio':>8s} {'rounds':>8s}   {'each round':18s} {'floor 1/2':>8s}",
