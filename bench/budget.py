@@ -22,6 +22,7 @@ import argparse
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -47,12 +48,18 @@ class Timers:
         self.spent: dict[str, float] = dict.fromkeys(OURS, 0.0)
         self.made: dict[str, int] = dict.fromkeys(OURS, 0)
         """Files the lazy parts made inside their timers (a test checks they made them all)."""
-        self._undo: list[tuple[Any, str, Any]] = []
+        self._undo: list[Callable[[], None]] = []
 
-    def wrap(self, owner: Any, name: str, part: str, lazy: bool = False) -> None:
-        """Time every call of `owner.name` (or `owner[name]`) as `part`; `lazy`: it returns an
-        iterator that does its work as it is read (the site-wide files), so read it whole."""
-        original = getattr(owner, name) if not isinstance(owner, list) else owner[name]  # type: ignore[call-overload]
+    def wrap(self, owner: Any, name: str | int, part: str, lazy: bool = False) -> None:
+        """Time every call of `owner.name` (or `owner[name]`, a list's item) as `part`; `lazy`: it
+        returns an iterator that does its work as it is read (the site-wide files), so read it whole."""
+        def put(value: Any) -> None:
+            if isinstance(owner, list):
+                owner[name] = value  # type: ignore[index]
+            else:
+                setattr(owner, name, value)  # type: ignore[arg-type]
+
+        original = owner[name] if isinstance(owner, list) else getattr(owner, name)  # type: ignore[index, arg-type]
         spent, made = self.spent, self.made
 
         def timed(*args: Any, **kwargs: Any) -> Any:
@@ -66,18 +73,12 @@ class Timers:
             finally:
                 spent[part] += time.perf_counter() - start
 
-        self._undo.append((owner, name, original))
-        if isinstance(owner, list):
-            owner[name] = timed  # type: ignore[call-overload]
-        else:
-            setattr(owner, name, timed)
+        put(timed)
+        self._undo.append(lambda: put(original))
 
     def undo(self) -> None:
-        for owner, name, original in reversed(self._undo):
-            if isinstance(owner, list):
-                owner[name] = original
-            else:
-                setattr(owner, name, original)
+        for restore in reversed(self._undo):
+            restore()
         self._undo.clear()
 
 
@@ -94,7 +95,7 @@ def time_ours(root: Path, out: Path, made: dict[str, int] | None = None) -> tupl
     timers.wrap(pages.Renderer, "render", "layouts (Jinja)")
     for i, make in enumerate(render.SITE_WIDE):
         timers.wrap(render.SITE_WIDE, i, "search index" if make is render.search_index_output
-                    else "other site-wide files", lazy=True)  # type: ignore[arg-type]
+                    else "other site-wide files", lazy=True)
     timers.wrap(OutputDir, "write", "writing")
     timers.wrap(OutputDir, "commit", "writing")
     if out.exists():

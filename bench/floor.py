@@ -7,9 +7,9 @@ with PyYAML's libyaml `CSafeLoader`, render the body with markdown-it-py (Common
 tables + footnotes, the Markdown our parser reads, so a corpus with tables such as
 `generate.py --shape varied` costs the floor the same table parsing), fill one Jinja2
 template, write `OUT/<folder>/<id>/index.html`. With `--jobs 2` the files are split
-between two forked processes. No graph, no citations,
-no back-links, no index pages: the benchmark divides our build time by this one, so
-the ratio is the price of everything the explainer adds.
+between two forked processes. No graph, no citations, no back-links, no index pages: the
+benchmark divides our build time by this one, so the ratio is the price of everything
+the explainer adds.
 """
 
 from __future__ import annotations
@@ -80,8 +80,10 @@ def render_files(paths: list[str], out: str, parts: dict[str, float] | None = No
         with open(os.path.join(target, "index.html"), "w", encoding="utf-8") as fh:
             fh.write(page)
         t4 = clock()
-        for i, (a, b) in enumerate(((t0, t1), (t1, t2), (t2, t3), (t3, t4))):
-            spent[i] += b - a
+        spent[0] += t1 - t0
+        spent[1] += t2 - t1
+        spent[2] += t3 - t2
+        spent[3] += t4 - t3
     if parts is not None:
         for name, seconds in zip(PARTS, spent, strict=True):
             parts[name] = parts.get(name, 0.0) + seconds

@@ -9,8 +9,8 @@ with nothing changed, a rebuild after a one-entry body edit and after a title ed
 the same run so ratios compare like with like. The floors and the cold builds run in
 turn, one of each a round (`interleaved`), and the summary gives each round's cold /
 2-process floor ratio beside the ratio of the medians. Wall time is the median of
-`--repeat` runs; CPU is user+sys of the build and its workers; memory is the largest resident
-set of any one process (ru_maxrss of the build and of its children). If `hugo` or
+`--repeat` runs; CPU is user+sys of the build and its workers; memory is the largest
+resident set of any one process (ru_maxrss of the build and of its children). If `hugo` or
 Eleventy (`npx @11ty/eleventy`, or `ELEVENTY=path/to/cli.js`) are found, they build
 the same text without our syntax and their ratios are printed too. `--shape` lists the
 corpus shapes to run (bench/generate.py --shape; default: both), each size and shape
