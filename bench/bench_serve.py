@@ -1,7 +1,7 @@
 """Benchmark of the dev server: save -> page on disk, save -> LiveReload "reload", idle CPU.
 
     python bench/bench_serve.py [--entries 4000] [--edits 20] [--saves 15] [--idle 30] [--pause 2]
-                                [--poll] [--keep DIR]
+                                [--poll] [--keep DIR] [--shape default|varied|drafts]
 
 Generates a corpus with bench/generate.py, times a cold full build (`build.build`,
 what `explainer build` runs) and then, in the same run:
@@ -98,6 +98,7 @@ def main() -> int:
     parser.add_argument("--pause", type=float, default=2.0, help="seconds between two saves to the server")
     parser.add_argument("--poll", action="store_true", help="run the server with --poll")
     parser.add_argument("--keep", metavar="DIR", help="work in DIR instead of a temporary folder")
+    parser.add_argument("--shape", default="default", help="corpus shape of bench/generate.py (drafts: with warnings)")
     args = parser.parse_args()
 
     from explainer.build import build
@@ -108,7 +109,8 @@ def main() -> int:
         root = work / "project"
         if root.exists():
             shutil.rmtree(root)
-        subprocess.run([sys.executable, str(HERE / "generate.py"), str(args.entries), str(root)], check=True,
+        subprocess.run([sys.executable, str(HERE / "generate.py"), str(args.entries), str(root), "--shape", args.shape],
+                       check=True,
                        stdout=subprocess.DEVNULL)
         events = sorted((root / "content" / "events").glob("*.md"))
         targets = [events[(i * 7919) % len(events)] for i in range(max(args.edits, args.saves))]

@@ -1,6 +1,6 @@
 """Deterministic corpus generator: a typed explainer project of N entries.
 
-    python bench/generate.py N OUTDIR [--seed S] [--plain] [--shape default|varied]
+    python bench/generate.py N OUTDIR [--seed S] [--plain] [--shape default|varied|drafts]
 
 Writes OUTDIR/config.yaml and OUTDIR/content/ with 20 % actors, 50 % events and 30 %
 sources (plus a home page). Every body is about 500 words of Markdown with headings,
@@ -17,6 +17,11 @@ several heading levels, a few "hub" actors in a large share of the events (2-8 a
 an event), and sources of very different sizes (a third with no body, a seventh of
 2,000 words or more). It also passes `explainer check` without errors or warnings.
 The default shape's output is unchanged by the option.
+
+`--shape drafts` writes the varied shape's text with `uncited-paragraph` left on, as an
+author's draft has it: tens of thousands of warnings at 4,000 entries (every uncited
+paragraph of an event or actor), and no errors. The dev server's fast path is measured
+on it, since a draft with warnings is what an author previews.
 
 `--plain` writes the same text for peer generators (Hugo, Eleventy): only a title in
 the front matter, citations dropped, cross-links turned into their text.
@@ -357,6 +362,9 @@ description: A generated corpus for benchmarks.
 language: en
 base_url: http://127.0.0.1:8000/
 author: bench
+"""
+
+QUIET = """\
 problems:
   uncited-paragraph: "off"
 """
@@ -373,14 +381,14 @@ def plain(text: str, titles: dict[str, str]) -> str:
     return re.sub(r"^:::$", "", text, flags=re.M)
 
 
-SHAPES = ("default", "varied")
+SHAPES = ("default", "varied", "drafts")
 
 
 def generate(n: int, out: Path, seed: int = 8, plain_text: bool = False, shape: str = "default") -> list[Path]:
     """Write the project (or its plain twin) of `shape` into `out`, replacing what was there."""
     if shape not in SHAPES:
         raise ValueError(f"unknown shape {shape!r} (one of {', '.join(SHAPES)})")
-    vocab = Vocabulary(seed) if shape == "varied" else None
+    vocab = Vocabulary(seed) if shape in ("varied", "drafts") else None
     items = plan(n, seed)
     actors = [i for i in items if i.kind == "actor"]
     events = [i for i in items if i.kind == "event"]
@@ -414,7 +422,7 @@ def generate(n: int, out: Path, seed: int = 8, plain_text: bool = False, shape: 
         (content / "_index.md").write_text(home, encoding="utf-8")
     else:
         (content / "index.md").write_text(home, encoding="utf-8")
-        (out / "config.yaml").write_text(CONFIG.format(n=n), encoding="utf-8")
+        (out / "config.yaml").write_text(CONFIG.format(n=n) + ("" if shape == "drafts" else QUIET), encoding="utf-8")
     return written
 
 

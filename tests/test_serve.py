@@ -694,3 +694,31 @@ def test_a_save_during_site_wide_writes_interrupts_them(tmp_path: Path) -> None:
         ("finished", False, True),
     ]
     assert tree_hash(out) == _clean_hash(root, tmp_path / "clean")
+
+
+def test_terminal_shows_only_the_problems_a_save_changed(tmp_path: Path) -> None:
+    """A draft's warnings are printed once; after a save, only the ones that appeared, and
+    the ones that went away (marked "fixed:"), not every warning of the site again."""
+    root = make_project(tmp_path)
+    _edit(root, "content/actors/nato.md", "NATO is a military alliance.",
+          "NATO is a military alliance.\n\nAn old uncited paragraph.")
+    old = [p for p in problems_of(root) if "uncited-paragraph" in p or "paragraph has no citation" in p]
+    assert len(old) == 1, problems_of(root)
+    server = Server(root, _free_port())
+    try:
+        server.wait_for(lambda: old[0] + "\n" in server.err)
+        before, printed = server.rebuilds(), len(server.err)
+        _edit(root, "content/events/summit-2023.md", "met in Vilnius.", "met in Vilnius.\n\nA new uncited one.")
+        new = [p for p in problems_of(root) if "paragraph has no citation" in p and p not in old]
+        assert len(new) == 1, problems_of(root)
+        server.settle(before)
+        server.wait_for(lambda: any(line.startswith("(1 problem reported before") for line in server.err[printed:]))
+        assert new[0] + "\n" in server.err[printed:]
+        assert old[0] + "\n" not in server.err[printed:], "an unchanged warning was printed again"
+        before, printed = server.rebuilds(), len(server.err)
+        _edit(root, "content/events/summit-2023.md", "\n\nA new uncited one.", "")
+        server.settle(before)
+        server.wait_for(lambda: "fixed: " + new[0] + "\n" in server.err[printed:])
+        assert old[0] + "\n" not in server.err[printed:]
+    finally:
+        server.stop()

@@ -191,3 +191,26 @@ def test_the_preview_looks_only_at_the_files_the_watcher_names(tmp_path: Path) -
         assert engine.fast_pages == 1, f"{changed} took the fast lane"
     assert build(root, out=tmp_path / "clean").ok
     assert tree_hash(tmp_path / "served") == tree_hash(tmp_path / "clean")
+
+
+def test_fast_lane_holds_on_a_draft_with_warnings(tmp_path: Path) -> None:
+    """A draft's warnings (here an uncited paragraph before and after the edit, and a source
+    nobody cites) do not send a body edit down the slow path; errors still do."""
+    root = make_project(tmp_path, {
+        "content/sources/nhk-2023.md": "---\ntitle: NHK report\npublisher: NHK\n---\n",
+        EVENT: ("---\ntitle: Summit\ndate: 2023-07-11\nactors: [nato]\nsources: [guardian-2023]\n---\n"
+                "[[nato]] met in Vilnius.[@guardian-2023]\n\nA paragraph that cites nothing.\n"),
+    })
+    engine, seen = _engine(root, tmp_path / "served")
+    _replace(root / EVENT, "cites nothing.", "cites nothing.\n\nAnother uncited paragraph.")
+    outcome = engine.rebuild({EVENT})
+    assert outcome.ok and engine.fast_pages == 1, "a warning sent the edit down the slow path"
+    assert b"Another uncited paragraph." in seen[0]
+    assert seen[0] == (tmp_path / "served" / PAGE).read_bytes(), "the full rebuild changed the fast page"
+    codes = sorted(p.code for p in outcome.problems.warnings)
+    assert codes == ["source-uncited", "uncited-paragraph", "uncited-paragraph"], codes
+    assert build(root, out=tmp_path / "clean").ok
+    assert tree_hash(tmp_path / "served") == tree_hash(tmp_path / "clean")
+    _replace(root / EVENT, "Another uncited", "[[no-such-id]] uncited")  # an error: never previewed
+    outcome = engine.rebuild({EVENT})
+    assert not outcome.ok and engine.fast_pages == 1

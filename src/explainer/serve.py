@@ -131,6 +131,9 @@ class State:
         """Whether the browsers were told to reload during the current rebuild."""
         self.base_path = "/"
         """The path part of base_url: the site is served under it, as published."""
+        self.reported: dict[str, None] | None = None
+        """Every problem line the terminal has been told of and that still holds (None: none
+        told yet). A rebuild prints only what changed against it (`report`)."""
 
 
 def scan(root: Path) -> dict[str, Any]:
@@ -351,8 +354,7 @@ def rebuild(engine: Engine, state: State, paths: Collection[str] | None = None) 
         print(f"explainer: {state.problems[0]}", file=sys.stderr, flush=True)
         return Outcome(Problems(), ok=False)
     elapsed = (time.perf_counter() - started) * 1000
-    for p in outcome.problems.items:
-        print(p.format(), file=sys.stderr)
+    report(state, [p.format() for p in outcome.problems.items])
     if outcome.ok:
         state.problems = []
         state.has_good = True
@@ -369,6 +371,29 @@ def rebuild(engine: Engine, state: State, paths: Collection[str] | None = None) 
               file=sys.stderr, flush=True)
     sys.stderr.flush()
     return outcome
+
+
+def report(state: State, lines: list[str]) -> None:
+    """Print a rebuild's problems: all of them the first time, then only the ones that
+    appeared and (marked "fixed:") the ones that went away. A draft may hold thousands of
+    warnings; printing them all again after every save buried the one the save caused."""
+    now = dict.fromkeys(lines)
+    before = state.reported
+    state.reported = now
+    if before is None:
+        for line in lines:
+            print(line, file=sys.stderr)
+        return
+    for line in lines:
+        if line not in before:
+            print(line, file=sys.stderr)
+    for line in before:
+        if line not in now:
+            print(f"fixed: {line}", file=sys.stderr)
+    kept = sum(1 for line in lines if line in before)
+    if kept:
+        print(f"({kept} problem{'s' if kept != 1 else ''} reported before and still there, not shown again)",
+              file=sys.stderr)
 
 
 def live_script(port: int) -> bytes:

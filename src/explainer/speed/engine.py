@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import schema
-from ..diagnostics import Problem, Problems
+from ..diagnostics import Problem, Problems, Severity
 from ..load.bibliography import extra_inputs
 from ..load.files import CONFIG_FILE, CONTENT_DIR
 from ..model import Body, Entry, Project, SiteData, TemplateProblem
@@ -244,9 +244,10 @@ class Engine:
         The whole-site passes of a rebuild (walking every file, the graph, every page's
         context) take long on a big project, and the author is looking at one page. When
         the only changes are bodies of `PREVIEW_KINDS` entries (same front matter, no file
-        added or removed, config and layouts untouched) and the new bodies parse without a
-        problem, that page's context is known from the last good site with the new entry
-        and body in place. The full rebuild that follows decides what the page is.
+        added or removed, config and layouts untouched) and the new bodies parse without an
+        error (warnings, such as a draft's uncited paragraphs, do not stop it), that page's
+        context is known from the last good site with the new entry and body in place. The
+        full rebuild that follows decides what the page is, and reports the warnings.
         """
         good = self.good
         if good is None or good.inputs != inputs:
@@ -271,10 +272,10 @@ class Engine:
                 return {}
             if now == key[0] and not stamps.racy(now):
                 continue
-            if entry is None or found:
+            if entry is None or _has_error(found):
                 return {}
             new, problems = load_entry(self.root, rel, schema.KINDS.get(entry.kind, schema.HOME), overrides)
-            if new is None or problems or new.id != entry.id:
+            if new is None or _has_error(problems) or new.id != entry.id:
                 return {}
             if new.digest == entry.digest:  # a recent file's stat proves nothing: its bytes do
                 continue
@@ -295,7 +296,7 @@ class Engine:
         entries = dict(site.project.entries)
         for new in edited:
             body, problems = parse_body(md, new, lookup, overrides)
-            if problems:
+            if _has_error(problems):
                 return {}
             bodies[new.id], entries[new.id] = body, new
         project = Project(root=site.project.root, config=site.project.config, entries=entries,
@@ -355,6 +356,12 @@ class Engine:
         if previewed and self.good is not None:
             sync(self.out, {**self.good.outputs, **previewed}, self.good.outputs)
             self.good.outputs.update(previewed)
+
+
+def _has_error(problems: list[Problem]) -> bool:
+    """Whether a file's problems stop a build. Warnings do not (a draft has many uncited
+    paragraphs): the page is what the full rebuild will write, and it reports them."""
+    return any(p.severity is Severity.ERROR for p in problems)
 
 
 def _with_updated(new: Entry, shown: Entry) -> Entry:
