@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parent.parent
 AGGREGATORS: tuple[str, ...] = (
     "bdnews24", "Azernews", "Devdiscourse", "News.az", "M5 Dergi", "UrduPoint", "Asia Financial",
     "HKCrunch", "Antiwar", "Observador", "generationt", "News On Japan", "exbulletin", "afrinesiatv",
-    "usmuslims", "inkl", "KVIA", "Japan Today", "Espreso", "einnews",
+    "usmuslims", "inkl", "KVIA", "Japan Today", "Espreso", "einnews", "Pakistan Point", "Didgah", "mna.net.cn",
 )
 AGGREGATOR = re.compile(r"(?<![\w.])(" + "|".join(re.escape(a) for a in AGGREGATORS) + r")(?![\w])", re.IGNORECASE)
 VIA = re.compile(r"\(via ([^()]*)\)")
