@@ -259,6 +259,8 @@ SOURCE = Kind(
         _SUMMARY,
         Field("container", TEXT, "The journal, newspaper, book or site the source appeared in, "
               "when it is not the publisher."),
+        Field("via", TEXT, "Who carried the copy that was read, when it is not the original publisher "
+              "(a syndicated or aggregated copy: publisher Reuters, via Devdiscourse)."),
         Field("editors", TEXT_LIST, "Editors' names, as credited."),
         Field("doi", TEXT, "Digital Object Identifier, without https://doi.org/ (10.1000/xyz)."),
         _CORRECTIONS,

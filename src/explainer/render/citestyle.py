@@ -79,6 +79,8 @@ def source_item(entry: Entry) -> dict[str, Any]:
     for key, csl_key in (("date", "issued"), ("accessed", "accessed")):
         if isinstance(meta.get(key), PartialDate):
             item[csl_key] = csl_date(meta[key])
+    if meta.get("via"):
+        item["note"] = f"via {meta['via']}"
     for key, csl_key in (("url", "URL"), ("language", "language"), ("summary", "abstract"), ("doi", "DOI")):
         if meta.get(key):
             item[csl_key] = str(meta[key])
