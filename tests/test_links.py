@@ -465,3 +465,49 @@ def test_config_links_keys_are_validated(tmp_path: Path) -> None:
         "config.yaml:3:18: error: 'timeout' must be a number, not text",
         "config.yaml:3:24: error: unknown key 'recheck_after' in 'links' (did you mean 'recheck_after_days'?)",
     ]
+
+
+def test_a_machine_without_network_marks_nothing_broken(tmp_path: Path) -> None:
+    """Connection refused (as for every host on a machine without network) is link-unreachable,
+    never link-broken, and --write records no url_status for it."""
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on once this block ends
+        sock.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{sock.getsockname()[1]}/page"
+    source = f"---\ntitle: Offline\npublisher: P\nurl: {closed}\n---\n"
+    root = make_project(tmp_path, {"config.yaml": config("http://127.0.0.1:9/"),
+                                   "content/sources/offline.md": source}, base=False)
+    code, lines, out, err = links(root, "--write")
+    assert code == 0, err
+    assert lines == [f"content/sources/offline.md:4:6: warning: link-unreachable: {closed} could not be checked: "
+                     f"the connection was refused (checked {TODAY}) (not marked broken; open it in a browser, "
+                     "or run again later)"]
+    assert out.splitlines()[-1] == "No link could be reached: is this machine offline? Nothing was marked broken."
+    assert (root / "content/sources/offline.md").read_text() == source
+
+
+@pytest.mark.parametrize("style", ["", "citation_style: apa\n"])
+def test_a_dead_source_without_a_copy_says_so_and_a_style_links_the_copy_first(tmp_path: Path, style: str) -> None:
+    """The front-matter fields alone decide what readers see (no network, no cache)."""
+    dead = ("---\ntitle: Dead\npublisher: P\nurl: https://example.com/dead\nurl_status: dead\n"
+            "url_checked: 2026-12-01\n---\n")
+    kept = ("---\ntitle: Kept\npublisher: P\nurl: https://example.com/kept\nurl_status: dead\n"
+            "url_checked: 2026-12-01\narchive_url: https://archive.example/kept\narchive_date: 2023-01-02\n---\n")
+    root = make_project(tmp_path, {
+        "config.yaml": "title: T\nbase_url: https://example.org/\n" + style,
+        "content/index.md": "---\ntitle: Home\n---\nSee [@dead] and [@kept].\n",
+        "content/sources/dead.md": dead, "content/sources/kept.md": kept}, base=False)
+    assert build(root, out=tmp_path / "site").ok
+    checked = '(checked <time datetime="2026-12-01">1 December 2026</time>)'
+    dead_page = (tmp_path / "site/sources/dead/index.html").read_text()
+    kept_page = (tmp_path / "site/sources/kept/index.html").read_text()
+    if not style:
+        assert (f'<cite><a href="https://example.com/dead">Dead</a></cite>.\n<span class="publisher">P</span>, '
+                f'date not shown. <span class="link-gone">Original no longer available {checked}.</span>'
+                ) in dead_page
+        assert '<cite><a href="https://archive.example/kept">Kept</a></cite>' in kept_page
+    else:
+        assert f'<span class="link-gone">original no longer available {checked}</span>)</span>' in dead_page
+        assert (f'<span class="reference csl"><a href="https://archive.example/kept">Archived copy</a> '
+                f'(original no longer available {checked}): ') in kept_page

@@ -126,6 +126,8 @@ def cmd_links(args: argparse.Namespace) -> int:
     print(f"Checked {len(outcome.results)} links ({outcome.asked} asked, {len(outcome.results) - outcome.asked} "
           f"from .explainer-cache/links.json): {counts['broken']} broken, {counts['redirected']} moved permanently, "
           f"{counts['unreachable']} could not be checked.", file=human)
+    if outcome.asked and counts["unreachable"] == len(outcome.results):
+        print("No link could be reached: is this machine offline? Nothing was marked broken.", file=human)
     return 1 if problems.has_errors(args.strict) else 0
 
 

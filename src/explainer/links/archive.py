@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from .check import Settings, _ask, make_client, status_text
+from .check import Settings, ask, connect_reason, make_client, status_text
 
 MAX_ANSWER_BYTES = 1024 * 1024
 _TIMESTAMP = re.compile(r"^(\d{4})(\d{2})(\d{2})\d{0,6}$")
@@ -60,6 +60,8 @@ async def lookup(client: httpx.AsyncClient, s: Settings, url: str, stamp: str) -
             response = await client.get(s.archive_api, params=params)
     except (TimeoutError, httpx.TimeoutException):
         return Lookup(None, f"the archive gave no answer within {s.timeout:g} s")
+    except httpx.ConnectError as exc:
+        return Lookup(None, f"the archive could not be reached: {connect_reason(exc)}")
     except httpx.HTTPError as exc:
         return Lookup(None, f"the archive could not be reached ({exc or type(exc).__name__})")
     if response.status_code != 200:
@@ -117,7 +119,7 @@ async def _save_all(urls: list[str], s: Settings, report: Report) -> None:
         for i, url in enumerate(urls):
             if i:
                 await asyncio.sleep(s.save_interval)
-            answer = await _ask(client, "GET", s.save_api + url, s.timeout)
+            answer = await ask(client, "GET", s.save_api + url, s.timeout)
             if isinstance(answer, httpx.Response):
                 done = answer.status_code < 400
                 report(url, f"capture {'requested' if done else 'refused'}: the archive answered "

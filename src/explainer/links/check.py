@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import errno
+import socket
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -97,7 +99,7 @@ async def check_one(client: httpx.AsyncClient, url: str, s: Settings, gate: asyn
     method = "HEAD"
     while True:
         async with gate, overall:
-            answer = await _ask(client, method, url, s.timeout)
+            answer = await ask(client, method, url, s.timeout)
         if isinstance(answer, Result):
             return answer
         response = answer
@@ -111,7 +113,7 @@ async def check_one(client: httpx.AsyncClient, url: str, s: Settings, gate: asyn
         return classify(url, response)
 
 
-async def _ask(client: httpx.AsyncClient, method: str, url: str, timeout: float) -> httpx.Response | Result:
+async def ask(client: httpx.AsyncClient, method: str, url: str, timeout: float) -> httpx.Response | Result:
     """One request (redirects followed); the response (body not read), or a Result saying why none came."""
     try:
         async with asyncio.timeout(timeout):
@@ -130,16 +132,27 @@ async def _ask(client: httpx.AsyncClient, method: str, url: str, timeout: float)
 
 
 def connect_reason(exc: httpx.ConnectError) -> str:
-    """A connection failure in words: DNS, refused, TLS, or as the library put it."""
-    text = str(exc)
-    lowered = text.lower()
+    """A connection failure in words: DNS, refused, TLS, or as the library put it. The cause is
+    looked for along the exception's chain (httpx wraps the socket's error)."""
+    seen: list[BaseException] = []
+    cause: BaseException | None = exc
+    while cause is not None and cause not in seen:
+        seen.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    for err in seen:
+        if isinstance(err, socket.gaierror):
+            return "the host name does not resolve (DNS)"
+        if isinstance(err, ssl.SSLError):
+            return f"the TLS handshake failed ({err})"
+        if isinstance(err, ConnectionRefusedError) or getattr(err, "errno", None) == errno.ECONNREFUSED:
+            return "the connection was refused"
+    lowered = " ".join(str(err) for err in seen).lower()
     if any(m in lowered for m in ("name or service not known", "nodename nor servname", "name resolution",
                                   "getaddrinfo failed", "no address associated")):
         return "the host name does not resolve (DNS)"
     if "refused" in lowered:
         return "the connection was refused"
-    if "certificate" in lowered or "ssl" in lowered:
-        return f"the TLS handshake failed ({text})"
+    text = str(exc)
     return f"the connection failed ({text})" if text else "the connection failed"
 
 
