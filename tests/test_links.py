@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 from conftest import make_project, run_cli, tree_hash
+from jsonschema import Draft202012Validator
 
 from explainer import __version__
 from explainer.build import build
@@ -30,6 +31,7 @@ from explainer.links.check import parse_retry_after, retry_wait
 from explainer.links.found import doi_url, find_urls
 from explainer.links.results import MAX_BYTES, read_results
 from explainer.pipeline import load_project
+from explainer.render.outputs.data import SCHEMA_FILE
 
 TODAY = datetime.now(UTC).date().isoformat()
 NO_PROXY = {"HTTP_PROXY": "", "HTTPS_PROXY": "", "ALL_PROXY": "", "http_proxy": "", "https_proxy": "",
@@ -499,6 +501,11 @@ def test_a_dead_source_without_a_copy_says_so_and_a_style_links_the_copy_first(t
         "content/index.md": "---\ntitle: Home\n---\nSee [@dead] and [@kept].\n",
         "content/sources/dead.md": dead, "content/sources/kept.md": kept}, base=False)
     assert build(root, out=tmp_path / "site").ok
+    data = json.loads((tmp_path / "site/data.json").read_text())
+    Draft202012Validator(json.loads(SCHEMA_FILE.read_text())).validate(data)  # the new keys are in data.json's schema
+    kept_data = next(e for e in data["entries"] if e["id"] == "kept")["front_matter"]
+    assert (kept_data["url_status"], kept_data["url_checked"], kept_data["archive_date"]) == (
+        "dead", "2026-12-01", "2023-01-02")
     checked = '(checked <time datetime="2026-12-01">1 December 2026</time>)'
     dead_page = (tmp_path / "site/sources/dead/index.html").read_text()
     kept_page = (tmp_path / "site/sources/kept/index.html").read_text()
