@@ -221,8 +221,7 @@ def test_every_outcome_is_reported_where_the_author_wrote_it(tmp_path: Path, ser
     assert server.asked("/busy") == ["HEAD", "HEAD"] and server.asked("/flaky") == ["HEAD", "HEAD"]
     busy = [s.at for s in server.seen if s.path == "/busy"]
     assert busy[1] - busy[0] >= 0.95, "Retry-After: 1 was not honoured"
-    assert {s.agent for s in server.seen} == {f"explainer/{__version__} (link checker; "
-                                              "+https://pypi.org/project/explainer/)"}
+    assert {s.agent for s in server.seen} == {f"explainer/{__version__} (link checker)"}
     # --strict: the warnings fail the run
     code, lines, _, _ = links(root, "--strict")
     assert code == 1 and lines == expected_problems(base)
@@ -251,11 +250,13 @@ def test_formats_json_and_github(tmp_path: Path, server: Server) -> None:
 
 def test_a_code_turned_off_in_config_is_not_reported(tmp_path: Path, server: Server) -> None:
     base = server.base
-    root = make_project(tmp_path, {**files(base), "config.yaml": config(base) + "problems: {link-redirected: off}\n"},
-                        base=False)
+    root = make_project(tmp_path, {**files(base), "config.yaml": config(base) + "problems: {link-redirected: off}\n"
+                                   "repository: https://example.org/repo\n"}, base=False)
     code, lines, _, _ = links(root, "--strict")
     assert code == 1
     assert lines == [p for p in expected_problems(base) if "link-redirected" not in p]
+    # the project's repository address tells a site's owner whose checker is asking
+    assert {s.agent for s in server.seen} == {f"explainer/{__version__} (link checker; +https://example.org/repo)"}
 
 
 def test_a_second_run_within_the_recheck_age_asks_nothing_again(tmp_path: Path, server: Server) -> None:
@@ -368,8 +369,7 @@ def test_archive_write_adds_two_lines_and_keeps_every_other_byte(tmp_path: Path,
     # the broken link's report now names the copy; a second --write changes nothing
     code, lines, _, _ = links(root, "--archive", "--write")
     assert (f"content/sources/gone.md:5:6: warning: link-broken: {base}gone404 answered 404 Not Found "
-            f"(checked {TODAY}); an archived copy exists: {snapshot} "
-            "(run 'explainer links --write' to link readers to the copy first)") in lines
+            f"(checked {TODAY}); an archived copy exists: {snapshot} (readers are sent to the copy)") in lines
     assert (root / "content/sources/gone.md").read_text() == expected
 
 

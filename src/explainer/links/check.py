@@ -26,8 +26,9 @@ from .. import __version__, schema
 from ..model import Config
 from .results import Result, now_utc, time_text
 
-USER_AGENT = f"explainer/{__version__} (link checker; +https://pypi.org/project/explainer/)"
-"""Names the tool and its version, so a site's owner can tell who is asking."""
+USER_AGENT = f"explainer/{__version__} (link checker)"
+"""Names the tool and its version, so a site's owner can tell who is asking (`settings` adds the
+project's `repository` address when config.yaml gives one)."""
 MAX_AT_ONCE = 16
 """Requests in flight at once, across every host."""
 MAX_REDIRECTS = 10
@@ -54,17 +55,20 @@ class Settings:
     archive_api: str
     save_api: str
     save_interval: float
+    user_agent: str = USER_AGENT
 
 
 def settings(config: Config) -> Settings:
     field = schema.CONFIG.field("links")
     assert field is not None
     given = config.values.get("links") or {}
-    return Settings(**{f.name: given.get(f.name, f.default) for f in field.items})
+    repository = config.values.get("repository")
+    agent = f"explainer/{__version__} (link checker; +{repository})" if repository else USER_AGENT
+    return Settings(**{f.name: given.get(f.name, f.default) for f in field.items}, user_agent=agent)
 
 
 def make_client(s: Settings) -> httpx.AsyncClient:
-    return httpx.AsyncClient(headers={"User-Agent": USER_AGENT}, follow_redirects=True,
+    return httpx.AsyncClient(headers={"User-Agent": s.user_agent}, follow_redirects=True,
                              max_redirects=MAX_REDIRECTS, timeout=httpx.Timeout(s.timeout),
                              limits=httpx.Limits(max_connections=MAX_AT_ONCE))
 

@@ -77,7 +77,9 @@ def report(problems: Problems, url: str, place: Place, result: Result, entry: En
         if result.final:
             message += f" after redirecting to {result.final}"
         if copy:
+            marked = entry is not None and entry.meta.get("url_status") == "dead"
             problems.add("link-broken", *at, f"{message}; an archived copy exists: {copy}",
+                         "readers are sent to the copy" if marked else
                          "run 'explainer links --write' to link readers to the copy first")
         elif place.what == "url" and entry is not None and entry.kind == SOURCE.name:
             problems.add("link-broken", *at, message, "run 'explainer links --archive' to look for an archived copy")
