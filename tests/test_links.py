@@ -518,3 +518,29 @@ def test_a_dead_source_without_a_copy_says_so_and_a_style_links_the_copy_first(t
         assert f'<span class="link-gone">original no longer available {checked}</span>)</span>' in dead_page
         assert (f'<span class="reference csl"><a href="https://archive.example/kept">Archived copy</a> '
                 f'(original no longer available {checked}): ') in kept_page
+
+
+def test_the_citation_preview_links_the_archived_copy_first(tmp_path: Path, browser) -> None:  # type: ignore[no-untyped-def]
+    """In Chromium: hovering the citation of a dead source shows its reference with the
+    archived copy as the first link and the note saying why."""
+    from tools import serve_directory
+
+    kept = ("---\ntitle: Kept\npublisher: P\nurl: https://example.com/kept\nurl_status: dead\n"
+            "url_checked: 2026-12-01\narchive_url: https://archive.example/kept\n---\n")
+    root = make_project(tmp_path, {"content/index.md": "---\ntitle: Home\n---\nSee [[nato]].[@kept]\n",
+                                   "content/sources/kept.md": kept})
+    assert build(root, out=tmp_path / "site").ok
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        with serve_directory(tmp_path / "site") as base:
+            page.goto(base)
+            page.locator("main a[role=doc-noteref]").first.hover()
+            page.wait_for_selector(".x-preview", state="visible")
+            box = page.locator(".x-preview")
+            assert box.locator("a").first.get_attribute("href") == "https://archive.example/kept"
+            assert box.inner_text().split("\n")[-1] == (
+                "Kept. P, date not shown. Archived copy linked: original no longer available "
+                "(checked 1 December 2026): original address.")
+    finally:
+        context.close()
