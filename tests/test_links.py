@@ -433,6 +433,15 @@ def test_bibliography_urls_and_dois_are_found_at_their_fields(tmp_path: Path, se
         ("content/events/summit.md", 6, col(base, "content/events/summit.md", 6, "gone410"), "link"),
         ("refs.bib", 5, 3, "url")]
     assert [(p.path, p.line, p.column) for p in found["https://doi.org/10.1000/xyz"]] == [("refs.bib", 6, 3)]
+    # a reference-style link is found at its definition; a fragment is not part of what is asked
+    about = f"---\ntitle: About\nnav: 1\n---\nSee [the report][r] and [part 2]({base}ok#part-2).\n\n[r]: {base}ok\n"
+    (root / "content/pages/about.md").write_text(about)
+    found = find_urls(load_project(root, _problems()))
+    assert [(p.path, p.line, p.column) for p in found[f"{base}ok"]] == [
+        ("content/pages/about.md", 5, about.split("\n")[4].index(base + "ok#") + 1),
+        ("content/pages/about.md", 7, 6),
+        ("content/sources/fine.md", 4, 6),
+    ]
     assert doi_url("https://doi.org/10.1/a") == doi_url("doi:10.1/a") == "https://doi.org/10.1/a"
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urldefrag, urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -37,11 +38,11 @@ def external(url: str) -> bool:
 
 
 def find_urls(project: Project) -> dict[str, list[Place]]:
-    """URL -> every place it is written, in file order; URLs sorted."""
+    """URL (without its #fragment) -> every place it is written, in file order; URLs sorted."""
     found: dict[str, list[Place]] = {}
 
     def add(url: str, place: Place) -> None:
-        url = url.strip()
+        url = urldefrag(url.strip())[0]  # the server never sees the fragment: one question per page
         if external(url):
             found.setdefault(url, []).append(place)
 
@@ -101,13 +102,21 @@ def _links(tokens: list[Token]) -> list[Token]:
 def _position(lines: list[str], block: Token, href: str,
               after: dict[str, tuple[int, int]]) -> tuple[int, int]:
     """(line index in the body, 1-based column) of `href` in its block's source lines, searching
-    past the previous occurrence of the same href (a URL linked twice in a paragraph)."""
+    past the previous occurrence of the same href (a URL linked twice in a paragraph); a
+    reference-style link's address is on its definition's line, anywhere in the body. The
+    address must end where it ends in Markdown (a space, `)`, `>`, a quote or the line's end),
+    so `https://a/b` is not found inside `https://a/b#c`."""
     if not block.map:
         return 0, 1
+    whole = re.compile(re.escape(href) + r"(?=[\s)>\"']|$)")
     start_line, start_col = after.get(href, (block.map[0], 0))
     for index in range(start_line, min(block.map[1], len(lines))):
-        found = lines[index].find(href, start_col if index == start_line else 0)
-        if found >= 0:
-            after[href] = (index, found + 1)
-            return index, found + 1
+        found = whole.search(lines[index], start_col if index == start_line else 0)
+        if found:
+            after[href] = (index, found.start() + 1)
+            return index, found.start() + 1
+    for index, line in enumerate(lines):  # `[text][ref]` … `[ref]: https://…`
+        found = whole.search(line)
+        if found:
+            return index, found.start() + 1
     return block.map[0], 1
