@@ -299,12 +299,17 @@ def test_cached_results_are_reported_like_fresh_ones(tmp_path: Path, server: Ser
             "(checked 2026-11-30) (run 'explainer links --archive' to look for an archived copy)") in lines
 
 
-@pytest.mark.parametrize("hostile", ["garbage", "deep", "wrong-type", "symlink", "huge", "fifo"])
+@pytest.mark.parametrize("hostile", ["garbage", "deep", "wrong-type", "symlink", "huge", "fifo", "folder-symlink"])
 def test_a_broken_or_hostile_cache_file_is_a_note_and_a_fresh_start(tmp_path: Path, server: Server,
                                                                     hostile: str) -> None:
     root = make_project(tmp_path, files(server.base), base=False)
     cache = root / ".explainer-cache"
-    cache.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    if hostile == "folder-symlink":
+        cache.symlink_to(elsewhere, target_is_directory=True)
+    else:
+        cache.mkdir()
     path = cache / "links.json"
     secret = tmp_path / "elsewhere.json"
     if hostile == "garbage":
@@ -326,12 +331,16 @@ def test_a_broken_or_hostile_cache_file_is_a_note_and_a_fresh_start(tmp_path: Pa
     code, lines, _, err = links(root)
     assert code == 0, err
     assert "Traceback" not in err
-    notes = [ln for ln in err.splitlines() if ln.startswith("explainer: note: .explainer-cache/links.json")]
-    assert len(notes) == 1 and notes[0].endswith("; ignored, every link is asked afresh"), err
+    notes = [ln for ln in err.splitlines() if ln.startswith("explainer: note: .explainer-cache/")]
+    assert len(notes) == 1 and notes[0].endswith(("; ignored, every link is asked afresh",
+                                                  "not followed, every link is asked afresh")), err
     assert lines == expected_problems(server.base)
     assert len(server.seen) >= 9  # everything asked afresh
     if hostile == "symlink":
         assert json.loads(secret.read_text())["urls"] == {}  # the link's target was never written through
+    if hostile == "folder-symlink":
+        assert list(elsewhere.iterdir()) == []  # nothing written through a symlinked cache folder
+        return
     assert set(read_results(root)) == set(find_urls(load_project(root, _problems())))
 
 

@@ -157,6 +157,8 @@ def _validated(data: Any) -> dict[str, Result]:
 
 def write_results(root: Path, results: dict[str, Result]) -> None:
     """Record every answer (sorted, so the same answers give the same bytes)."""
+    if (root / CACHE_DIR).is_symlink():  # read_results said so already: never write through it
+        return
     payload = {"format": FORMAT, "version": VERSION,
                "urls": {url: asdict(result) for url, result in sorted(results.items())}}
     try:
