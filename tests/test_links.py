@@ -278,6 +278,15 @@ def test_a_second_run_within_the_recheck_age_asks_nothing_again(tmp_path: Path, 
     asked = len(server.seen)
     links(root)
     assert sorted(server.paths()[asked:]) == ["/gone404", "/hang"]
+    # an answer dated in the future is not trusted
+    data = json.loads(path.read_text())
+    data["urls"][f"{base}gone410"]["checked"] = "2099-01-01T00:00:00Z"
+    path.write_text(json.dumps(data))
+    asked = len(server.seen)
+    links(root)
+    assert sorted(server.paths()[asked:]) == ["/gone410", "/hang"]
+    tag = (root / ".explainer-cache/CACHEDIR.TAG").read_bytes()
+    assert tag.startswith(b"Signature: 8a477f597d28d172789f06886806bc55\n")  # backup tools skip the folder
     # --recheck asks everything
     asked = len(server.seen)
     links(root, "--recheck")

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ..speed.cachefile import CACHE_DIR
+from ..speed.cachefile import CACHE_DIR, CACHEDIR_TAG
 from ..write.writer import atomic_write
 
 FILE = "links.json"
@@ -59,7 +59,8 @@ class Result:
         answer from the server (an unreachable link is asked again on every run)."""
         if self.outcome == "unreachable":
             return False
-        return now - parse_time(self.checked) < timedelta(days=days)
+        age = now - parse_time(self.checked)
+        return timedelta(0) <= age < timedelta(days=days)  # a time in the future is no answer to trust
 
 
 def now_utc() -> datetime:
@@ -157,8 +158,15 @@ def _validated(data: Any) -> dict[str, Result]:
 
 def write_results(root: Path, results: dict[str, Result]) -> None:
     """Record every answer (sorted, so the same answers give the same bytes)."""
-    if (root / CACHE_DIR).is_symlink():  # read_results said so already: never write through it
+    folder = root / CACHE_DIR
+    if folder.is_symlink():  # read_results said so already: never write through it
         return
+    if not folder.exists():  # made here first: mark it as a cache, as the build does
+        try:
+            folder.mkdir()
+            atomic_write(folder / "CACHEDIR.TAG", CACHEDIR_TAG)
+        except OSError:
+            pass
     payload = {"format": FORMAT, "version": VERSION,
                "urls": {url: asdict(result) for url, result in sorted(results.items())}}
     try:
