@@ -536,6 +536,11 @@ def test_a_dead_source_without_a_copy_says_so_and_a_style_links_the_copy_first(t
     checked = '(checked <time datetime="2026-12-01">1 December 2026</time>)'
     dead_page = (tmp_path / "site/sources/dead/index.html").read_text()
     kept_page = (tmp_path / "site/sources/kept/index.html").read_text()
+    from tools import run_nu_checker
+
+    errors = run_nu_checker([tmp_path / "site/sources/dead/index.html", tmp_path / "site/sources/kept/index.html",
+                             tmp_path / "site/index.html"])
+    assert not errors, "\n".join(errors)
     if not style:
         assert (f'<cite><a href="https://example.com/dead">Dead</a></cite>.\n<span class="publisher">P</span>, '
                 f'date not shown. <span class="link-gone">Original no longer available {checked}.</span>'
