@@ -24,7 +24,7 @@ LAYERS = [
     {"write"},
     {"pipeline"},
     {"speed"},
-    {"build", "formats", "scaffold", "jsonschema_export"},
+    {"build", "formats", "scaffold", "jsonschema_export", "links"},
     {"serve"},
     {"cli", "__main__"},
 ]

@@ -1069,3 +1069,17 @@ def test_source_publisher_edit_reaches_every_page_of_a_warm_build(built_site: Pa
     """A source's publisher is part of every formatted reference that cites it."""
     _warm_equals_cold(built_site, tmp_path, lambda root: _set_front_matter(
         root / "content/sources/guardian-2023-nato-shelves-tokyo-office.md", "publisher", '"The Observer"'))
+
+
+def test_a_source_marked_dead_reaches_every_page_of_a_warm_build(built_site: Path, tmp_path: Path) -> None:
+    """Issue 32: `explainer links --write` marks a source dead in its front matter (the edit
+    it makes, `links.edit.set_keys`); every page citing it then links the archived copy first,
+    in a warm build and the dev server as in a clean one."""
+    from explainer.links.edit import set_keys
+
+    def mark(root: Path) -> None:
+        path = root / "content/sources/guardian-2023-nato-shelves-tokyo-office.md"
+        assert set_keys(path, {"url_status": "dead", "url_checked": "2026-12-07",
+                               "archive_url": "https://archive.example/web/2023/guardian"})
+
+    _warm_equals_cold(built_site, tmp_path, mark)

@@ -562,6 +562,9 @@ NON_SCALAR = {  # key: (message for a list [1, 2], message for a mapping {a: 1})
                      "3:15: error: 'bibliography' must be a path or a list of paths, not a mapping"),
     "citation_style": ("3:17: error: 'citation_style' must be text, not a list",
                        "3:17: error: 'citation_style' must be text, not a mapping"),
+    "links": ("3:8: error: 'links' must be a mapping, not a list (write it as links: {timeout: …})",
+              "3:9: error: unknown key 'a' in 'links' (known keys: timeout, recheck_after_days, retries, "
+              "retry_wait_max, per_host, archive_api, save_api, save_interval)"),
 }
 
 

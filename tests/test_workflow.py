@@ -146,6 +146,32 @@ def test_triggers() -> None:
     assert "workflow_dispatch" in triggers
 
 
+def test_links_are_checked_weekly_without_holding_up_a_deploy() -> None:
+    """Issue 32: a scheduled job runs `explainer links --format github` (annotations); it is
+    not strict, nothing needs it, and a scheduled run neither builds nor deploys."""
+    workflow = load_workflow()
+    (schedule,) = workflow["on"]["schedule"]
+    minute, hour, day, month, weekday = schedule["cron"].split()
+    assert (day, month) == ("*", "*") and weekday.isdigit() and minute.isdigit() and hour.isdigit()
+    jobs = [(n, j) for n, j in workflow["jobs"].items()
+            if any("explainer links" in s.get("run", "") for s in j["steps"])]
+    assert len(jobs) == 1
+    name, job = jobs[0]
+    runs = [s["run"] for s in job["steps"] if "explainer links" in s.get("run", "")]
+    assert runs == ["explainer links --format github"]
+    assert _evaluate_if(job["if"], "schedule", "refs/heads/main")
+    assert not _evaluate_if(job["if"], "push", "refs/heads/main")
+    assert not _evaluate_if(job["if"], "pull_request", "refs/pull/7/merge")
+    for other, other_job in workflow["jobs"].items():
+        needs = other_job.get("needs", [])
+        assert name not in ([needs] if isinstance(needs, str) else needs), other
+    build = next(j for j in workflow["jobs"].values() if _steps_using(j, "actions/upload-pages-artifact"))
+    assert not _evaluate_if(build["if"], "schedule", "refs/heads/main")
+    assert _evaluate_if(build["if"], "push", "refs/heads/main")
+    (cache,) = _steps_using(job, "actions/cache")
+    assert cache["with"]["path"] == ".explainer-cache/links.json"
+
+
 def test_permissions_are_least_privilege() -> None:
     workflow = load_workflow()
     assert workflow["permissions"] == {"contents": "read"}

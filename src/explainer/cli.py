@@ -99,6 +99,38 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_links(args: argparse.Namespace) -> int:
+    from .diagnostics import Problems
+    from .links.command import run
+    from .pipeline import load_project
+
+    root = _root(args)
+    if args.save and not args.archive:
+        raise UsageError("--save asks the archive to capture pages it has no copy of: use it with --archive")
+    loaded = Problems()
+    project = load_project(root, loaded)
+    if loaded.errors:
+        _problems_out(Problems.restore(loaded.errors), args.strict, args)
+        print("Fix these first ('explainer check' shows every problem): links are checked on a project that loads.",
+              file=sys.stderr)
+        return 1
+    human = _human(args)
+    problems = Problems(loaded.overrides)
+    outcome = run(root, project, problems, archive=args.archive, write=args.write, capture=args.save,
+                  recheck=args.recheck, say=lambda text: print(text, file=human, flush=True))
+    _problems_out(problems, args.strict, args)
+    for line in outcome.archive:
+        print(line, file=human)
+    counts = {what: sum(1 for r in outcome.results.values() if r.outcome == what)
+              for what in ("broken", "redirected", "unreachable")}
+    print(f"Checked {len(outcome.results)} links ({outcome.asked} asked, {len(outcome.results) - outcome.asked} "
+          f"from .explainer-cache/links.json): {counts['broken']} broken, {counts['redirected']} moved permanently, "
+          f"{counts['unreachable']} could not be checked.", file=human)
+    if outcome.asked and counts["unreachable"] == len(outcome.results):
+        print("No link could be reached: is this machine offline? Nothing was marked broken.", file=human)
+    return 1 if problems.has_errors(args.strict) else 0
+
+
 def cmd_new(args: argparse.Namespace) -> int:
     from .scaffold import new_entry
 
@@ -174,6 +206,25 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--report", action="store_true", help="also print citation coverage per entry")
     _format_option(p)
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("links", parents=[common], help="check every external link; find archived copies",
+                       description="Check every external URL the site links to (sources' url and archive_url, "
+                                   "bibliography URLs and DOIs, links in bodies) and report the broken ones where "
+                                   "they are written. Answers are remembered in .explainer-cache/links.json for "
+                                   "links: {recheck_after_days} (default 7).")
+    p.add_argument("--strict", action="store_true", help="fail on warnings too (broken links fail)")
+    p.add_argument("--recheck", action="store_true", help="ask every link again, however fresh its last answer")
+    p.add_argument("--archive", action="store_true",
+                   help="look up the archived copy closest to each source's accessed (or date) for sources "
+                        "without an archive_url")
+    p.add_argument("--write", action="store_true",
+                   help="record findings in the sources' front matter: archive_url and archive_date (with "
+                        "--archive), url_status: dead and url_checked for a broken url")
+    p.add_argument("--save", action="store_true",
+                   help="with --archive: ask the archive to capture each url it has no copy of (slow: one "
+                        "request every links: {save_interval} seconds)")
+    _format_option(p)
+    p.set_defaults(func=cmd_links)
 
     p = sub.add_parser("new", parents=[common], help="write a new entry with its front matter",
                        description="Write content/KIND/ID.md with the kind's front matter filled in.")

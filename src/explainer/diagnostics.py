@@ -82,6 +82,12 @@ CODES: dict[str, Code] = {
         Code("uncited-paragraph", Severity.WARNING, "a paragraph of an event or actor body with no citation"),
         Code("source-unarchived", Severity.WARNING, "a source with a url but neither accessed nor archive_url"),
         Code("coverage-low", Severity.WARNING, "an entry's citation coverage is below coverage_min"),
+        # external links (`explainer links`)
+        Code("link-broken", Severity.WARNING, "an external link answered 404, 410, another 4xx or a lasting 5xx"),
+        Code("link-redirected", Severity.WARNING, "an external link redirects permanently (301 or 308) elsewhere"),
+        Code("link-unreachable", Severity.WARNING,
+             "an external link could not be checked: no DNS answer, connection refused, timeout, or a server "
+             "that refuses automated checks (401, 403, lasting 429)"),
         # build
         Code("template-error", Severity.ERROR, "a layout template failed to load or render"),
         Code("output-error", Severity.ERROR, "the output folder could not be written"),

@@ -66,6 +66,14 @@ def field_schema(field: schema.Field) -> dict[str, Any]:
             out["minimum"] = field.minimum
         if field.maximum is not None:
             out["maximum"] = field.maximum
+    elif t == schema.NUMBER:
+        out = {"type": "number"}
+        if field.minimum is not None:
+            out["minimum"] = field.minimum
+    elif t == schema.SETTINGS:
+        out = {"type": "object",
+               "properties": {f.name: {**field_schema(f), "default": f.default} for f in field.items},
+               "additionalProperties": False}
     elif t == schema.BOOL:
         out = {"type": "boolean"}
     elif t == schema.CHOICE:

@@ -28,6 +28,10 @@ RECORD_LIST = "record-list"
 """A list of mappings, each with the keys `Field.items` lists (corrections: date and text)."""
 PATH_LIST = "path-list"
 """One path relative to the project root, or a list of them (bibliography files)."""
+NUMBER = "number"
+"""A number, whole or not (seconds)."""
+SETTINGS = "settings"
+"""A mapping with the keys `Field.items` lists (config's `links:`), each optional, with its default."""
 
 
 @dataclass(frozen=True)
@@ -251,6 +255,11 @@ SOURCE = Kind(
         Field("url", URL, "Address of the original (absolute http or https URL)."),
         Field("accessed", DATE, "When the url was last read (ISO 8601; partial dates allowed)."),
         Field("archive_url", URL, "Address of an archived copy."),
+        Field("archive_date", DATE, "When the archived copy was captured (ISO 8601; `explainer links --archive "
+              "--write` fills it in with archive_url)."),
+        Field("url_status", CHOICE, "Whether the url still answers, as `explainer links --write` last found it: "
+              "dead makes pages link the archived copy first.", choices=("live", "dead")),
+        Field("url_checked", DATE, "When `explainer links --write` last checked the url (ISO 8601)."),
         Field("type", CHOICE, "What sort of document it is.",
               choices=("news", "official", "statement", "report", "analysis"),
               labels=(("official", "Official documents"), ("statement", "Statements"), ("report", "Reports"),
@@ -333,6 +342,23 @@ CONFIG = Kind(
         Field("citation_style", TEXT, "CSL style for Sources lists and the bibliography: a name such as apa, "
               "chicago-author-date, ieee, modern-language-association, or a .csl file relative to the "
               "project root (none: the built-in format).", default=None),
+        Field("links", SETTINGS, "How `explainer links` checks external links and finds archived copies.",
+              default=None, items=(
+                  Field("timeout", NUMBER, "Seconds to wait for a server's answer.", minimum=0, default=10),
+                  Field("recheck_after_days", INT, "Days a recorded result stays fresh: a link is asked "
+                        "again only after that.", minimum=0, default=7),
+                  Field("retries", INT, "Extra attempts after a 429 or 5xx answer.", minimum=0, maximum=10,
+                        default=2),
+                  Field("retry_wait_max", NUMBER, "Longest wait in seconds before a retry, whatever "
+                        "Retry-After asks.", minimum=0, default=60),
+                  Field("per_host", INT, "Requests at once to one host.", minimum=1, maximum=16, default=2),
+                  Field("archive_api", URL, "A Wayback-availability-compatible API.",
+                        default="https://archive.org/wayback/available"),
+                  Field("save_api", URL, "Where `--save` asks for a capture (the URL is appended).",
+                        default="https://web.archive.org/save/"),
+                  Field("save_interval", NUMBER, "Seconds between two `--save` requests.", minimum=0,
+                        default=20),
+              )),
     ),
     what="config.yaml",
 )

@@ -131,6 +131,29 @@ def _check_records(field: schema.Field, value: Any, doc: YamlDoc, at: tuple[Any,
     return items
 
 
+def _check_settings(field: schema.Field, value: Any, doc: YamlDoc, at: tuple[Any, ...], path: str,
+                    problems: Problems) -> Any:
+    """A mapping of optional settings (config's `links:`): each key checked at its position."""
+    if not isinstance(value, dict):
+        line, col = doc.pos(*at)
+        problems.add("value-type", path, line, col, f"'{field.name}' must be a mapping, not {_describe(value)}",
+                     f"write it as {field.name}: {{{field.items[0].name}: …}}")
+        return _BAD
+    known = [f.name for f in field.items]
+    clean: dict[str, Any] = {}
+    for key, sub in value.items():
+        sub_field = next((f for f in field.items if f.name == key), None)
+        if sub_field is None:
+            kl, kc = doc.key(*at, key)
+            problems.add("key-unknown", path, kl, kc, f"unknown key '{key}' in '{field.name}'",
+                         did_you_mean(str(key), known) or f"known keys: {', '.join(known)}")
+            continue
+        result = _check_value(sub_field, sub, doc, (*at, key), path, problems)
+        if result is not _BAD:
+            clean[key] = result
+    return clean
+
+
 def _check_value(field: schema.Field, value: Any, doc: YamlDoc, at: tuple[Any, ...],
                  path: str, problems: Problems) -> Any:
     line, col = doc.pos(*at)
@@ -205,6 +228,14 @@ def _check_value(field: schema.Field, value: Any, doc: YamlDoc, at: tuple[Any, .
             hi = field.maximum if field.maximum is not None else "…"
             return bad("value-choice", f"'{name}' must be between {lo} and {hi}, not {value}")
         return value
+    if kind == schema.NUMBER:
+        if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+            return bad("value-type", f"'{name}' must be a number, not {_describe(value)}")
+        if field.minimum is not None and value < field.minimum:
+            return bad("value-choice", f"'{name}' must be at least {field.minimum}, not {value}")
+        return value
+    if kind == schema.SETTINGS:
+        return _check_settings(field, value, doc, at, path, problems)
     if kind == schema.BOOL:
         if not isinstance(value, bool):
             return bad("value-type", f"'{name}' must be true or false, not {_describe(value)}")
