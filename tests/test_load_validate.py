@@ -334,7 +334,7 @@ def test_missing_config(tmp_path: Path) -> None:
 
 
 def test_every_reported_code_is_in_the_table(tmp_path: Path) -> None:
-    """Problems.add refuses unknown codes with a KeyError; the README lists CODES."""
+    """Problems.add refuses unknown codes with a KeyError; docs/reference/problems.md lists CODES."""
     with pytest.raises(KeyError):
         Problems().add("no-such-code", "x", 1, 1, "m")
     assert all(c.summary for c in CODES.values())

@@ -28,7 +28,7 @@ class Severity(IntEnum):
 
 @dataclass(frozen=True)
 class Code:
-    """A stable problem code: its default severity and what it means (for the README)."""
+    """A stable problem code: its default severity and what it means (for the table in docs/reference/problems.md)."""
 
     name: str
     severity: Severity

@@ -4,7 +4,7 @@ A kind's row says everything the tool knows about it: its folder and URL, its wo
 its front-matter keys, its page's layout and the back-link lists that page shows, its
 list page, and the roles it plays in the story (`claims`, `cited`, `dated`, `in_menu`,
 `participants`). The loader, the validator, the renderer, the outputs, `explainer new`,
-`explainer schema` and the README all read this table and no other module names a kind,
+`explainer schema` and the docs all read this table and no other module names a kind,
 so a new kind is one row here (and, if it wants its own look, a layout).
 """
 
