@@ -138,7 +138,8 @@ def test_figures_quoted_from_this_site_match_a_build(tmp_path: Path) -> None:
         text = re.sub(r"\s+", " ", page.read_text(encoding="utf-8"))
         name = page.relative_to(REPO).as_posix()
         for events, actors, sources in re.findall(r"(\d+) events, (\d+) actors and (\d+) sources", text):
-            assert (int(events), int(actors), int(sources)) == (counts["event"], counts["actor"], counts["source"]), name
+            site = (counts["event"], counts["actor"], counts["source"])
+            assert (int(events), int(actors), int(sources)) == site, name
             quoted += 1
         for figure in re.findall(r"Event \d+ of \d+|\d+ of \d+ paragraphs cited · \d+ sources?", text):
             assert figure in pages, f"{name} quotes '{figure}', which no page of a build shows"
@@ -147,4 +148,4 @@ def test_figures_quoted_from_this_site_match_a_build(tmp_path: Path) -> None:
                                page.read_text(encoding="utf-8"), re.M):
             assert re.sub(r"\s+", " ", line).strip() in report_lines, f"{name} quotes '{line}' from check --report"
             quoted += 1
-    assert quoted >= 5  # the README's counts, the writing guide's footer and report at least  # the README's counts and the writing guide's footer at least
+    assert quoted >= 5  # the README's counts, the writing guide's footer and report lines

@@ -1,4 +1,7 @@
-"""--format text|json|github (issue 12): golden output of a broken fixture, escaping, defaults, the problem-code table in docs/reference/problems.md."""
+"""--format text|json|github (issue 12): golden output of a broken fixture, escaping, defaults.
+
+Also: the problem-code table in docs/reference/problems.md lists every code.
+"""
 
 from __future__ import annotations
 
