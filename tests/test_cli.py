@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -178,19 +176,15 @@ def test_init_note_on_overriding_one_layout_works_as_written(tmp_path: Path) -> 
     assert run_cli("init", "fresh", cwd=tmp_path).returncode == 0
     project = tmp_path / "fresh"
     note = (project / "layouts/README.md").read_text(encoding="utf-8")
-    command = next(line.strip() for line in note.splitlines() if line.strip().startswith("python -c"))
-    where = subprocess.run([sys.executable, "-c", command.split(" -c ", 1)[1].strip('"')],
-                           capture_output=True, text=True, check=True).stdout.strip()
-    defaults = Path(where)
-    assert (defaults / "page.html").is_file(), where
-    (project / "layouts/page.html").write_text(
-        (defaults / "page.html").read_text(encoding="utf-8").replace("{% block main %}",
-                                                                     "{% block main %}<p>My own layout.</p>", 1),
-        encoding="utf-8")
+    commands = [line.split("#")[0].split() for line in note.splitlines() if line.strip().startswith("explainer ")]
+    assert [c[:3] for c in commands] == [["explainer", "layout", "list"]] + [["explainer", "layout", "copy"]] * 3
+    for command in commands:
+        done = run_cli(*command[1:], cwd=project)
+        assert done.returncode == 0, (command, done.stderr)
+    assert sorted(p.relative_to(project / "layouts").as_posix() for p in (project / "layouts").rglob("*.*")) == [
+        "README.md", "assets/style.css", "event.html", "partials/sources.html"]
     built = run_cli("build", "--strict", cwd=project)
     assert (built.returncode, built.stderr) == (0, "")
-    assert "<p>My own layout.</p>" in (project / "site/about/index.html").read_text(encoding="utf-8")
-    assert "My own layout." not in (project / "site/actors/example-organisation/index.html").read_text(encoding="utf-8")
 
 
 def test_init_refuses_a_non_empty_folder(tmp_path: Path) -> None:

@@ -129,9 +129,31 @@ def _shown_path(path: Path, root: Path) -> str:
 def cmd_init(args: argparse.Namespace) -> int:
     from .scaffold import init_project
 
-    target = Path(args.dir)
-    init_project(target)
-    print(f"Started an explainer project in {args.dir}/. Next: cd {args.dir} && explainer serve")
+    git = init_project(Path(args.dir))
+    shown = args.dir.rstrip("/\\") or args.dir
+    print(f"Started an explainer project in {shown}/ and {git}.")
+    print("Next:")
+    print(f"  1. cd {shown} && explainer serve")
+    print("     Preview the site on http://127.0.0.1:8000/ as you edit; give config.yaml your title.")
+    print("  2. explainer new event ID --date YYYY-MM-DD")
+    print("     Write your entries (also explainer new actor ID, explainer new source ID); delete the examples.")
+    print("  3. Push to a new GitHub repository, then set Settings > Pages > Source: GitHub Actions.")
+    print("     Every push to the default branch then publishes the site (see README.md).")
+    return 0
+
+
+def cmd_layout(args: argparse.Namespace) -> int:
+    from .scaffold import copy_layout, default_layouts
+
+    if args.action == "list":
+        for name in default_layouts():
+            print(name)
+        return 0
+    if not args.name:
+        raise UsageError("explainer layout copy NAME: name the layout to copy (explainer layout list shows them)")
+    root = _root(args)
+    path = copy_layout(root, args.name)
+    print(f"Wrote {_shown_path(path, root)}: edit it to change the site's look (it replaces the default of that name)")
     return 0
 
 
@@ -183,8 +205,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_new)
 
     p = sub.add_parser("init", help="start a new explainer project in DIR",
-                       description="Start a project: config.yaml, one entry of each kind, and an empty layouts/ "
-                                   "with a note on overriding one default layout.")
+                       description="Start a project that builds and publishes: config.yaml, one entry of each kind, "
+                                   "layouts/, a .gitignore, a GitHub Pages workflow and a README; "
+                                   "git init when not inside a repository. Refuses a non-empty folder.")
     p.add_argument("dir", metavar="DIR")
     p.set_defaults(func=cmd_init)
 
@@ -206,6 +229,13 @@ def make_parser() -> argparse.ArgumentParser:
                                    "front matter, for editors with a YAML language server.")
     p.add_argument("--out", metavar="DIR", help="output folder (default: schemas/ in the project)")
     p.set_defaults(func=cmd_schema)
+
+    p = sub.add_parser("layout", parents=[common], help="list the default layouts, or copy one to override it",
+                       description="list: print the default layouts' names. copy NAME: copy one default layout "
+                                   "into the project's layouts/ to change it there (never overwrites a file).")
+    p.add_argument("action", choices=["list", "copy"], metavar="ACTION", help="list or copy")
+    p.add_argument("name", nargs="?", metavar="NAME", help="the layout to copy, e.g. event.html or assets/style.css")
+    p.set_defaults(func=cmd_layout)
     return parser
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
-from . import schema
-from .diagnostics import UsageError
+from . import __version__, schema
+from .diagnostics import UsageError, did_you_mean
+from .load.files import DEFAULT_LAYOUTS
 from .load.ids import id_problem
 
 SKELETON = Path(__file__).parent / "skeleton"
@@ -100,13 +102,79 @@ def new_entry(root: Path, kind_name: str, entry_id: str) -> Path:
     return path
 
 
-def init_project(target: Path) -> None:
-    """Copy the skeleton project into a new or empty folder.
+DISTRIBUTION = "explainer-ssg"
+"""The name explainer is published under on the Python package index (`explainer` there is another project)."""
+
+_DOT = "dot-"  # skeleton names starting with this become dotfiles (package data leaves dotfiles out)
+_VERSION_TOKEN = "@EXPLAINER_REQUIREMENT@"
+
+
+def requirement() -> str:
+    """What a project's CI installs: this distribution at exactly this version."""
+    return f"{DISTRIBUTION}=={__version__}"
+
+
+def init_project(target: Path) -> str:
+    """Write the skeleton project into a new or empty folder; return what git init did, as a phrase.
 
     No default layout is copied: a copy would never get the tool's fixes. The project's
     `layouts/` holds only a note on overriding one file (the build reads templates by
-    name and assets from `layouts/assets/`, so the note is inert).
+    name and assets from `layouts/assets/`, so the note is inert). `dot-NAME` in the
+    skeleton is written as `.NAME`; `@EXPLAINER_REQUIREMENT@` becomes `requirement()`.
+    The folder becomes a git repository when it is not inside one and git exists.
     """
-    if target.exists() and any(target.iterdir()):
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise UsageError(f"'{target}' is not empty; choose a new folder")
-    shutil.copytree(SKELETON, target, dirs_exist_ok=True)
+    for source in sorted(SKELETON.rglob("*")):
+        if not source.is_file() or "__pycache__" in source.parts:
+            continue
+        rel = Path(*("." + part[len(_DOT):] if part.startswith(_DOT) else part
+                     for part in source.relative_to(SKELETON).parts))
+        dest = target / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        text = source.read_text(encoding="utf-8").replace(_VERSION_TOKEN, requirement())
+        with open(dest, "x", encoding="utf-8", newline="\n") as fh:  # "x": never overwrite
+            fh.write(text)
+    return _git_init(target)
+
+
+def _git_init(target: Path) -> str:
+    git = shutil.which("git")
+    if git is None:
+        return "did not make it a git repository (git is not installed)"
+    inside = subprocess.run([git, "rev-parse", "--show-toplevel"], cwd=target, capture_output=True, text=True)
+    if inside.returncode == 0:
+        return f"left git alone (it is inside the repository {inside.stdout.strip()})"
+    made = subprocess.run([git, "init", "--quiet", "--initial-branch=main"], cwd=target, capture_output=True)
+    if made.returncode != 0:  # a git older than 2.28 has no --initial-branch
+        made = subprocess.run([git, "init", "--quiet"], cwd=target, capture_output=True)
+    if made.returncode != 0:
+        return "could not make it a git repository (git init failed)"
+    return "made it a git repository (git init)"
+
+
+def default_layouts() -> list[str]:
+    """The names of the default layouts that ship with explainer (`partials/meta.html`, `assets/style.css`)."""
+    return sorted(p.relative_to(DEFAULT_LAYOUTS).as_posix() for p in DEFAULT_LAYOUTS.rglob("*")
+                  if p.is_file() and "__pycache__" not in p.parts)
+
+
+def copy_layout(root: Path, name: str) -> Path:
+    """Copy one default layout to `layouts/NAME` for overriding; never overwrites a file."""
+    if not (root / "config.yaml").is_file():
+        raise UsageError(f"no config.yaml in '{root}': run this inside an explainer project or pass --root")
+    names = default_layouts()
+    wanted = name.replace("\\", "/").removeprefix("layouts/")
+    if wanted not in names:
+        by_file = [n for n in names if n.rsplit("/", 1)[-1] == wanted]
+        hint = f"did you mean '{by_file[0]}'?" if len(by_file) == 1 else did_you_mean(wanted, names)
+        hint = f"{hint} " if hint else ""
+        raise UsageError(f"no default layout '{name}' ({hint}explainer layout list shows them all)")
+    dest = root / "layouts" / wanted
+    if dest.exists():
+        raise UsageError(f"layouts/{wanted} already exists; it overrides the default already "
+                         "(to start again from the default, delete it or move it away first)")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with open(dest, "xb") as fh:  # "x": never overwrite, even in a race
+        fh.write((DEFAULT_LAYOUTS / wanted).read_bytes())
+    return dest
