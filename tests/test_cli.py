@@ -100,18 +100,22 @@ def test_help_on_each_command(tmp_path: Path, command: list[str]) -> None:
 
 # --- new ---------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("kind, folder", [("actor", "actors"), ("event", "events"), ("source", "sources"),
-                                          ("page", "pages")])
-def test_new_writes_an_entry_that_validates(tmp_path: Path, kind: str, folder: str) -> None:
+@pytest.mark.parametrize("kind, folder, title, placeholders", [
+    ("actor", "actors", "Fresh Entry", 1), ("event", "events", "Fresh entry", 1),
+    ("source", "sources", "Fresh entry", 1), ("page", "pages", "Fresh entry", 0)])
+def test_new_writes_an_entry_that_validates(tmp_path: Path, kind: str, folder: str, title: str,
+                                            placeholders: int) -> None:
     root = make_project(tmp_path)
     done = run_cli("new", kind, "fresh-entry", cwd=root, env={"SOURCE_DATE_EPOCH": "1700000000"})
     assert done.returncode == 0, done.stderr
-    assert done.stdout == f"Wrote content/{folder}/fresh-entry.md\n"
+    tail = "Replace its placeholders (check and build point at each one until you do).\n" if placeholders else ""
+    assert done.stdout == f"Wrote content/{folder}/fresh-entry.md\n" + tail
     text = (root / f"content/{folder}/fresh-entry.md").read_text()
-    assert text.startswith("---\ntitle: \"Fresh entry\"\n")
+    assert text.startswith(f"---\ntitle: \"{title}\"\n")
     check = run_cli("check", cwd=root)
     assert check.returncode == 0, check.stderr
-    assert " error:" not in check.stderr  # only warnings (nothing links to it yet)
+    assert " error:" not in check.stderr  # only warnings (nothing links to it yet; its placeholders)
+    assert check.stderr.count(": warning: '") == placeholders
 
 
 def test_new_never_overwrites(tmp_path: Path) -> None:

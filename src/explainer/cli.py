@@ -100,11 +100,14 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from .scaffold import new_entry
+    from .scaffold import OPTIONS, new_entry
 
     root = _root(args)
-    path = new_entry(root, args.kind, args.id)
+    given = {name: getattr(args, name) for name in OPTIONS if getattr(args, name) is not None}
+    path = new_entry(root, args.entry_kind, args.id, given)
     print(f"Wrote {path.relative_to(root).as_posix()}")
+    if "placeholder: replace it" in path.read_text(encoding="utf-8"):
+        print("Replace its placeholders (check and build point at each one until you do).")
     return 0
 
 
@@ -199,9 +202,16 @@ def make_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("new", parents=[common], help="write a new entry with its front matter",
                        description="Write content/KIND/ID.md with the kind's front matter filled in.")
-    p.add_argument("kind", choices=list(schema.KINDS), metavar="KIND",
+    p.add_argument("entry_kind", choices=list(schema.KINDS), metavar="KIND",
                    help=", ".join(list(schema.KINDS)[:-1]) + " or " + list(schema.KINDS)[-1])
     p.add_argument("id", metavar="ID", help="lower-case kebab-case id, e.g. vilnius-summit-2023")
+    p.add_argument("--title", help="the title (default: made from the id; an actor's as a name)")
+    sorts = [f for k in schema.KINDS.values() if (f := k.field("kind")) is not None]
+    p.add_argument("--kind", help="what sort of entry it is: " + "; ".join(", ".join(f.choices) for f in sorts))
+    p.add_argument("--date", help="an event's or a source's date: 2024-03-12, 2024-03 or 2024")
+    p.add_argument("--publisher", help="a source's publisher")
+    p.add_argument("--url", help="a source's address (accessed: the day you run this)")
+    p.add_argument("--summary", help="one or two sentences for lists and previews")
     p.set_defaults(func=cmd_new)
 
     p = sub.add_parser("init", help="start a new explainer project in DIR",

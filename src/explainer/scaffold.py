@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import os
 import shutil
 import subprocess
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from . import __version__, schema
+from .dates import PartialDate
 from .diagnostics import UsageError, did_you_mean
 from .load.files import DEFAULT_LAYOUTS
 from .load.ids import id_problem
@@ -24,32 +27,50 @@ def today() -> str:
     return _dt.date.today().isoformat()
 
 
-_PLACEHOLDERS = {
-    "title": '"TITLE"',
-    "kind": "organisation",
-    "date": None,  # today
-    "publisher": '"PUBLISHER"',
-}
+_SMALL_WORDS = {"a", "an", "and", "at", "by", "de", "del", "der", "for", "in", "of", "on", "the", "to", "van", "von"}
 
 
-def entry_template(kind: schema.Kind, entry_id: str, schema_ref: str | None = None) -> str:
+def title_from_id(entry_id: str, kind: schema.Kind) -> str:
+    """A first title made from the id: a kind with a `kind` key names someone ('Mayor Anna Berg'), others a sentence."""
+    words = entry_id.split("-")
+    if kind.field("kind") is not None:
+        return " ".join(w if i and w in _SMALL_WORDS else w[:1].upper() + w[1:] for i, w in enumerate(words))
+    return " ".join(words).capitalize()
+
+
+def _yaml_text(value: str) -> str:
+    """A YAML double-quoted scalar (a JSON string is one), so no value can change the front matter's shape."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def entry_template(kind: schema.Kind, entry_id: str, schema_ref: str | None = None,
+                   given: dict[str, str] | None = None) -> str:
     """Front matter with the required keys filled in and the optional ones commented out.
 
-    `schema_ref` (the kind's JSON Schema, relative to the new file) becomes a
-    `# yaml-language-server: $schema=…` modeline, so an editor validates as you type.
+    `given` holds values the author passed (`--title`, `--date`, …), already checked;
+    a required key nobody gave gets the kind's placeholder (`schema.placeholder`), which
+    check and build report until it is replaced. `schema_ref` (the kind's JSON Schema,
+    relative to the new file) becomes a `# yaml-language-server: $schema=…` modeline.
     """
+    given = dict(given or {})
+    if "title" not in given and kind.field("title") is not None:
+        given["title"] = title_from_id(entry_id, kind)
+    if "url" in given and kind.field("accessed") is not None and "accessed" not in given:
+        given["accessed"] = today()  # the author has just looked at it
     lines = ["---"]
     if schema_ref:
         lines.append(f"# yaml-language-server: $schema={schema_ref}")
     date = today()
     for f in kind.fields:
-        if f.required:
-            value = date if f.type == schema.DATE else _PLACEHOLDERS.get(f.name, '""')
-            if f.name == "title":
-                value = '"' + entry_id.replace("-", " ").capitalize() + '"'
-            lines.append(f"{f.name}: {value}")
+        if f.name in given:
+            value = given[f.name]
+            lines.append(f"{f.name}: {value if f.type in (schema.DATE, schema.CHOICE) else _yaml_text(value)}")
+        elif f.required:
+            token = schema.placeholder(f) or ""
+            value = token if f.type in (schema.DATE, schema.CHOICE) else _yaml_text(token)
+            lines.append(f"{f.name}: {value}    # placeholder: replace it with {schema.placeholder_advice(f)}")
     for f in kind.fields:
-        if f.required:
+        if f.required or f.name in given:
             continue
         if f.type == schema.DATE:
             example = date
@@ -77,7 +98,37 @@ def entry_template(kind: schema.Kind, entry_id: str, schema_ref: str | None = No
     return "\n".join(lines)
 
 
-def new_entry(root: Path, kind_name: str, entry_id: str) -> Path:
+OPTIONS = ("title", "kind", "date", "publisher", "url", "summary")
+"""The keys `explainer new` takes as options (`--title TEXT`, …), each for the kinds that have it."""
+
+
+def check_given(kind: schema.Kind, given: dict[str, str]) -> dict[str, str]:
+    """The option values, checked as the validator would; a bad one is a usage error naming its option."""
+    clean = {}
+    for name, value in given.items():
+        f = kind.field(name)
+        if f is None:
+            having = [k.name for k in schema.KINDS.values() if k.field(name) is not None]
+            raise UsageError(f"--{name} is for {' and '.join(having)} entries, not for {kind.what}")
+        value = value.strip()
+        if not value or any(ord(c) < 0x20 for c in value):
+            raise UsageError(f"--{name}: give one line of text")
+        if f.type == schema.DATE and PartialDate.parse(value) is None:
+            why = PartialDate.impossible(value)
+            raise UsageError(f"--{name} {value}: " + (f"not a real date: {why}" if why else
+                                                      "give an ISO 8601 date like 2024-03-12, 2024-03 or 2024"))
+        if f.type == schema.CHOICE and value not in f.choices:
+            hint = did_you_mean(value, f.choices)
+            raise UsageError(f"--{name} {value}: choose one of {', '.join(f.choices)}" + (f" ({hint})" if hint else ""))
+        if f.type == schema.URL:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.netloc or any(c in value for c in " <>\"'`"):
+                raise UsageError(f"--{name} {value}: give an absolute http or https URL")
+        clean[name] = value
+    return clean
+
+
+def new_entry(root: Path, kind_name: str, entry_id: str, given: dict[str, str] | None = None) -> Path:
     """Write `content/<kind>s/<id>.md`; refuses a bad id or one already used by any entry."""
     if not (root / "config.yaml").is_file():
         raise UsageError(f"no config.yaml in '{root}': run this inside an explainer project or pass --root")
@@ -85,6 +136,7 @@ def new_entry(root: Path, kind_name: str, entry_id: str) -> Path:
     if why:
         raise UsageError(why[0] + (f" ({why[1].replace('rename the file to', 'try')})" if why[1] else ""))
     kind = schema.KINDS[kind_name]
+    values = check_given(kind, given or {})
     content = root / "content"
     for other in schema.KINDS.values():
         existing = content / other.folder / f"{entry_id}.md"
@@ -98,7 +150,7 @@ def new_entry(root: Path, kind_name: str, entry_id: str) -> Path:
     if (root / "schemas" / f"{kind.name}.schema.json").is_file():
         schema_ref = f"../../schemas/{kind.name}.schema.json"
     with open(path, "x", encoding="utf-8") as fh:  # "x": never overwrite, even in a race
-        fh.write(entry_template(kind, entry_id, schema_ref))
+        fh.write(entry_template(kind, entry_id, schema_ref, values))
     return path
 
 

@@ -51,6 +51,36 @@ class Field:
     """For RECORD_LIST: the keys of each mapping in the list."""
 
 
+PLACEHOLDER_DATE = "YYYY-MM-DD"
+"""What `explainer new` writes for a date it was not given."""
+
+PLACEHOLDER_STAND_IN_DATE = "1970-01-01"
+"""The date a placeholder date stands for until it is replaced (the warning says so)."""
+
+
+def placeholder(field: Field) -> str | None:
+    """The value `explainer new` writes for a key it cannot know, which check and build report.
+
+    `PUBLISHER` for a text (the key's name in capitals), `KIND` for a choice, `YYYY-MM-DD`
+    for a date; None for other types (new leaves them commented out).
+    """
+    if field.type == DATE:
+        return PLACEHOLDER_DATE
+    if field.type in (TEXT, CHOICE):
+        return field.name.upper()
+    return None
+
+
+def placeholder_advice(field: Field) -> str:
+    """What to replace a placeholder with, for the warning and the comment `explainer new` writes beside it."""
+    if field.type == DATE:
+        return "the date: 2024-03-12, or 2024-03 / 2024 when only that is known"
+    if field.choices:
+        return "one of " + ", ".join(field.choices)
+    what = field.description.rstrip(".")
+    return what[0].lower() + what[1:] if what[1:2].islower() else what
+
+
 @dataclass(frozen=True)
 class Related:
     """A list of linked entries an entry's page shows, e.g. an actor's events or a source's "Cited by".
