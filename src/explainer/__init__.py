@@ -1,3 +1,3 @@
 """explainer: a static-site generator for explainer sites."""
 
-__version__ = "0.2.0"
+__version__ = "0.1.0"
