@@ -3,7 +3,8 @@
 `python -m build` makes the sdist and the wheel of the distribution `explainer-ssg`; the
 wheel installs into a fresh virtual environment (its dependencies from the package index,
 or pip's local cache), where `explainer --version` prints the one version number and
-`explainer init` + `explainer build --strict` publish a site; the sdist installs there too.
+`explainer init` + `explainer build --strict` publish a site; the sdist installs there too,
+and so does a git URL pinned to a tag, as docs/guide/publishing.md shows.
 Nothing of this repository is on that environment's path.
 """
 
@@ -52,6 +53,8 @@ def test_build_install_and_publish_a_new_project(tmp_path: Path) -> None:
     venv = tmp_path / "venv"
     _run([sys.executable, "-m", "venv", venv], cwd=tmp_path, env=env)
     pip, explainer = venv / "bin" / "pip", venv / "bin" / "explainer"
+    # the pip a venv bundles may be old (23.2 rejects `NAME @ git+file:…`); CI's setup-python has a current one
+    _run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip"], cwd=tmp_path, env=env)
     _run([pip, "install", "--quiet", wheel], cwd=tmp_path, env=env)
     assert _run([explainer, "--version"], cwd=tmp_path, env=env) == f"explainer {__version__}\n"
     where = _run([venv / "bin" / "python", "-c", "import explainer; print(explainer.__file__)"], cwd=tmp_path, env=env)
@@ -68,3 +71,14 @@ def test_build_install_and_publish_a_new_project(tmp_path: Path) -> None:
     publish("from-wheel")
     _run([pip, "install", "--quiet", "--no-deps", "--force-reinstall", sdist], cwd=tmp_path, env=env)
     publish("from-sdist")
+
+    # the documented pin of a git URL instead: `explainer-ssg @ git+URL@TAG` (here a local repository)
+    git = shutil.which("git")
+    assert git, "git is needed for this test (apt-get install git)"
+    for args in (["init", "--quiet"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@example.org", "commit",
+                                                     "--quiet", "-m", "release"], ["tag", f"v{__version__}"]):
+        _run([git, *args], cwd=source, env=env)
+    _run([pip, "install", "--quiet", "--no-deps", "--force-reinstall",
+          f"explainer-ssg @ git+{source.as_uri()}@v{__version__}"], cwd=tmp_path, env=env)
+    assert _run([explainer, "--version"], cwd=tmp_path, env=env) == f"explainer {__version__}\n"
+    publish("from-git")
