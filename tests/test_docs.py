@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from collections import Counter
 from pathlib import Path
 
@@ -109,6 +110,32 @@ def test_the_readme_is_a_front_door() -> None:
     assert images, "the README shows the site"
     for image in images:
         assert (REPO / image).stat().st_size < 150_000, image
+
+
+def test_the_readmes_ten_minute_path_works(tmp_path: Path) -> None:
+    """Follow the README's own path word for word: init, new, fill in, link, build --strict."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    path = readme[readme.index("## Your own explainer in ten minutes"):readme.index("## When something is wrong")]
+    blocks = re.findall(r"^```(\w*)\n(.*?)^```", path, re.M | re.S)
+    commands = [line.split("  #")[0].strip() for lang, text in blocks if lang == "sh" for line in text.splitlines()]
+    init = next(c for c in commands if c.startswith("explainer init "))
+    news = [c for c in commands if c.startswith("explainer new ")]
+    assert len(news) == 3
+    assert run_cli(*shlex.split(init)[1:], cwd=tmp_path).returncode == 0
+    project = tmp_path / shlex.split(init)[-1]
+    for command in news:
+        done = run_cli(*shlex.split(command)[1:], cwd=project)
+        assert done.returncode == 0, (command, done.stderr)
+        assert "placeholder" not in done.stdout, command  # the README's commands leave none
+    event_body, home_line = [text for lang, text in blocks if lang == "markdown"]
+    event_id = shlex.split(next(c for c in news if c.startswith("explainer new event ")))[3]
+    (project / "content/events" / f"{event_id}.md").write_text(event_body, encoding="utf-8")
+    with open(project / "content/index.md", "a", encoding="utf-8") as home:
+        home.write("\n" + home_line)
+    built = run_cli("build", "--strict", cwd=project)
+    assert (built.returncode, built.stderr) == (0, "")
+    page = (project / "site/events" / event_id / "index.html").read_text(encoding="utf-8")
+    assert "turning point" in page and "mayor-anna-berg" in page
 
 
 _HISTORY = re.compile(r"\b(this session|the session before|previous session|today|this round|"
