@@ -207,7 +207,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("id", metavar="ID", help="lower-case kebab-case id, e.g. vilnius-summit-2023")
     p.add_argument("--title", help="the title (default: made from the id; an actor's as a name)")
     sorts = [f for k in schema.KINDS.values() if (f := k.field("kind")) is not None]
-    p.add_argument("--kind", help="what sort of entry it is: " + "; ".join(", ".join(f.choices) for f in sorts))
+    p.add_argument("--kind", metavar="SORT",
+                   help="what sort of entry it is: " + "; ".join(", ".join(f.choices) for f in sorts))
     p.add_argument("--date", help="an event's or a source's date: 2024-03-12, 2024-03 or 2024")
     p.add_argument("--publisher", help="a source's publisher")
     p.add_argument("--url", help="a source's address (accessed: the day you run this)")
