@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -102,18 +100,22 @@ def test_help_on_each_command(tmp_path: Path, command: list[str]) -> None:
 
 # --- new ---------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("kind, folder", [("actor", "actors"), ("event", "events"), ("source", "sources"),
-                                          ("page", "pages")])
-def test_new_writes_an_entry_that_validates(tmp_path: Path, kind: str, folder: str) -> None:
+@pytest.mark.parametrize("kind, folder, title, placeholders", [
+    ("actor", "actors", "Fresh Entry", 1), ("event", "events", "Fresh entry", 1),
+    ("source", "sources", "Fresh entry", 1), ("page", "pages", "Fresh entry", 0)])
+def test_new_writes_an_entry_that_validates(tmp_path: Path, kind: str, folder: str, title: str,
+                                            placeholders: int) -> None:
     root = make_project(tmp_path)
     done = run_cli("new", kind, "fresh-entry", cwd=root, env={"SOURCE_DATE_EPOCH": "1700000000"})
     assert done.returncode == 0, done.stderr
-    assert done.stdout == f"Wrote content/{folder}/fresh-entry.md\n"
+    tail = "Replace its placeholders (check and build point at each one until you do).\n" if placeholders else ""
+    assert done.stdout == f"Wrote content/{folder}/fresh-entry.md\n" + tail
     text = (root / f"content/{folder}/fresh-entry.md").read_text()
-    assert text.startswith("---\ntitle: \"Fresh entry\"\n")
+    assert text.startswith(f"---\ntitle: \"{title}\"\n")
     check = run_cli("check", cwd=root)
     assert check.returncode == 0, check.stderr
-    assert " error:" not in check.stderr  # only warnings (nothing links to it yet)
+    assert " error:" not in check.stderr  # only warnings (nothing links to it yet; its placeholders)
+    assert check.stderr.count(": warning: '") == placeholders
 
 
 def test_new_never_overwrites(tmp_path: Path) -> None:
@@ -178,19 +180,15 @@ def test_init_note_on_overriding_one_layout_works_as_written(tmp_path: Path) -> 
     assert run_cli("init", "fresh", cwd=tmp_path).returncode == 0
     project = tmp_path / "fresh"
     note = (project / "layouts/README.md").read_text(encoding="utf-8")
-    command = next(line.strip() for line in note.splitlines() if line.strip().startswith("python -c"))
-    where = subprocess.run([sys.executable, "-c", command.split(" -c ", 1)[1].strip('"')],
-                           capture_output=True, text=True, check=True).stdout.strip()
-    defaults = Path(where)
-    assert (defaults / "page.html").is_file(), where
-    (project / "layouts/page.html").write_text(
-        (defaults / "page.html").read_text(encoding="utf-8").replace("{% block main %}",
-                                                                     "{% block main %}<p>My own layout.</p>", 1),
-        encoding="utf-8")
+    commands = [line.split("#")[0].split() for line in note.splitlines() if line.strip().startswith("explainer ")]
+    assert [c[:3] for c in commands] == [["explainer", "layout", "list"]] + [["explainer", "layout", "copy"]] * 3
+    for command in commands:
+        done = run_cli(*command[1:], cwd=project)
+        assert done.returncode == 0, (command, done.stderr)
+    assert sorted(p.relative_to(project / "layouts").as_posix() for p in (project / "layouts").rglob("*.*")) == [
+        "README.md", "assets/style.css", "event.html", "partials/sources.html"]
     built = run_cli("build", "--strict", cwd=project)
     assert (built.returncode, built.stderr) == (0, "")
-    assert "<p>My own layout.</p>" in (project / "site/about/index.html").read_text(encoding="utf-8")
-    assert "My own layout." not in (project / "site/actors/example-organisation/index.html").read_text(encoding="utf-8")
 
 
 def test_init_refuses_a_non_empty_folder(tmp_path: Path) -> None:

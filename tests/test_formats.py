@@ -1,4 +1,7 @@
-"""--format text|json|github (issue 12): golden output of a broken fixture, escaping, defaults, README codes."""
+"""--format text|json|github (issue 12): golden output of a broken fixture, escaping, defaults.
+
+Also: the problem-code table in docs/reference/problems.md lists every code.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ KNOWN = "known keys: title, date, end_date, date_precision, location, actors, so
 GOLDEN_JSON = [
     {"path": EVENT, "line": 3, "column": 7, "end_line": None, "end_column": None, "severity": "error",
      "code": "value-date",
-     "message": "'date' must be an ISO 8601 date like 2023-07-11, 2023-07 or 2023, not '2023-13-01'", "hint": None},
+     "message": "'date' is not a real date: there is no month 13 (months are 01 to 12)", "hint": None},
     {"path": EVENT, "line": 4, "column": 1, "end_line": None, "end_column": None, "severity": "error",
      "code": "key-unknown", "message": "unknown key 'colour' for an event", "hint": KNOWN},
     {"path": EVENT, "line": 8, "column": 1, "end_line": None, "end_column": None, "severity": "warning",
@@ -32,7 +35,7 @@ GOLDEN_JSON = [
 ]
 GOLDEN_GITHUB = [
     f"::error file={EVENT},line=3,col=7,title=explainer value-date::"
-    "'date' must be an ISO 8601 date like 2023-07-11, 2023-07 or 2023, not '2023-13-01'",
+    "'date' is not a real date: there is no month 13 (months are 01 to 12)",
     f"::error file={EVENT},line=4,col=1,title=explainer key-unknown::unknown key 'colour' for an event ({KNOWN})",
     f"::warning file={EVENT},line=8,col=1,title=explainer uncited-paragraph::"
     "paragraph has no citation (add [@source-id] after the claim it supports)",
@@ -65,7 +68,7 @@ def test_github_golden_on_build_and_default_under_actions(tmp_path: Path) -> Non
     assert under_actions.stdout.splitlines() == [line.replace("file=", "file=project/") for line in GOLDEN_GITHUB]
     text = run_cli("check", "--format", "text", cwd=root, env={"GITHUB_ACTIONS": "true"})
     assert text.stderr.splitlines()[0] == (
-        f"{EVENT}:3:7: error: 'date' must be an ISO 8601 date like 2023-07-11, 2023-07 or 2023, not '2023-13-01'")
+        f"{EVENT}:3:7: error: 'date' is not a real date: there is no month 13 (months are 01 to 12)")
 
 
 def test_text_is_the_default_outside_actions(tmp_path: Path) -> None:
@@ -102,7 +105,8 @@ def test_workspace_prefix(tmp_path: Path) -> None:
 
 
 def test_readme_lists_every_problem_code() -> None:
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    """The problem-code table (moved from the README to docs/reference/problems.md) lists every code."""
+    readme = (REPO / "docs/reference/problems.md").read_text(encoding="utf-8")
     listed = re.findall(r"^\| `([a-z-]+)` \| (error|warning) \|", readme, re.M)
     assert sorted(name for name, _ in listed) == sorted(CODES)
     for name, severity in listed:

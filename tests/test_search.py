@@ -3,7 +3,7 @@
 The client (`assets/search.js`) runs in Debian Chromium against sites built for real
 and served over HTTP on 127.0.0.1: this repository's own site for the ranking of ten
 reader queries, and a 2,000-entry generated corpus (`bench/generate.py`) for what a
-query downloads. The 10,000-entry figure of the README is measured by
+query downloads. The 10,000-entry figure of bench/README.md is measured by
 `bench/bench_search.py` (a cold 10,000-entry build takes ~20 s, too long for every
 test run); here the same quantities are checked at 2,000 entries together with the
 shard-size rules that keep a query's download independent of the number of entries.

@@ -132,11 +132,14 @@ def cmd_links(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from .scaffold import new_entry
+    from .scaffold import OPTIONS, new_entry
 
     root = _root(args)
-    path = new_entry(root, args.kind, args.id)
+    given = {name: getattr(args, name) for name in OPTIONS if getattr(args, name) is not None}
+    path = new_entry(root, args.entry_kind, args.id, given)
     print(f"Wrote {path.relative_to(root).as_posix()}")
+    if "placeholder: replace it" in path.read_text(encoding="utf-8"):
+        print("Replace its placeholders (check and build point at each one until you do).")
     return 0
 
 
@@ -161,9 +164,31 @@ def _shown_path(path: Path, root: Path) -> str:
 def cmd_init(args: argparse.Namespace) -> int:
     from .scaffold import init_project
 
-    target = Path(args.dir)
-    init_project(target)
-    print(f"Started an explainer project in {args.dir}/. Next: cd {args.dir} && explainer serve")
+    git = init_project(Path(args.dir))
+    shown = args.dir.rstrip("/\\") or args.dir
+    print(f"Started an explainer project in {shown}/ and {git}.")
+    print("Next:")
+    print(f"  1. cd {shown} && explainer serve")
+    print("     Preview the site on http://127.0.0.1:8000/ as you edit; give config.yaml your title.")
+    print("  2. explainer new event ID --date YYYY-MM-DD")
+    print("     Write your entries (also explainer new actor ID, explainer new source ID); delete the examples.")
+    print("  3. Push to a new GitHub repository, then set Settings > Pages > Source: GitHub Actions.")
+    print("     Every push to the default branch then publishes the site (see README.md).")
+    return 0
+
+
+def cmd_layout(args: argparse.Namespace) -> int:
+    from .scaffold import copy_layout, default_layouts
+
+    if args.action == "list":
+        for name in default_layouts():
+            print(name)
+        return 0
+    if not args.name:
+        raise UsageError("explainer layout copy NAME: name the layout to copy (explainer layout list shows them)")
+    root = _root(args)
+    path = copy_layout(root, args.name)
+    print(f"Wrote {_shown_path(path, root)}: edit it to change the site's look (it replaces the default of that name)")
     return 0
 
 
@@ -228,14 +253,23 @@ def make_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("new", parents=[common], help="write a new entry with its front matter",
                        description="Write content/KIND/ID.md with the kind's front matter filled in.")
-    p.add_argument("kind", choices=list(schema.KINDS), metavar="KIND",
+    p.add_argument("entry_kind", choices=list(schema.KINDS), metavar="KIND",
                    help=", ".join(list(schema.KINDS)[:-1]) + " or " + list(schema.KINDS)[-1])
     p.add_argument("id", metavar="ID", help="lower-case kebab-case id, e.g. vilnius-summit-2023")
+    p.add_argument("--title", help="the title (default: made from the id; an actor's as a name)")
+    sorts = [f for k in schema.KINDS.values() if (f := k.field("kind")) is not None]
+    p.add_argument("--kind", metavar="SORT",
+                   help="what sort of entry it is: " + "; ".join(", ".join(f.choices) for f in sorts))
+    p.add_argument("--date", help="an event's or a source's date: 2024-03-12, 2024-03 or 2024")
+    p.add_argument("--publisher", help="a source's publisher")
+    p.add_argument("--url", help="a source's address (accessed: the day you run this)")
+    p.add_argument("--summary", help="one or two sentences for lists and previews")
     p.set_defaults(func=cmd_new)
 
     p = sub.add_parser("init", help="start a new explainer project in DIR",
-                       description="Start a project: config.yaml, one entry of each kind, and an empty layouts/ "
-                                   "with a note on overriding one default layout.")
+                       description="Start a project that builds and publishes: config.yaml, one entry of each kind, "
+                                   "layouts/, a .gitignore, a GitHub Pages workflow and a README; "
+                                   "git init when not inside a repository. Refuses a non-empty folder.")
     p.add_argument("dir", metavar="DIR")
     p.set_defaults(func=cmd_init)
 
@@ -257,6 +291,13 @@ def make_parser() -> argparse.ArgumentParser:
                                    "front matter, for editors with a YAML language server.")
     p.add_argument("--out", metavar="DIR", help="output folder (default: schemas/ in the project)")
     p.set_defaults(func=cmd_schema)
+
+    p = sub.add_parser("layout", parents=[common], help="list the default layouts, or copy one to override it",
+                       description="list: print the default layouts' names. copy NAME: copy one default layout "
+                                   "into the project's layouts/ to change it there (never overwrites a file).")
+    p.add_argument("action", choices=["list", "copy"], metavar="ACTION", help="list or copy")
+    p.add_argument("name", nargs="?", metavar="NAME", help="the layout to copy, e.g. event.html or assets/style.css")
+    p.set_defaults(func=cmd_layout)
     return parser
 
 

@@ -37,6 +37,23 @@ class PartialDate:
             return None
         return cls(year, month, day)
 
+    @staticmethod
+    def impossible(text: str) -> str | None:
+        """Why an ISO-shaped date is not a real one ('February 2023 has 28 days'); None otherwise."""
+        m = _ISO.match(text.strip())
+        if not m:
+            return None
+        year, month, day = int(m[1]), int(m[2] or 0), int(m[3] or 0)
+        if year < 1:
+            return "there is no year 0 (the calendar starts at year 1)"
+        if m[2] and not 1 <= month <= 12:
+            return f"there is no month {m[2]} (months are 01 to 12)"
+        if m[3]:
+            days = calendar.monthrange(year, month)[1]
+            if not 1 <= day <= days:
+                return f"{MONTHS[month - 1]} {year} has {days} days"
+        return None
+
     @property
     def precision(self) -> str:
         return "day" if self.day else "month" if self.month else "year"

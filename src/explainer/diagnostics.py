@@ -28,7 +28,7 @@ class Severity(IntEnum):
 
 @dataclass(frozen=True)
 class Code:
-    """A stable problem code: its default severity and what it means (for the README)."""
+    """A stable problem code: its default severity and what it means (for the table in docs/reference/problems.md)."""
 
     name: str
     severity: Severity
@@ -72,6 +72,8 @@ CODES: dict[str, Code] = {
         Code("ref-wrong-kind", Severity.ERROR, "a reference names an entry of the wrong kind"),
         Code("link-unknown-file", Severity.ERROR, "a Markdown link to a .md file that is not an entry"),
         Code("citation-malformed", Severity.ERROR, "a '[@…]' that is not a valid citation"),
+        Code("markup-unclosed", Severity.ERROR,
+             "a '[[' cross-link or '[@' citation with no closing bracket on its line"),
         Code("dispute-malformed", Severity.ERROR, "a dispute block without a question, positions or citations"),
         Code("dispute-unclosed", Severity.ERROR, "a dispute block with no closing ':::'"),
         Code("markdown-too-deep", Severity.ERROR, "lists or block quotes nest deeper than the parser's limit"),
@@ -82,6 +84,8 @@ CODES: dict[str, Code] = {
         Code("uncited-paragraph", Severity.WARNING, "a paragraph of an event or actor body with no citation"),
         Code("source-unarchived", Severity.WARNING, "a source with a url but neither accessed nor archive_url"),
         Code("coverage-low", Severity.WARNING, "an entry's citation coverage is below coverage_min"),
+        Code("placeholder", Severity.WARNING,
+             "a value explainer new wrote for the author to replace (\"PUBLISHER\", YYYY-MM-DD, KIND) is still there"),
         # external links (`explainer links`)
         Code("link-broken", Severity.WARNING, "an external link answered 404, 410, another 4xx or a lasting 5xx"),
         Code("link-redirected", Severity.WARNING, "an external link redirects permanently (301 or 308) elsewhere"),

@@ -210,6 +210,8 @@ class Lookup:
     by_path: dict[str, str]
     unreadable: dict[str, str] = field(default_factory=dict)
     """Path -> id of entry files that failed to load: their problem is reported once, there."""
+    names: dict[str, str] = field(default_factory=dict)
+    """Every entry's title and aliases, folded as `fold_name` folds them -> its id: for "did you mean [[id]]?"."""
 
 
 @dataclass

@@ -264,7 +264,7 @@ def parse_bodies(project: Project, lookup: Lookup, problems: Problems, memo: Mem
     def parse(doc: Entry) -> tuple[Body, list[Problem], list[str]]:
         reads: set[str] = set()
         recording = Lookup(_Recording(lookup.by_id, "by_id", reads), _Recording(lookup.by_path, "by_path", reads),
-                           _Recording(lookup.unreadable, "unreadable", reads))
+                           _Recording(lookup.unreadable, "unreadable", reads), _Recording(lookup.names, "names", reads))
         body, found = parse_body(md, doc, recording, overrides)
         return body, found, sorted(reads)
 

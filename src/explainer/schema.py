@@ -4,7 +4,7 @@ A kind's row says everything the tool knows about it: its folder and URL, its wo
 its front-matter keys, its page's layout and the back-link lists that page shows, its
 list page, and the roles it plays in the story (`claims`, `cited`, `dated`, `in_menu`,
 `participants`). The loader, the validator, the renderer, the outputs, `explainer new`,
-`explainer schema` and the README all read this table and no other module names a kind,
+`explainer schema` and the docs all read this table and no other module names a kind,
 so a new kind is one row here (and, if it wants its own look, a layout).
 """
 
@@ -53,6 +53,36 @@ class Field:
     """Short forms of those headings, for a heading over fewer columns than it needs ('Ctry')."""
     items: tuple[Field, ...] = ()
     """For RECORD_LIST: the keys of each mapping in the list."""
+
+
+PLACEHOLDER_DATE = "YYYY-MM-DD"
+"""What `explainer new` writes for a date it was not given."""
+
+PLACEHOLDER_STAND_IN_DATE = "1970-01-01"
+"""The date a placeholder date stands for until it is replaced (the warning says so)."""
+
+
+def placeholder(field: Field) -> str | None:
+    """The value `explainer new` writes for a key it cannot know, which check and build report.
+
+    `PUBLISHER` for a text (the key's name in capitals), `KIND` for a choice, `YYYY-MM-DD`
+    for a date; None for other types (new leaves them commented out).
+    """
+    if field.type == DATE:
+        return PLACEHOLDER_DATE
+    if field.type in (TEXT, CHOICE):
+        return field.name.upper()
+    return None
+
+
+def placeholder_advice(field: Field) -> str:
+    """What to replace a placeholder with, for the warning and the comment `explainer new` writes beside it."""
+    if field.type == DATE:
+        return "the date: 2024-03-12, or 2024-03 / 2024 when only that is known"
+    if field.choices:
+        return "one of " + ", ".join(field.choices)
+    what = field.description.rstrip(".")
+    return what[0].lower() + what[1:] if what[1:2].islower() else what
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ def read_config(root: Path, problems: Problems) -> YamlDoc | None:
     try:
         return load_yaml(text)
     except YamlError as exc:
-        problems.add(exc.code, CONFIG_FILE, exc.line, exc.column, exc.message)
+        problems.add(exc.code, CONFIG_FILE, exc.line, exc.column, exc.message, exc.hint)
         return None
 
 
@@ -194,7 +194,7 @@ def read_document(root: Path, rel: str, kind: schema.Kind, problems: Problems) -
     try:
         doc = load_yaml(yaml_text, line_offset=1)
     except YamlError as exc:
-        problems.add(exc.code, rel, exc.line, exc.column, exc.message)
+        problems.add(exc.code, rel, exc.line, exc.column, exc.message, exc.hint)
         return None
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return Document(path=rel, kind=kind.name, doc=doc, body=body, body_line=body_line, digest=digest)

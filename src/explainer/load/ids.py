@@ -49,3 +49,8 @@ def key_problem(key: str) -> str | None:
     if url_slug(key) in WINDOWS_RESERVED:
         return f"key '{key}' gives the page sources/{url_slug(key)}/, a reserved file name on Windows"
     return None
+
+
+def fold_name(text: str) -> str:
+    """A title or alias as an id would spell it: 'Mayor Anna Berg' -> 'mayor-anna-berg'."""
+    return "-".join(re.findall(r"[^\W_]+", text.casefold()))

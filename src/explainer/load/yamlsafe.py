@@ -85,12 +85,80 @@ for _tag, _pattern, _first in [
 class YamlError(Exception):
     """Bad or refused YAML, with a 1-based position relative to the YAML text."""
 
-    def __init__(self, message: str, line: int, column: int, code: str = "yaml-syntax") -> None:
+    def __init__(self, message: str, line: int, column: int, code: str = "yaml-syntax",
+                 hint: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.line = line
         self.column = column
         self.code = code
+        self.hint = hint
+
+
+_KEY_LINE = re.compile(r"^(\s*)(?:-\s+)?([^\s:#'\"][^:#]*?):(?:\s+|$)")
+
+
+def _quoted(key: str, value: str) -> str:
+    if '"' not in value:
+        return f'{key}: "{value}"'
+    if "'" not in value:
+        return f"{key}: '{value}'"
+    return f"{key}: \"{value.replace(chr(34), chr(92) + chr(34))}\""
+
+
+def _translate(exc: yaml.MarkedYAMLError, text: str) -> tuple[str, str, int, int] | None:
+    """PyYAML's words for a newcomer's usual mistakes turned into what to do: (message, hint, line, col), 0-based.
+
+    A tab, an unquoted ': ' inside a value, a key indented unlike the keys above it, a
+    quote never closed, text after a closing quote, a list item under a key that already
+    has a value. None for anything else (PyYAML's own words are kept).
+    """
+    mark, context = exc.problem_mark, exc.context_mark
+    if mark is None:
+        return None
+    lines = text.split("\n")
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    problem = exc.problem or ""
+    if "tab" in problem or (mark.column < len(line) and line[mark.column] == "\t"):
+        col = line.index("\t") if "\t" in line else mark.column
+        return ("a tab in the indentation: YAML indents with spaces only", "replace the tab with spaces",
+                mark.line, col)
+    if "while scanning a quoted scalar" in (exc.context or "") and context is not None:
+        opened = lines[context.line][context.column] if context.column < len(lines[context.line]) else '"'
+        return ("this quoted value is never closed", f"end it with {opened} on the same line",
+                context.line, context.column)
+    key_line = _KEY_LINE.match(line)
+    if problem.startswith("mapping values are not allowed") and key_line:
+        key = key_line.group(2).strip()
+        first_colon = key_line.end(2)
+        if mark.column > first_colon:  # a second ': ' on the line: inside the value
+            value = line[key_line.end():].split(" #")[0].strip()
+            return (f"the value of '{key}' holds ': ', which YAML reads as the start of a new key",
+                    f"quote the value: {_quoted(key, value)}", mark.line, mark.column)
+        return (f"'{key}' is indented differently from the keys above it",
+                "align it with the keys above it, with the same number of spaces", mark.line,
+                len(key_line.group(1)))
+    before = line[:mark.column].rstrip()
+    if problem.startswith("did not find expected key") and before[-1:] in ('"', "'") and before.count(before[-1]) >= 2:
+        return ("text after the closing quote", "put the whole value inside the quotes", mark.line, mark.column)
+    if problem.startswith("did not find expected key") and line.lstrip().startswith("- "):
+        above_line = next((m for m in (_KEY_LINE.match(lines[i]) for i in range(mark.line - 1, -1, -1)) if m), None)
+        above = above_line.group(2).strip() if above_line else None
+        if above_line and not above_line.string[above_line.end():].split("#")[0].strip():
+            return ("this list item is indented differently from the items above it",
+                    "align its '-' with theirs", mark.line, mark.column)
+        if above:
+            return (f"a list item under '{above}', which already has a value",
+                    f"write nothing after '{above}:' and each item on its own '- ' line, "
+                    f"or write the list as {above}: [a, b]", mark.line, mark.column)
+        return ("a list item where a key was expected", "front matter is a list of 'key: value' lines",
+                mark.line, mark.column)
+    if problem.startswith(("did not find expected key", "did not find expected '-' indicator")):
+        indent = len(line) - len(line.lstrip(" "))
+        what = f"'{key_line.group(2).strip()}'" if key_line else "this line"
+        return (f"{what} is indented differently from the keys above it",
+                "align it with the keys above it, with the same number of spaces", mark.line, indent)
+    return None
 
 
 
@@ -123,6 +191,10 @@ def load_yaml(text: str, line_offset: int = 0) -> YamlDoc:
     try:
         node = yaml.compose(text, Loader=_CoreSchemaLoader)
     except yaml.MarkedYAMLError as exc:
+        translated = _translate(exc, text)
+        if translated is not None:
+            message, hint, line, col = translated
+            raise YamlError(message, line + 1 + line_offset, col + 1, hint=hint) from None
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = exc.problem or str(exc)

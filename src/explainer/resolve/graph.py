@@ -9,6 +9,7 @@ from __future__ import annotations
 from .. import schema
 from ..dates import display_range
 from ..diagnostics import Problems, did_you_mean
+from ..load.ids import ID_RE, fold_name
 from ..model import Entry, Graph, Lookup, Project, Target
 
 
@@ -18,7 +19,16 @@ def build_lookup(project: Project) -> Lookup:
                           display_range(e.date, e.meta.get("end_date"), e.approximate) if e.date else "")
              for e in project.entries.values()}
     by_path = {e.path: e.id for e in project.entries.values() if e.path.endswith(".md")}  # not a bibliography
-    return Lookup(by_id, by_path, dict(project.unreadable))
+    names: dict[str, str] = {}
+    for entry_id in sorted(project.entries):  # a name two entries share suggests the first id
+        entry = project.entries[entry_id]
+        aliases = entry.meta.get("aliases") or []
+        for name in [entry.title, *(a for a in aliases if isinstance(a, str))]:
+            folded = fold_name(name)
+            if folded:
+                names.setdefault(folded, entry_id)
+    return Lookup(by_id, by_path, dict(project.unreadable), names)
+
 
 
 def front_matter_refs(entry: Entry) -> list[tuple[str, str, tuple[int, int]]]:
@@ -47,15 +57,35 @@ def check_front_matter_refs(project: Project, problems: Problems) -> None:
                 continue
             if target is None:
                 candidates = [e.id for e in project.entries.values() if e.kind in wanted]
+                named = _named(project, fold_name(target_id), wanted)
+                hint = (f"did you mean '{named}'?" if named else did_you_mean(target_id, candidates)
+                        or new_entry_hint(target_id, wanted))
                 problems.add("ref-unknown", entry.path, line, col,
-                             f"unknown {' or '.join(wanted)} '{target_id}' in '{name}'",
-                             did_you_mean(target_id, candidates))
+                             f"unknown {' or '.join(wanted)} '{target_id}' in '{name}'", hint)
             elif target.kind not in wanted:
                 problems.add("ref-wrong-kind", entry.path, line, col,
                              f"'{target_id}' in '{name}' is {schema.kind_of(target.kind).what}, but '{name}' lists "
                              f"{' or '.join(w + 's' for w in wanted)}")
             elif target_id == entry.id:
                 problems.add("ref-wrong-kind", entry.path, line, col, f"'{name}' names the entry itself")
+
+
+def _named(project: Project, folded: str, wanted: tuple[str, ...]) -> str | None:
+    """The id of the entry of a wanted kind whose id, title or alias folds to `folded`."""
+    for entry_id in sorted(project.entries):
+        entry = project.entries[entry_id]
+        if entry.kind in wanted and folded in (entry_id, fold_name(entry.title),
+                                               *(fold_name(a) for a in entry.meta.get("aliases") or []
+                                                 if isinstance(a, str))):
+            return entry_id
+    return None
+
+
+def new_entry_hint(target_id: str, wanted: tuple[str, ...] | list[str]) -> str | None:
+    """'to add it: explainer new source ID' when one kind is wanted and the id is a valid entry id."""
+    if len(wanted) != 1 or not ID_RE.match(target_id):
+        return None
+    return f"to add it: explainer new {wanted[0]} {target_id}"
 
 
 def build_graph(project: Project, body_refs: dict[str, list[tuple[str, str]]]) -> Graph:

@@ -27,7 +27,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from .. import schema
 from ..diagnostics import Problems, did_you_mean
-from ..load.ids import ID_RE, KEY_RE
+from ..load.ids import ID_RE, KEY_RE, fold_name
 from ..model import Cited, Claims, Dispute, Lookup, Target
 
 
@@ -102,6 +102,8 @@ def xref_rule(state: StateInline, silent: bool) -> bool:
         return False
     m = _XREF.match(state.src, state.pos)
     if not m:
+        if not silent:
+            _unclosed(state, "[[", "]]", "cross-link")
         return False
     if not silent:
         env = _env(state.env)
@@ -126,8 +128,33 @@ def xref_rule(state: StateInline, silent: bool) -> bool:
     return True
 
 
+_WORD = re.compile(r"[^\s\[\]|;,]*")
+
+
+def _unclosed(state: StateInline, opener: str, closer: str, what: str) -> None:
+    """A `[[` or `[@` with no closing bracket on its line would show literally: say where it starts."""
+    line_end = state.src.find("\n", state.pos)
+    rest = state.src[state.pos + len(opener):line_end if line_end >= 0 else len(state.src)]
+    if closer in rest:
+        return  # closed, but not as a cross-link or citation (`[[a [b] c]]`): CommonMark's to read
+    env = _env(state.env)
+    line, col = env.position(state.pos)
+    word = _WORD.match(rest)
+    shown = opener + (word.group(0) if word else "")
+    env.problems.add("markup-unclosed", env.path, line, col, f"the {what} '{shown}' is never closed",
+                     f"end it with '{closer}' on the same line; to show '{opener}' as text, write '\\{opener}'")
+
+
 def _unknown(env: PageEnv, target_id: str, line: int, col: int, what: str) -> None:
     if target_id in env.lookup.unreadable.values():
+        return
+    wrote, folded = ("[[", "]]") if what == "cross-link" else ("[@", "]"), fold_name(target_id)
+    named = folded if folded != target_id and folded in env.lookup.by_id else env.lookup.names.get(folded)
+    if named is not None and named != target_id and (
+            what == "cross-link" or schema.kind_of(env.lookup.by_id[named].kind).cited):
+        env.problems.add("ref-unknown", env.path, line, col,
+                         f"'{target_id}' in a {what} is a name of '{named}', not its id",
+                         f"did you mean {wrote[0]}{named}{wrote[1]}?")
         return
     if not ID_RE.match(target_id) and not KEY_RE.match(target_id):
         env.problems.add("ref-unknown", env.path, line, col, f"'{target_id}' in a {what} is not a valid id",
@@ -135,6 +162,8 @@ def _unknown(env: PageEnv, target_id: str, line: int, col: int, what: str) -> No
         return
     if what == "citation":  # close keys of every source, imported or not, whatever their case
         hint = _close_key(target_id, [t.id for t in env.lookup.by_id.values() if t.kind == schema.BIBLIOGRAPHY_KIND])
+        if hint is None and ID_RE.match(target_id):
+            hint = f"to add it: explainer new {schema.BIBLIOGRAPHY_KIND} {target_id}"
     else:
         hint = did_you_mean(target_id, env.lookup.by_id)
     env.problems.add("ref-unknown", env.path, line, col, f"unknown id '{target_id}' in a {what}", hint)
@@ -170,6 +199,8 @@ def citation_rule(state: StateInline, silent: bool) -> bool:
     if end >= 0 and _LABEL_HARD.search(state.src, state.pos + 1, end):
         end = state.md.helpers.parseLinkLabel(state, state.pos, False)
     if end < 0:
+        if not silent:
+            _unclosed(state, "[@", "]", "citation")
         return False
     inner = state.src[state.pos + 1:end]
     if silent:
@@ -187,6 +218,12 @@ def citation_rule(state: StateInline, silent: bool) -> bool:
             items.append((target.id, " ".join((m.group(2) or "").split())))  # type: ignore[union-attr]
             continue
         line, col = env.position(start)  # positions cost a scan of the text: only for problems
+        named = env.lookup.names.get(fold_name(part.strip().lstrip("@"))) if not m else None
+        if named is not None and schema.kind_of(env.lookup.by_id[named].kind).cited:
+            env.problems.add("ref-unknown", env.path, line, col,
+                             f"'{part.strip().lstrip('@')}' in a citation is a name of '{named}', not its id",
+                             f"did you mean [@{named}]?")
+            continue
         if not m:
             env.problems.add("citation-malformed", env.path, line, col,
                              f"'[{inner}]' is not a citation",

@@ -164,6 +164,15 @@ def _check_value(field: schema.Field, value: Any, doc: YamlDoc, at: tuple[Any, .
         return _BAD
 
     kind = field.type
+    token = schema.placeholder(field)
+    if token is not None and isinstance(value, str) and value.strip() == token:
+        stand_in = {schema.DATE: schema.PLACEHOLDER_STAND_IN_DATE, schema.CHOICE: field.choices[0] if field.choices
+                    else token}.get(kind, token)
+        hint = f"replace it with {schema.placeholder_advice(field)}" + (
+            f"; until then the site shows {stand_in}" if stand_in != token else "")
+        problems.add("placeholder", path, line, col,
+                     f"'{name}' is still the placeholder \"{token}\" written by explainer new", hint)
+        return PartialDate.parse(stand_in) if kind == schema.DATE else stand_in
     if value is None and not field.required:
         return bad("value-type", f"'{name}' is empty", "give it a value or remove the line")
     if kind == schema.TEXT:
@@ -174,6 +183,10 @@ def _check_value(field: schema.Field, value: Any, doc: YamlDoc, at: tuple[Any, .
             return bad("value-type", f"'{name}' must be text, not {_describe(value) if value != '' else 'empty'}")
         return value.strip()
     if kind == schema.TEXT_LIST or kind == schema.REF_LIST or kind == schema.NAV_LIST:
+        if isinstance(value, str) and " - " in value:  # `key: a` then `  - b` lines: YAML folds them into one text
+            listed = ", ".join(part.strip() for part in value.split(" - "))
+            return bad("value-type", f"'{name}' must be a list, not text: its '- ' items are under a value",
+                       f"write nothing after '{name}:' and each item on its own '- ' line, or write {name}: [{listed}]")
         if isinstance(value, str):
             return bad("value-type", f"'{name}' must be a list, not text",
                        f"write it as {name}: [{value}]")
@@ -209,6 +222,9 @@ def _check_value(field: schema.Field, value: Any, doc: YamlDoc, at: tuple[Any, .
     if kind == schema.DATE:
         text = value if isinstance(value, str) else str(value) if isinstance(value, int) else None
         parsed = PartialDate.parse(text) if text is not None else None
+        impossible = PartialDate.impossible(text) if text is not None else None
+        if impossible:
+            return bad("value-date", f"'{name}' is not a real date: {impossible}")
         if parsed is None:
             return bad("value-date",
                        f"'{name}' must be an ISO 8601 date like 2023-07-11, 2023-07 or 2023, not '{value}'")
