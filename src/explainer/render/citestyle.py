@@ -142,9 +142,9 @@ def format_item(style_path: str, item: dict[str, Any]) -> str:
     from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
     from citeproc.source.json import CiteProcJSON
 
-    style = _style(style_path)
     hidden = hide_markup(item)
     try:
+        style = _style(style_path)  # checked by validate.style; a file changed since then is not fatal
         bib = CitationStylesBibliography(style, CiteProcJSON([hidden]), formatter.html)
         bib.register(Citation([CitationItem(str(hidden["id"]))]))
         entries = bib.bibliography()
