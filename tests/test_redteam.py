@@ -9,16 +9,20 @@ promise.
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import make_project, run_cli
+from conftest import make_project, run_cli, tree_hash
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_security import attack, site_problems
+from test_security import attack, mounted, site_problems
 from tools import serve_directory
 
 HANG_GUARD = 300
@@ -309,3 +313,144 @@ def test_mutated_bundled_styles_end_in_positioned_messages(tmp_path_factory: pyt
                               "content/index.md": CITES})
     done = run_cli("build", "--root", str(root), timeout=HANG_GUARD)
     assert_clean_outcome(done, root / "site")
+
+
+# --- 5. interrupted builds leave nothing that matters (finding 8) ---------------------------------
+
+KILLED_WHILE_RENDERING = """
+import os, signal, sys
+from pathlib import Path
+from explainer.write.writer import OutputDir
+out = OutputDir(Path(sys.argv[1]))
+out.write("index.html", "half a site")
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+KILLED_BETWEEN_RENAMES = """
+import os, signal, sys
+real_rename = os.rename
+def rename(src, dst, *args, **kwargs):
+    if ".site.tmp-" in os.fspath(src):  # the swap's second rename: the new site into place
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real_rename(src, dst, *args, **kwargs)
+os.rename = rename
+from explainer.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def run_python(code: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=HANG_GUARD)
+
+
+def beside(root: Path) -> list[str]:
+    return sorted(p.name for p in root.iterdir() if p.name.startswith(".site"))
+
+
+def test_a_build_killed_while_rendering_leaves_nothing_after_the_next_build(tmp_path: Path) -> None:
+    """Finding 8: kill -9 during rendering left `.site.tmp-*` folders no build removed. Only
+    folders a build made go: look-alikes without its marker are left as they are."""
+    root = make_project(tmp_path)
+    killed = run_python(KILLED_WHILE_RENDERING, str(root / "site"))
+    assert killed.returncode == -signal.SIGKILL
+    left = [n for n in beside(root) if n.startswith(".site.tmp-")]
+    assert len(left) == 1 and (root / left[0] / "index.html").is_file()
+    for name in (".site.tmp-mine", ".site.old-mine"):  # someone's own folders of such names
+        (root / name).mkdir()
+        (root / name / "notes.txt").write_text("mine")
+    done = run_cli("build", "--root", str(root), timeout=HANG_GUARD)
+    assert done.returncode == 0, done.stderr
+    assert f"explainer: note: removed '{left[0]}' (left by a build that was stopped)" in done.stderr.splitlines()
+    assert beside(root) == [".site.old-mine", ".site.tmp-mine"]
+    assert (root / ".site.tmp-mine/notes.txt").read_text() == "mine"
+
+
+def test_a_build_killed_between_the_swaps_renames_is_recovered(tmp_path: Path) -> None:
+    """Finding 8: a crash between the swap's two renames left no site/ at all. The next build
+    puts the old site back first, even when that build then fails on the content."""
+    root = make_project(tmp_path)
+    assert run_cli("build", "--root", str(root), "--no-cache").returncode == 0
+    before = tree_hash(root / "site")
+    (root / "content/pages/about.md").write_text("---\ntitle: About\nnav: 1\n---\nChanged.\n")
+    killed = run_python(KILLED_BETWEEN_RENAMES, "build", "--root", str(root), "--no-cache")
+    assert killed.returncode == -signal.SIGKILL
+    assert not (root / "site").exists()
+    assert [n[:9] for n in beside(root)] == [".site.loc", ".site.old", ".site.tmp"]  # and its lock
+    (root / "content/pages/broken.md").write_text("---\ntitle: Broken\ncolour: red\n---\n")
+    failed = run_cli("build", "--root", str(root), "--no-cache", timeout=HANG_GUARD)
+    no_traceback(failed)
+    assert failed.returncode == 1
+    assert tree_hash(root / "site") == before  # the complete old site, back in place
+    assert beside(root) == []
+    assert any("put back" in line and "a build was stopped while swapping" in line
+               for line in failed.stderr.splitlines())
+
+
+def test_a_symlinked_lock_file_is_refused_and_its_target_never_made(tmp_path: Path) -> None:
+    """Finding 8: a `.site.lock` symlink made the build create a file at its target."""
+    root = make_project(tmp_path)
+    target = tmp_path / "elsewhere" / "made-by-explainer"
+    target.parent.mkdir()
+    os.symlink(target, root / ".site.lock")
+    done = run_cli("build", "--root", str(root), timeout=HANG_GUARD)
+    no_traceback(done)
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[0] == (
+        f"site:1:1: error: '{root / '.site.lock'}' is a symlink; explainer makes that lock file itself "
+        "(remove the link and build again)")
+    assert not os.path.lexists(target) and not (root / "site").exists()
+    assert os.readlink(root / ".site.lock") == str(target)
+
+
+def test_a_build_into_a_subfolder_leaves_no_lock_that_blocks_the_default_build(tmp_path: Path) -> None:
+    """Finding 8: `--out site/sub` left `site/.sub.lock`, a stray file that blocked `build`."""
+    root = make_project(tmp_path)
+    done = run_cli("build", "--root", str(root), "--out", str(root / "site/sub"), timeout=HANG_GUARD)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (root / "site").iterdir()) == ["sub"]
+    shutil.rmtree(root / "site/sub")
+    again = run_cli("build", "--root", str(root), timeout=HANG_GUARD)
+    assert again.returncode == 0, again.stderr
+    assert beside(root) == []
+
+
+def test_a_symlinked_site_on_another_file_system_builds(tmp_path: Path) -> None:
+    """Finding 8: `site -> /other-fs/site` never built ("Invalid cross-device link"): the
+    temporary folder was made beside the link, not beside the real folder."""
+    root = make_project(tmp_path)
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    with mounted("-t", "tmpfs", "-o", "size=16m", "tmpfs", target=disk):
+        os.symlink(disk / "real", root / "site")
+        for _ in range(2):  # a new folder, then an earlier output replaced
+            done = run_cli("build", "--root", str(root), "--no-cache", timeout=HANG_GUARD)
+            no_traceback(done)
+            assert done.returncode == 0, done.stderr
+            assert (disk / "real/index.html").is_file()
+        assert os.readlink(root / "site") == str(disk / "real")
+        assert sorted(p.name for p in disk.iterdir()) == ["real"]
+    assert beside(root) == []
+
+
+def test_a_symlink_loop_as_out_is_named_as_such(tmp_path: Path) -> None:
+    """Finding 8: a symlink loop as `--out` was called "a file"."""
+    root = make_project(tmp_path)
+    os.symlink(tmp_path / "loop-b", tmp_path / "loop-a")
+    os.symlink(tmp_path / "loop-a", tmp_path / "loop-b")
+    done = run_cli("build", "--root", str(root), "--out", str(tmp_path / "loop-a"), timeout=HANG_GUARD)
+    no_traceback(done)
+    assert done.returncode == 2
+    assert f"cannot build into '{tmp_path / 'loop-a'}': it is a symlink loop" in done.stderr
+
+
+def test_github_format_escapes_control_characters_in_file_names(tmp_path: Path) -> None:
+    """Finding 8: `--format github` passed ESC bytes from file names through raw (a terminal
+    or a log viewer acts on them)."""
+    name = "content/pages/a\x1b[31mred\x9b.md"
+    root = make_project(tmp_path, {name: "---\ntitle: Red\n---\n[[about]]\n"})
+    for fmt in ("github", "text"):
+        done = run_cli("check", "--root", str(root), "--format", fmt, env={"GITHUB_ACTIONS": ""})
+        no_traceback(done)
+        assert done.returncode == 1
+        assert "\x1b" not in done.stdout + done.stderr and "\x9b" not in done.stdout + done.stderr
+        assert "a\\x1b[31mred\\x9b" in done.stdout + done.stderr

@@ -11,6 +11,7 @@ a stage runs and where.
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from .load.files import CONFIG_FILE, CONTENT_DIR, DEFAULT_LAYOUTS
 from .speed import record
 from .speed.cachefile import CACHE_DIR
 from .write import BuildLocked, OutputDir, OutputError, stamps
-from .write.writer import check_output_folder
+from .write.writer import check_output_folder, tidy_beside
 
 if TYPE_CHECKING:
     from .model import SiteData
@@ -93,6 +94,8 @@ def _build(root: Path, out: Path | None, strict: bool, jobs: int | None, use_cac
     refused = check_output_folder(root, target, project_reads(root, inputs), shown=str(target), listing=listing)
     if refused is not None:
         raise UsageError(refused)
+    for line in tidy_beside(target):  # what a build that was stopped left beside the output
+        print(f"explainer: note: {line}", file=sys.stderr, flush=True)
     state = record.input_state(root, target, base_url, inputs) if use_cache else None
     if state is not None:
         last = record.unchanged(root, target, state, listing)
