@@ -8,6 +8,8 @@ promise.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -454,3 +456,179 @@ def test_github_format_escapes_control_characters_in_file_names(tmp_path: Path) 
         assert done.returncode == 1
         assert "\x1b" not in done.stdout + done.stderr and "\x9b" not in done.stdout + done.stderr
         assert "a\\x1b[31mred\\x9b" in done.stdout + done.stderr
+
+
+# --- 2. the cache is a folder explainer owns, inside the project (findings 2, 3 and 4) -----------
+
+CACHE = ".explainer-cache"
+PAGE_NAME = "0" * 64 + ".html"
+
+
+def snapshot(folder: Path) -> dict[str, tuple[int, bytes | str]]:
+    """Every path under `folder` with its mode and bytes (a link's target): what must not change."""
+    found: dict[str, tuple[int, bytes | str]] = {}
+    for path in sorted(folder.rglob("*")):
+        st = path.lstat()
+        rel = path.relative_to(folder).as_posix()
+        if path.is_symlink():
+            found[rel] = (st.st_mode, os.readlink(path))
+        elif path.is_file():
+            found[rel] = (st.st_mode, path.read_bytes())
+        else:
+            found[rel] = (st.st_mode, "")
+    return found
+
+
+def outside_folder(tmp_path: Path) -> Path:
+    """Someone's folder outside the project, holding files of the names a cache has."""
+    outside = tmp_path / "outside"
+    for rel in ("pages.json", "site.json", "CACHEDIR.TAG", "bodies/0.json", "search/0.json", f"pages/{PAGE_NAME}",
+                "pages/notes.txt", "keep.txt"):
+        (outside / rel).parent.mkdir(parents=True, exist_ok=True)
+        (outside / rel).write_text(f"someone's {rel}\n")
+    return outside
+
+
+def cold_site(root: Path, tmp_path: Path) -> str:
+    done = run_cli("build", "--root", str(root), "--no-cache", "--out", str(tmp_path / "cold"), timeout=HANG_GUARD)
+    assert done.returncode == 0, done.stderr
+    return tree_hash(tmp_path / "cold")
+
+
+@pytest.mark.parametrize("linked", [CACHE, f"{CACHE}/pages", f"{CACHE}/bodies", f"{CACHE}/search"])
+def test_a_symlinked_cache_folder_is_refused_and_nothing_outside_changes(tmp_path: Path, linked: str) -> None:
+    """Finding 2 (high): with `.explainer-cache` or one of its folders a symlink, builds deleted,
+    overwrote and created files where it pointed. Now the cache is refused with a warning,
+    the build goes on without it, and the folder pointed at stays byte for byte."""
+    root = make_project(tmp_path)
+    cold = cold_site(root, tmp_path)
+    assert run_cli("build", "--root", str(root)).returncode == 0  # a real cache first
+    outside = outside_folder(tmp_path)
+    target = outside if linked == CACHE else outside / Path(linked).name
+    shutil.rmtree(root / linked)
+    os.symlink(target, root / linked)
+    before = snapshot(outside)
+    for _ in range(2):
+        (root / "content/pages/about.md").write_text("---\ntitle: About\nnav: 1\n---\nHow this site is made.\n")
+        done = run_cli("build", "--root", str(root), timeout=HANG_GUARD)
+        no_traceback(done)
+        assert done.returncode == 0, done.stderr
+        assert (f"{linked}:1:1: warning: '{linked}' is a symlink: explainer writes only regular files and folders "
+                "there, so it builds without the cache (delete the .explainer-cache folder: it holds only what a "
+                "build makes again)") in done.stderr.splitlines()
+        assert snapshot(outside) == before
+        assert tree_hash(root / "site") == cold
+    assert os.readlink(root / linked) == str(target)  # and the link itself is left alone
+
+
+def test_a_fifo_in_the_cache_never_hangs_a_build(tmp_path: Path) -> None:
+    """Finding 3: a FIFO as `site.json` hung the build (it waited for a writer forever)."""
+    root = make_project(tmp_path)
+    assert run_cli("build", "--root", str(root)).returncode == 0
+    (root / CACHE / "site.json").unlink()
+    os.mkfifo(root / CACHE / "site.json")
+    done = run_cli("build", "--root", str(root), timeout=60)  # hangs forever without the fix
+    no_traceback(done)
+    assert done.returncode == 0, done.stderr
+    assert f"{CACHE}/site.json:1:1: warning: '{CACHE}/site.json' is a FIFO: " in done.stderr
+
+
+def test_a_cached_page_linked_to_a_device_is_never_read(tmp_path: Path) -> None:
+    """Finding 3: a cached page that was a symlink to /dev/zero was read (2.6 GB) until a
+    MemoryError traceback, and a file outside the project was read."""
+    root = make_project(tmp_path)
+    cold = cold_site(root, tmp_path)
+    assert run_cli("build", "--root", str(root)).returncode == 0
+    pages = sorted((root / CACHE / "pages").glob("*.html"))
+    assert pages
+    for page in pages:
+        page.unlink()
+        os.symlink("/dev/zero", page)
+    (root / "content/pages/about.md").write_text("---\ntitle: About\nnav: 1\n---\nHow this site is made.\n")
+    done = run_cli("build", "--root", str(root), timeout=120)
+    no_traceback(done)
+    assert done.returncode == 0, done.stderr
+    assert f"warning: '{CACHE}/pages/{pages[0].name}' is a symlink: " in done.stderr
+    assert tree_hash(root / "site") == cold
+
+
+def test_a_huge_cache_file_is_not_read_past_the_cap(tmp_path: Path) -> None:
+    """Finding 3: the size read from a cache file is capped (a sparse 300 MB file is not read)."""
+    root = make_project(tmp_path)
+    cold = cold_site(root, tmp_path)
+    assert run_cli("build", "--root", str(root)).returncode == 0
+    part = sorted((root / CACHE / "bodies").glob("*.json"))[0]
+    with open(part, "r+b") as fh:
+        fh.truncate(300_000_000)  # sparse: no disk used
+    (root / "content/pages/about.md").write_text("---\ntitle: About\nnav: 1\n---\nHow this site is made.\n")
+    done = run_cli("build", "--root", str(root), timeout=HANG_GUARD)
+    no_traceback(done)
+    assert done.returncode == 0, done.stderr
+    assert (f"explainer: note: {CACHE}/bodies/{part.name}: cannot be read (larger than 256 MB); ignored, "
+            "building afresh") in done.stderr.splitlines()
+    assert tree_hash(root / "site") == cold
+
+
+HOSTILE_PAGE = b"<script>alert('forged cache')</script>"
+
+
+def forge(root: Path) -> None:
+    """What someone who can write `.explainer-cache/` but has no key does: put a script into every
+    cached page and make every checksum match again (SHA-256, unkeyed, as the cache once had),
+    sealing with a key of their own."""
+    sums_path = root / CACHE / "pages.json"
+    head, _, payload = sums_path.read_bytes().partition(b"\n")
+    header, sums = json.loads(head), json.loads(payload)
+    for key in list(sums):
+        page = root / CACHE / "pages" / f"{key}.html"
+        data = page.read_bytes().replace(b"</main>", HOSTILE_PAGE + b"</main>")
+        page.write_bytes(data)
+        sums[key] = hashlib.sha256(data).hexdigest()
+    body = json.dumps(sums, sort_keys=True, separators=(",", ":")).encode()
+    header["sha256"] = hashlib.sha256(body).hexdigest()
+    header["seal"] = hmac.new(b"a key of the forger's own", body, hashlib.sha256).hexdigest()
+    sums_path.write_bytes(json.dumps(header, sort_keys=True).encode() + b"\n" + body)
+
+
+def test_a_forged_cache_without_the_key_changes_no_page(tmp_path: Path) -> None:
+    """Finding 4: a checksum-valid forged cache put script into every page with no note (the
+    checksums were unkeyed SHA-256, the project id a hash of the path)."""
+    root = make_project(tmp_path)
+    assert run_cli("build", "--root", str(root)).returncode == 0
+    forge(root)
+    (root / "content/events/summit-2023.md").write_text(
+        (root / "content/events/summit-2023.md").read_text() + "\nMore.[@guardian-2023]\n")
+    cold = cold_site(root, tmp_path)
+    done = run_cli("build", "--root", str(root), "--out", str(tmp_path / "warm"), timeout=HANG_GUARD)
+    no_traceback(done)
+    assert done.returncode == 0, done.stderr
+    pages = b"".join(p.read_bytes() for p in (tmp_path / "warm").rglob("*.html"))
+    assert HOSTILE_PAGE not in pages
+    assert tree_hash(tmp_path / "warm") == cold
+    assert f"explainer: note: {CACHE}/pages.json: does not match its seal" in done.stderr
+
+
+def test_a_cache_restored_without_its_key_is_not_reused_and_with_it_is(tmp_path: Path) -> None:
+    """The CI case: `.explainer-cache` restored on a fresh runner (another user cache folder) is
+    sealed with another key: one note, a cold build. With the key file kept too and named by
+    EXPLAINER_CACHE_KEY_FILE, the warm cache is reused: every seal holds, no note."""
+    root = make_project(tmp_path)
+    key = tmp_path / "ci-cache" / "explainer-key"
+    first = run_cli("build", "--root", str(root), env={"EXPLAINER_CACHE_KEY_FILE": str(key)})
+    assert first.returncode == 0, first.stderr
+    assert key.is_file() and (key.stat().st_mode & 0o777) == 0o600
+    (root / "content/pages/about.md").write_text("---\ntitle: About\nnav: 1\n---\nHow this site is made.\n")
+    shutil.copytree(root / CACHE, tmp_path / "ci-cache" / CACHE, symlinks=True)  # what CI saves
+    fresh = run_cli("build", "--root", str(root), "--out", str(tmp_path / "fresh"),
+                    env={"XDG_CACHE_HOME": str(tmp_path / "fresh-runner")})
+    assert fresh.returncode == 0, fresh.stderr
+    notes = [line for line in fresh.stderr.splitlines() if line.startswith("explainer: note: ")]
+    assert len(notes) == 1 and "were sealed with another cache key" in notes[0], fresh.stderr
+    assert (tmp_path / "fresh-runner/explainer/key").is_file()
+    shutil.rmtree(root / CACHE)
+    shutil.copytree(tmp_path / "ci-cache" / CACHE, root / CACHE, symlinks=True)  # what CI restores
+    kept = run_cli("build", "--root", str(root), "--out", str(tmp_path / "kept"),
+                   env={"EXPLAINER_CACHE_KEY_FILE": str(key)})
+    assert kept.returncode == 0, kept.stderr
+    assert "explainer: note: " not in kept.stderr  # every file's seal held
+    assert tree_hash(tmp_path / "fresh") == tree_hash(tmp_path / "kept")

@@ -86,6 +86,8 @@ CODES: dict[str, Code] = {
         Code("template-error", Severity.ERROR, "a layout template failed to load or render"),
         Code("output-error", Severity.ERROR, "the output folder could not be written"),
         Code("build-locked", Severity.ERROR, "another build of the same project is running"),
+        Code("cache-unsafe", Severity.WARNING,
+             ".explainer-cache holds a symlink, FIFO or device: the build runs without the cache"),
         Code("config-missing", Severity.ERROR, "the project has no config.yaml"),
         Code("too-many-problems", Severity.ERROR, "a file has more than 100 problems; the rest are counted"),
     ]
