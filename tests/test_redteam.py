@@ -8,15 +8,20 @@ promise.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+import http.client
 import json
 import os
 import re
 import shutil
 import signal
+import socket
+import struct
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -26,6 +31,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_security import attack, mounted, site_problems
 from tools import serve_directory
+from tornado.httpclient import HTTPClientError, HTTPRequest
+from tornado.ioloop import IOLoop
+from tornado.websocket import websocket_connect
 
 HANG_GUARD = 300
 """Seconds a command may take before the test calls it hung (a guard, not a timing assertion)."""
@@ -632,3 +640,221 @@ def test_a_cache_restored_without_its_key_is_not_reused_and_with_it_is(tmp_path:
     assert kept.returncode == 0, kept.stderr
     assert "explainer: note: " not in kept.stderr  # every file's seal held
     assert tree_hash(tmp_path / "fresh") == tree_hash(tmp_path / "kept")
+
+
+# --- 3. the dev server watches only the project's inputs and answers only its own names (5, 8) ------
+
+REBUILD_LINE = re.compile(r"^(Built in|Rebuilt in|Build failed)", re.M)
+
+
+class LoggedServer:
+    """`explainer serve` with its output going to a log file beside the project (inside the
+    folder a `../` bibliography once made the server watch), as `serve > ../serve.log` does."""
+
+    def __init__(self, root: Path, log: Path, *extra: str) -> None:
+        self.log = log
+        self.fh = open(log, "w")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen([sys.executable, "-m", "explainer", "serve", "--root", str(root),
+                                      "--port", str(free_port()), *extra], stdout=self.fh, stderr=self.fh, text=True)
+        self.wait_for(lambda: "Serving on " in self.text())
+        self.port = int(re.search(r"Serving on http://[^:]+:(\d+)/", self.text())[1])  # type: ignore[index]
+
+    def text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def rebuilds(self) -> int:
+        return len(REBUILD_LINE.findall(self.text()))
+
+    def wait_for(self, probe, timeout: float = 30):  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if probe():
+                return
+            assert self.proc.poll() is None, self.text()
+            time.sleep(0.02)
+        raise AssertionError(f"timed out: {self.text()}")
+
+    def quiet_for(self, seconds: float) -> int:
+        """The rebuild count once `seconds` pass with no new rebuild (fails if they keep coming)."""
+        count = self.rebuilds()
+        for _ in range(3):
+            time.sleep(seconds)
+            now = self.rebuilds()
+            if now == count:
+                return now
+            count = now
+        raise AssertionError(f"the server keeps rebuilding: {count} rebuilds\n{self.text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+        self.proc.wait(timeout=30)
+        self.fh.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+BIB = "@misc{refA, title = {Refs A}, howpublished = {Web}, publisher = {Pub}, year = 2020}\n"
+
+
+def test_a_bibliography_outside_the_project_is_never_watched(tmp_path: Path) -> None:
+    """Finding 5: `bibliography: ../refs.bib` made the server watch the whole parent tree, so
+    its own log beside the project rebuilt it about 45 times a second, even after the config
+    was put back; a save in any sibling folder rebuilt it too."""
+    config = "title: T\nbase_url: https://example.org/\nbibliography: ../refs.bib\n"
+    root = make_project(tmp_path, {"config.yaml": config})
+    (tmp_path / "refs.bib").write_text(BIB)
+    (tmp_path / "sibling").mkdir()
+    server = LoggedServer(root, tmp_path / "serve.log")
+    try:
+        server.wait_for(lambda: server.rebuilds() >= 1)
+        assert "config.yaml:3:15: error: bibliography '../refs.bib' is outside the project" in server.text()
+        first = server.quiet_for(1.0)
+        assert first == 1, server.text()
+        (tmp_path / "sibling/notes.txt").write_text("a save next door")
+        (tmp_path / "refs.bib").write_text(BIB.replace("Refs A", "Refs B"))
+        assert server.quiet_for(1.0) == first
+        (root / "config.yaml").write_text("title: T\nbase_url: https://example.org/\n")  # put back
+        server.wait_for(lambda: server.rebuilds() > first)
+        assert server.quiet_for(1.0) == first + 1
+        assert "Watching content/, layouts/ and config.yaml on file events." in server.text()
+    finally:
+        server.stop()
+    assert "Traceback" not in server.text()
+
+
+def test_only_the_named_file_is_watched_and_a_dropped_one_no_more(tmp_path: Path) -> None:
+    """Finding 5: a bibliography in refs/ made the server watch all of refs/; now only that file,
+    and only while config.yaml names it."""
+    config = "title: T\nbase_url: https://example.org/\nbibliography: refs/a.bib\n"
+    page = "---\ntitle: About\nnav: 1\n---\nHow this site is made.[@refA]\n"
+    root = make_project(tmp_path, {"config.yaml": config, "refs/a.bib": BIB, "content/pages/about.md": page})
+    server = LoggedServer(root, tmp_path / "serve.log")
+    try:
+        server.wait_for(lambda: server.rebuilds() >= 1)
+        assert "Watching content/, layouts/, config.yaml and refs/a.bib on file events." in server.text()
+        count = server.quiet_for(0.5)
+        (root / "refs/other.txt").write_text("not an input")
+        (root / "refs/sub").mkdir()
+        assert server.quiet_for(1.0) == count
+        (root / "refs/a.bib").write_text(BIB.replace("Refs A", "Refs B"))
+        server.wait_for(lambda: server.rebuilds() > count)
+        count = server.quiet_for(0.5)
+        (root / "content/pages/about.md").write_text(page.replace("[@refA]", ""))
+        (root / "config.yaml").write_text("title: T\nbase_url: https://example.org/\n")
+        server.wait_for(lambda: server.rebuilds() > count)
+        count = server.quiet_for(1.0)
+        (root / "refs/a.bib").write_text(BIB.replace("Refs A", "Refs C"))
+        assert server.quiet_for(1.0) == count
+    finally:
+        server.stop()
+    assert "Traceback" not in server.text()
+
+
+def http_get(port: int, path: str, host: str) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", path, headers={"Host": host})
+    status = conn.getresponse().status
+    conn.close()
+    return status
+
+
+async def open_socket(port: int, host: str, origin: str | None) -> str:
+    """Open the live-reload WebSocket with these `Host` and `Origin` headers: 'open' or the refusal."""
+    headers = {"Host": host, **({"Origin": origin} if origin else {})}
+    try:
+        ws = await websocket_connect(HTTPRequest(f"ws://127.0.0.1:{port}/livereload", headers=headers))
+    except HTTPClientError as exc:
+        return str(exc.code)
+    ws.close()
+    return "open"
+
+
+def run_async(work):  # type: ignore[no-untyped-def]
+    """Run a coroutine function to its end on an event loop in a thread of its own (the session's
+    Playwright owns this thread's loop, as in tests/test_serve.py)."""
+    from test_serve import _in_own_thread
+
+    return _in_own_thread(lambda: IOLoop(make_current=False).run_sync(work, timeout=60))
+
+
+def test_the_server_answers_only_its_own_names_and_pages(tmp_path: Path) -> None:
+    """Finding 8: the live-reload WebSocket accepted any `Origin` and the server answered any
+    `Host`, so a page of another site could read drafts through DNS rebinding."""
+    root = make_project(tmp_path)
+    server = LoggedServer(root, tmp_path / "serve.log")
+    port = server.port
+    mine = f"http://127.0.0.1:{port}"
+    try:
+        for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}", f"LOCALHOST:{port}"):
+            assert http_get(port, "/", host) == 200, host
+        for host in (f"evil.example:{port}", "evil.example", f"127.0.0.1.evil.example:{port}", ""):
+            for path in ("/", "/actors/nato/", "/livereload.js", "/no-such-page/"):
+                assert http_get(port, path, host) == 421, (host, path)
+        assert run_async(lambda: open_socket(port, f"127.0.0.1:{port}", mine)) == "open"
+        assert run_async(lambda: open_socket(port, f"localhost:{port}", f"http://localhost:{port}")) == "open"
+        assert run_async(lambda: open_socket(port, f"127.0.0.1:{port}", "http://evil.example")) == "403"
+        assert run_async(lambda: open_socket(port, f"evil.example:{port}", f"http://evil.example:{port}")) == "421"
+    finally:
+        server.stop()
+    assert "Traceback" not in server.text()
+
+
+def test_a_server_opened_with_host_checks_origin_not_host(tmp_path: Path) -> None:
+    """`--host 0.0.0.0` opens the server to the network on purpose: any `Host` is answered (the
+    names other machines use for this one), but the WebSocket still wants a same-origin page."""
+    root = make_project(tmp_path)
+    server = LoggedServer(root, tmp_path / "serve.log", "--host", "0.0.0.0")
+    port = server.port
+    try:
+        assert http_get(port, "/", f"laptop.local:{port}") == 200
+        assert run_async(lambda: open_socket(port, f"laptop.local:{port}", f"http://laptop.local:{port}")) == "open"
+        assert run_async(lambda: open_socket(port, f"laptop.local:{port}", "http://evil.example")) == "403"
+    finally:
+        server.stop()
+
+
+async def misbehave(port: int, root: Path) -> str:
+    """Malformed messages, then a well-formed hello (still answered), then a client that registers
+    and goes away without a word while a reload is on its way."""
+    origin = {"Origin": f"http://127.0.0.1:{port}", "Host": f"127.0.0.1:{port}"}
+    ws = await websocket_connect(HTTPRequest(f"ws://127.0.0.1:{port}/livereload", headers=origin))
+    for junk in ("not json", "", "[1, 2]", '{"command": 5}', '"hello"', "{" * 100_000, b"\xff\xfe", "null",
+                 '{"command": "info"}', '{"command": "hello"'):
+        await ws.write_message(junk, binary=isinstance(junk, bytes))
+    await ws.write_message(json.dumps({"command": "hello"}))
+    answer = await ws.read_message()
+    await ws.write_message(json.dumps({"command": "info", "url": f"http://127.0.0.1:{port}/"}))
+    gone = await websocket_connect(HTTPRequest(f"ws://127.0.0.1:{port}/livereload", headers=origin))
+    await gone.write_message(json.dumps({"command": "hello"}))
+    await gone.read_message()
+    await gone.write_message(json.dumps({"command": "info", "url": f"http://127.0.0.1:{port}/"}))
+    await asyncio.sleep(0.3)
+    gone.stream.socket.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    gone.stream.close()  # a reset, no close frame: the browser tab was killed
+    (root / "content/actors/nato.md").write_text(
+        (root / "content/actors/nato.md").read_text().replace("military", "defence"))
+    message = await ws.read_message()  # the reload reaches the client still there
+    ws.close()
+    return f"{answer}\n{message}"
+
+
+def test_malformed_websocket_messages_and_vanished_clients_leave_no_traceback(tmp_path: Path) -> None:
+    """Finding 8: `not json` sent to the live-reload WebSocket printed a traceback, and so did a
+    reload sent to a browser that had gone away (WebSocketClosedError)."""
+    root = make_project(tmp_path)
+    server = LoggedServer(root, tmp_path / "serve.log")
+    try:
+        answers = run_async(lambda: misbehave(server.port, root))
+        hello, reload = (json.loads(line) for line in answers.splitlines())
+        assert hello["command"] == "hello" and reload["command"] == "reload"
+        server.wait_for(lambda: server.rebuilds() >= 2)
+        time.sleep(0.5)
+    finally:
+        server.stop()
+    text = server.text()
+    assert "Traceback" not in text and "Error" not in text, text
