@@ -858,3 +858,15 @@ def test_malformed_websocket_messages_and_vanished_clients_leave_no_traceback(tm
         server.stop()
     text = server.text()
     assert "Traceback" not in text and "Error" not in text, text
+
+
+def test_a_cache_key_inside_the_project_is_never_used(tmp_path: Path) -> None:
+    """A key committed with the project would let a pull request bring a cache and its key:
+    EXPLAINER_CACHE_KEY_FILE naming a file inside the project means no cache, with a note."""
+    root = make_project(tmp_path)
+    key = root / ".explainer-key"
+    key.write_text("f" * 64 + "\n")
+    done = run_cli("build", "--root", str(root), env={"EXPLAINER_CACHE_KEY_FILE": str(key)})
+    assert done.returncode == 0, done.stderr
+    assert f"explainer: note: the cache key '{key}' lies inside the project" in done.stderr
+    assert not (root / CACHE).exists()

@@ -159,14 +159,24 @@ def cache_refusal(root: Path) -> tuple[tuple[str, int, int, str, str] | None, bo
 
     A cache folder holding anything but regular files and folders (a symlink, FIFO or
     device: `cachefile.unsafe_path`) is refused with a warning, and a build without a
-    cache key (`cachefile.cache_key`: its folder cannot be written) goes without the cache,
-    with a note; either way the build goes on, cold."""
+    cache key (`cachefile.cache_key`: its folder cannot be written) or with one inside the
+    project goes without the cache, with a note; either way the build goes on, cold."""
     unsafe = unsafe_path(root)
     if unsafe is not None:
         path, what = unsafe
         return (path, 1, 1, f"'{path}' is {what}: explainer writes only regular files and folders there, "
                             "so it builds without the cache",
                 "delete the .explainer-cache folder: it holds only what a build makes again"), False
+    key = key_file()
+    try:
+        inside = key.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):
+        inside = True
+    if inside:  # a pull request could commit a key together with a cache it sealed
+        print(f"explainer: note: the cache key '{key}' lies inside the project, where anyone who can change "
+              "the project could put one; building without the cache (keep the key outside the project)",
+              file=sys.stderr, flush=True)
+        return None, False
     try:
         cache_key()
     except OSError as exc:
