@@ -74,15 +74,15 @@ def read_file(path: Path, limit: int = MAX_READ) -> bytes:
             raise CacheFileError(errno.EINVAL, "not a regular file")
         if st.st_size > limit:
             raise CacheFileError(errno.EFBIG, f"larger than {limit // 1_000_000} MB")
-        chunks, total = [], 0
-        while True:
-            chunk = os.read(fd, min(1 << 22, limit + 1 - total))
+        chunks, remaining = [], st.st_size + 1  # one byte more than its size tells a file that grew
+        while remaining > 0:
+            chunk = os.read(fd, remaining)
             if not chunk:
                 break
             chunks.append(chunk)
-            total += len(chunk)
-            if total > limit:
-                raise CacheFileError(errno.EFBIG, f"larger than {limit // 1_000_000} MB")
+            remaining -= len(chunk)
+        if remaining <= 0:
+            raise CacheFileError(errno.EAGAIN, "written to while being read")
         return b"".join(chunks)
     finally:
         os.close(fd)

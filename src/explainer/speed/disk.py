@@ -3,10 +3,11 @@
 The folder is an input of the build like `content/`, so nothing in it is ever executed:
 every file is JSON (or a page's HTML) and is read only after three checks. Each JSON
 file starts with a header line naming the format and its version, the tool's code
-digest, the project it belongs to and the SHA-256 of the rest of the file; a cached page
-is reused only if its bytes have the SHA-256 the index recorded for it. A file that
-fails a check (corrupt, truncated, altered, sealed with another key, from another project
-or another version of the tool) is ignored with a one-line note, and what it held is computed afresh.
+digest, the project it belongs to and a seal under the user's cache key (`cachefile`);
+a cached page is reused only if its bytes have the SHA-256 the (sealed) index recorded
+for it. A file that fails a check (corrupt, truncated, altered, sealed with another key,
+from another project or another version of the tool) is ignored with a one-line note,
+and what it held is computed afresh.
 
 * `bodies/X.json`: parsed bodies by `pipeline.body_key`, with their problems and the
   lookups they made (the validity rule is the pipeline's, not this module's), in sixteen

@@ -289,6 +289,9 @@ def take_lock(path: Path, name: str) -> int:
             fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
         except FileExistsError:
             try:
+                if not stat.S_ISREG(os.lstat(path).st_mode) and not os.path.islink(path):
+                    raise OutputError(f"'{path}' is not a regular file; explainer makes that lock file itself "
+                                      "(remove it and build again)")  # never opened: a device might act on it
                 fd = os.open(path, os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
             except FileNotFoundError:
                 continue  # removed by the build that held it: create it again
