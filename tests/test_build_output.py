@@ -18,8 +18,8 @@ BAD_ENTRY = {"content/pages/about.md": "---\ntitle: About\nnav: 1\ncolour: red\n
 
 
 def siblings(root: Path) -> list[str]:
-    """Everything beside site/ that a build may leave behind (temp folders); the lock file is fine."""
-    return sorted(p.name for p in root.iterdir() if p.name.startswith(".site") and p.name != ".site.lock")
+    """Everything beside site/ that a build may leave behind (temp folders, the lock file): nothing."""
+    return sorted(p.name for p in root.iterdir() if p.name.startswith(".site"))
 
 
 def test_failed_build_keeps_old_site_byte_for_byte(tmp_path: Path) -> None:
@@ -81,7 +81,7 @@ def test_writer_refuses_paths_outside_the_folder(tmp_path: Path, rel: str) -> No
             out.write(rel, "x")
     finally:
         out.abort()
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.lock"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
 def test_two_builds_at_once_are_refused(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import make_project, run_cli
+from explainer.speed.cachefile import cache_key, seal
 
 CACHE = ".explainer-cache"
 NOTE = "explainer: note: "
@@ -101,6 +102,15 @@ def _rewrite(path: Path, header: dict[str, object], payload: bytes) -> None:
 
 
 HOSTILE = b"<script>alert('cache')</script>"
+SEAL_NOTE = ("{part}: does not match its seal (truncated, altered, or sealed with another cache key); "
+             "ignored, building afresh")
+
+
+def resealed(path: Path, header: dict[str, object], payload: bytes) -> dict[str, object]:
+    """`header` with the seal a build with this user's key gives `payload` (what a forger
+    without the key cannot compute)."""
+    name = path.name if path.parent.name == CACHE else f"{path.parent.name}/{path.name}"
+    return {**header, "seal": seal(cache_key(), header, name, payload)}
 
 
 def _alter_payload(root: Path) -> None:
@@ -131,8 +141,8 @@ def _alter_page(root: Path) -> None:
 
 
 CASES = {
-    "truncated": (_truncate, "{part}: does not match its checksum (truncated or altered); ignored, building afresh"),
-    "altered": (_alter_payload, "{part}: does not match its checksum (truncated or altered); ignored, building afresh"),
+    "truncated": (_truncate, SEAL_NOTE),
+    "altered": (_alter_payload, SEAL_NOTE),
     "other version": (_other_version, "{part}: written by another version of explainer; ignored, building afresh"),
     "altered page": (_alter_page, None),
 }
@@ -179,7 +189,7 @@ def test_a_checksum_valid_file_of_another_shape_is_ignored(project: tuple[Path, 
         junk = [{"body": 1, "problems": None, "reads": []}, [1, 2], ["doc", "a b", "AAAA"], "x", None]
         data = {key: junk[n % len(junk)] for n, key in enumerate(json.loads(payload))}
         payload = json.dumps(data).encode()
-        _rewrite(path, {**header, "sha256": hashlib.sha256(payload).hexdigest()}, payload)
+        _rewrite(path, resealed(path, header, payload), payload)
     _touch_input(root)
     code, err = _build(root)
     assert code == 0, err
@@ -198,8 +208,8 @@ def test_fuzzed_cache_files_never_change_the_site(project: tuple[Path, dict[str,
     path = root / CACHE / (name if name.endswith(".json") else part(root, name))
     original = path.read_bytes()
     header, _ = _header_and_payload(path)
-    for content in (data, json.dumps({**header, "sha256": hashlib.sha256(data).hexdigest()}).encode() + b"\n" + data):
-        path.write_bytes(content)  # raw junk, then junk under a header whose checksum matches it
+    for content in (data, json.dumps(resealed(path, header, data)).encode() + b"\n" + data):
+        path.write_bytes(content)  # raw junk, then junk under a header whose seal matches it
         _touch_input(root)
         code, err = _build(root)
         assert code == 0, err

@@ -474,7 +474,7 @@ def test_writer_refuses_paths_outside_the_output_folder(tmp_path: Path, rel: str
             out.write(rel, "x")
     finally:
         out.abort()
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.lock"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
 # --- file system: read-only, missing and full output folders --------------------------------

@@ -223,7 +223,7 @@ def test_build_job_installs_tests_and_builds() -> None:
     assert setup["with"]["cache"] == "pip"
     assert setup["with"]["cache-dependency-path"] == "pyproject.toml"
     (cache,) = _steps_using(build, "actions/cache")
-    assert cache["with"]["path"] == ".explainer-cache"
+    assert cache["with"]["path"].split() == [".explainer-cache", "~/.cache/explainer"]  # the cache and its key
     assert "runner.os" in cache["with"]["key"]
     runs = "\n".join(s.get("run", "") for s in build["steps"])
     assert "bash scripts/test.sh" in runs

@@ -11,6 +11,7 @@ a stage runs and where.
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,9 +22,9 @@ from .diagnostics import Problems, UsageError
 from .load.bibliography import extra_inputs
 from .load.files import CONFIG_FILE, CONTENT_DIR, DEFAULT_LAYOUTS
 from .speed import record
-from .speed.cachefile import CACHE_DIR
+from .speed.cachefile import CACHE_DIR, cache_key, key_file, unsafe_path
 from .write import BuildLocked, OutputDir, OutputError, stamps
-from .write.writer import check_output_folder
+from .write.writer import check_output_folder, tidy_beside
 
 if TYPE_CHECKING:
     from .model import SiteData
@@ -93,6 +94,11 @@ def _build(root: Path, out: Path | None, strict: bool, jobs: int | None, use_cac
     refused = check_output_folder(root, target, project_reads(root, inputs), shown=str(target), listing=listing)
     if refused is not None:
         raise UsageError(refused)
+    for line in tidy_beside(target):  # what a build that was stopped left beside the output
+        print(f"explainer: note: {line}", file=sys.stderr, flush=True)
+    refused_cache = None
+    if use_cache:
+        refused_cache, use_cache = cache_refusal(root)
     state = record.input_state(root, target, base_url, inputs) if use_cache else None
     if state is not None:
         last = record.unchanged(root, target, state, listing)
@@ -107,6 +113,8 @@ def _build(root: Path, out: Path | None, strict: bool, jobs: int | None, use_cac
     from .speed.forked import ForkedExecutor
 
     problems = Problems()
+    if refused_cache is not None:
+        problems.add("cache-unsafe", *refused_cache)
     executor = ForkedExecutor(jobs)
     with collector_paused():
         memo: Memo = DiskMemo(root) if use_cache else NO_MEMO
@@ -144,6 +152,38 @@ def _build(root: Path, out: Path | None, strict: bool, jobs: int | None, use_cac
             record.record_build(root, target, state, output.written, problems)
     result.site, result.written, result.out = site, output.written, target
     return result
+
+
+def cache_refusal(root: Path) -> tuple[tuple[str, int, int, str, str] | None, bool]:
+    """Whether a build may use `.explainer-cache/`: (the warning to give, if any; whether to use it).
+
+    A cache folder holding anything but regular files and folders (a symlink, FIFO or
+    device: `cachefile.unsafe_path`) is refused with a warning, and a build without a
+    cache key (`cachefile.cache_key`: its folder cannot be written) or with one inside the
+    project goes without the cache, with a note; either way the build goes on, cold."""
+    unsafe = unsafe_path(root)
+    if unsafe is not None:
+        path, what = unsafe
+        return (path, 1, 1, f"'{path}' is {what}: explainer writes only regular files and folders there, "
+                            "so it builds without the cache",
+                "delete the .explainer-cache folder: it holds only what a build makes again"), False
+    key = key_file()
+    try:
+        inside = key.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):
+        inside = True
+    if inside:  # a pull request could commit a key together with a cache it sealed
+        print(f"explainer: note: the cache key '{key}' lies inside the project, where anyone who can change "
+              "the project could put one; building without the cache (keep the key outside the project)",
+              file=sys.stderr, flush=True)
+        return None, False
+    try:
+        cache_key()
+    except OSError as exc:
+        print(f"explainer: note: cannot read or make the cache key '{key_file()}' "
+              f"({exc.strerror or exc}); building without the cache", file=sys.stderr, flush=True)
+        return None, False
+    return None, True
 
 
 @contextmanager

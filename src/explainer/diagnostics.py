@@ -96,6 +96,8 @@ CODES: dict[str, Code] = {
         Code("template-error", Severity.ERROR, "a layout template failed to load or render"),
         Code("output-error", Severity.ERROR, "the output folder could not be written"),
         Code("build-locked", Severity.ERROR, "another build of the same project is running"),
+        Code("cache-unsafe", Severity.WARNING,
+             ".explainer-cache holds a symlink, FIFO or device: the build runs without the cache"),
         Code("config-missing", Severity.ERROR, "the project has no config.yaml"),
         Code("too-many-problems", Severity.ERROR, "a file has more than 100 problems; the rest are counted"),
     ]
@@ -124,9 +126,19 @@ class Problem:
         return text.translate(_ONE_LINE)  # a quoted key or value may hold a line break
 
 
-_ONE_LINE = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F, 0x85] if c != 0x09} | {
+_ONE_LINE = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)] if c != 0x09} | {
     0x0A: "\\n", 0x0D: "\\r", 0x2028: "\\u2028", 0x2029: "\\u2029"}
-"""Control characters and line breaks in messages, shown escaped: one problem, one line."""
+"""Control characters (C0, DEL, C1: a file name may hold a terminal's ESC) and line breaks in
+messages, shown escaped: one problem, one line, nothing a terminal or a CI log acts on."""
+
+
+_CONTROLS = {c: v for c, v in _ONE_LINE.items() if c not in (0x0A, 0x0D)}
+
+
+def escape_controls(text: str) -> str:
+    """`text` with control characters but CR and LF escaped as `_ONE_LINE` does (for a format
+    that escapes line breaks its own way: GitHub's workflow commands)."""
+    return text.translate(_CONTROLS)
 
 
 class Problems:

@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from .diagnostics import Problem
+from .diagnostics import Problem, escape_controls
 
 FORMATS = ("text", "json", "github")
 
@@ -63,8 +63,8 @@ def as_github(problem: Problem, prefix: str = "") -> str:
             props.append(("endColumn", str(problem.end_column)))
     props.append(("title", f"explainer {problem.code}"))
     command = "error" if problem.severity.label == "error" else "warning"
-    message = problem.message + (f" ({problem.hint})" if problem.hint else "")
-    joined = ",".join(f"{k}={escape_property(v)}" for k, v in props)
+    message = escape_controls(problem.message + (f" ({problem.hint})" if problem.hint else ""))
+    joined = ",".join(f"{k}={escape_property(escape_controls(v))}" for k, v in props)
     return f"::{command} {joined}::{escape_data(message)}"
 
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import html
+import json
 import mimetypes
 import os
 import re
@@ -44,30 +45,58 @@ import webbrowser
 from collections.abc import Callable, Collection, Generator, Iterable
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
-from livereload.watcher import Watcher
 from tornado import web
 from tornado.httpserver import HTTPServer
 from tornado.ioloop import IOLoop
 from tornado.netutil import bind_sockets
+from tornado.websocket import WebSocketClosedError
 from watchfiles._rust_notify import RustNotify
 
 from .build import project_inputs, project_reads
 from .diagnostics import Problems, UsageError
 from .load import read_config
+from .load.files import CONFIG_FILE, CONTENT_DIR
 from .speed.engine import Engine, Outcome
 from .write.stamps import racy, stamp
 from .write.writer import check_output_folder
 
+WATCHED_FOLDERS = (CONTENT_DIR, "layouts")
+"""Folders watched with everything under them; every other input is watched as one file."""
 
-def watched(root: Path) -> tuple[str, ...]:
-    """What the server watches, as top-level names under the project root (folders with
-    everything under them, files by name): whatever a build reads (`build.project_inputs`:
-    content/, layouts/, config.yaml, and the bibliography and .csl files config.yaml names).
-    Read again whenever config.yaml changes."""
-    return tuple(dict.fromkeys(Path(rel).parts[0] for rel in project_inputs(root) if Path(rel).parts))
+
+def watched(root: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What the server watches, relative to the project root: (folders, with everything under
+    them; files, by exact name). Folders: content/ and layouts/. Files: config.yaml, and the
+    bibliography and .csl files config.yaml names (`build.project_inputs`) that lie inside
+    the project, outside those folders: a file outside the project is refused by the build,
+    so it is never watched, and no file's folder is watched as a whole (a bibliography in
+    `refs/` makes `refs/` watched for that one name). Read again whenever config.yaml
+    changes, so a file config.yaml no longer names is no longer watched."""
+    base = os.path.abspath(root)
+    try:
+        real = Path(base).resolve()
+    except (OSError, RuntimeError):
+        real = Path(base)
+    files = [CONFIG_FILE]
+    for rel in project_inputs(root):
+        path = os.path.normpath(os.path.join(base, rel))
+        if not path.startswith(base + os.sep):
+            continue  # `../refs.bib`: outside the project
+        name = Path(os.path.relpath(path, base)).as_posix()
+        if name.split("/")[0] in WATCHED_FOLDERS or name in files:
+            continue
+        try:
+            inside = Path(path).resolve().is_relative_to(real)
+        except (OSError, RuntimeError):
+            inside = False
+        if inside:
+            files.append(name)
+    return WATCHED_FOLDERS, tuple(files)
+
+
 SETTLE_MS = 20
 """A burst of file events (an editor's temp file, rename, and write) is rebuilt once: the
 watcher waits until this long passes without a new event (at most `BURST_MS`)."""
@@ -121,9 +150,11 @@ class Changes(threading.Event):
 class State:
     """What the HTTP handlers need to know, shared with the builder thread."""
 
-    def __init__(self, out: Path, port: int) -> None:
+    def __init__(self, out: Path, port: int, hosts: frozenset[str] | None = None) -> None:
         self.out = out.resolve()
         self.port = port
+        self.hosts = hosts
+        """The `Host` header values answered (`allowed_hosts`); None: any."""
         self.problems: list[str] = []
         """Formatted errors of the last build; empty while the build is good."""
         self.has_good = False
@@ -136,10 +167,24 @@ class State:
         told yet). A rebuild prints only what changed against it (`report`)."""
 
 
+def _stat(path: str) -> Any:
+    st = stamp(path)
+    if st is not None and racy(st):  # a second save may keep the stat: compare bytes
+        try:
+            return (*st, hashlib.sha256(Path(path).read_bytes()).digest())
+        except OSError:
+            return None
+    return st
+
+
 def scan(root: Path) -> dict[str, Any]:
     """The stat of every watched file (the polling fallback compares two of these)."""
     found: dict[str, Any] = {}
-    for top in watched(root):
+    folders, files = watched(root)
+    for name in files:
+        path = str(root / name)
+        found[path] = _stat(path)
+    for top in folders:
         base = root / top
         if not base.is_dir():
             found[str(base)] = stamp(base)
@@ -156,13 +201,7 @@ def scan(root: Path) -> dict[str, Any]:
                 if item.is_dir(follow_symlinks=False):
                     stack.append(item.path)
                 else:
-                    try:
-                        st = item.stat()
-                        found[item.path] = (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
-                        if racy(found[item.path]):  # a second save may keep the stat: compare bytes
-                            found[item.path] += (hashlib.sha256(Path(item.path).read_bytes()).digest(),)
-                    except OSError:
-                        found[item.path] = None
+                    found[item.path] = _stat(item.path)
     return found
 
 
@@ -170,17 +209,18 @@ class EventWatcher(threading.Thread):
     """Waits for the operating system's file events on the project; raises `changed`.
 
     It watches the project folder itself (not recursively: only `watched` names count
-    there, so site/, .git/ or a virtualenv cost nothing) and every folder under the
-    watched folders, each on its own. A folder added, removed or renamed under them is
-    watched (or dropped) at once: the list is read again after each burst that touched a
-    folder, before the rebuild that burst starts.
+    there, so site/, .git/ or a virtualenv cost nothing), every folder under the watched
+    folders, each on its own, and the folder of each watched file, for that file alone. A
+    folder added, removed or renamed under them is watched (or dropped) at once: the list
+    is read again after each burst that touched a folder or config.yaml, before the
+    rebuild that burst starts.
     Created in the caller's thread, so that a failure to start is known before serving.
     """
 
     def __init__(self, root: Path, changed: Changes) -> None:
         super().__init__(name="explainer-events", daemon=True)
         self.root = Path(os.path.abspath(root))
-        self.names = watched(self.root)
+        self.names, self.files = watched(self.root)
         self.changed = changed
         self.stopping = threading.Event()
         self.folders = self.list_folders()
@@ -188,12 +228,18 @@ class EventWatcher(threading.Thread):
         self.mode = "file events"
 
     def list_folders(self) -> list[str]:
-        found = [str(self.root)]
+        """The project folder, every folder under the watched folders, and the folder of each
+        watched file (for that file's events alone: see `relevant`) that exists."""
+        found = {str(self.root)}
         for name in self.names:
             top = self.root / name
             if top.is_dir() and not top.is_symlink():
                 for dirpath, _, _ in os.walk(top):
-                    found.append(dirpath)
+                    found.add(dirpath)
+        for name in self.files:
+            folder = (self.root / name).parent
+            if folder.is_dir():
+                found.add(str(folder))
         return sorted(found)
 
     def open(self, folders: list[str]) -> RustNotify:
@@ -206,12 +252,19 @@ class EventWatcher(threading.Thread):
         return RustNotify(folders, False, False, 0, False, True)
 
     def relevant(self, path: str) -> bool:
-        """Whether a change at `path` can change the site (editors' temp files cannot)."""
+        """Whether a change at `path` can change the site: anything in a watched folder but
+        editors' temp files, a watched file, or a folder on the way to one (made or renamed)."""
         try:
-            parts = Path(path).relative_to(self.root).parts
+            rel = Path(path).relative_to(self.root)
         except ValueError:
             return False
-        return bool(parts) and parts[0] in self.names and not EDITOR_TEMP.search(parts[-1])
+        parts = rel.parts
+        if not parts:
+            return False
+        if parts[0] in self.names:
+            return not EDITOR_TEMP.search(parts[-1])
+        name = rel.as_posix()
+        return name in self.files or any(f.startswith(name + "/") for f in self.files)
 
     def run(self) -> None:
         try:
@@ -234,9 +287,11 @@ class EventWatcher(threading.Thread):
             if not paths:
                 continue
             folders = set(self.folders)
-            if any(Path(p).name == "config.yaml" and os.path.dirname(p) == str(self.root) for p in paths):
-                self.names = watched(self.root)  # a bibliography named or dropped
-            if any(p in folders or os.path.isdir(p) or os.path.dirname(p) == str(self.root) for p in paths):
+            config = str(self.root / CONFIG_FILE)
+            if config in paths:
+                self.names, self.files = watched(self.root)  # a bibliography named or dropped
+            if config in paths or any(p in folders or os.path.isdir(p) or os.path.dirname(p) == str(self.root)
+                                      for p in paths):
                 now = self.list_folders()
                 if now != self.folders:  # watch the new folders before the rebuild reads them
                     self.notify.close()
@@ -459,6 +514,96 @@ def gate(raw: str) -> str | None:
     return "/".join(parts)
 
 
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def allowed_hosts(host: str, port: int) -> frozenset[str] | None:
+    """The `Host` header values the server answers (lower case), or None for any.
+
+    Served on a loopback address (the default, 127.0.0.1), only the computer's own names
+    for it with the port (`127.0.0.1:8000`, `localhost:8000`, `[::1]:8000`): a page of
+    another site that makes its own name resolve to 127.0.0.1 (DNS rebinding) is refused
+    before it can read a draft. With any other `--host` (0.0.0.0, a network address) the
+    server was opened to other machines on purpose, under whatever names reach it, so the
+    Host is not checked; the live-reload socket's `Origin` still is (`ReloadSocket`)."""
+    if host not in LOOPBACK:
+        return None
+    names = {"127.0.0.1", "localhost", "[::1]"}
+    return frozenset({f"{name}:{port}" for name in names} | (names if port == 80 else set()))
+
+
+def host_allowed(state: State, request: Any) -> bool:
+    return state.hosts is None or request.headers.get("Host", "").strip().lower() in state.hosts
+
+
+HELLO = {"command": "hello", "protocols": ["http://livereload.com/protocols/official-7"],
+         "serverName": "explainer"}
+
+
+def _quiet(future: Any) -> None:
+    """Retrieve a send's outcome: a browser that went away is not an error of ours."""
+    if not future.cancelled():
+        future.exception()
+
+
+class ReloadSocket(LiveReloadHandler):  # type: ignore[misc]
+    """livereload's WebSocket, checked: its `Host` (`allowed_hosts`) and its `Origin` (the
+    page that opens it must come from this server: any other page is refused, whatever
+    `--host`); a message that is not the protocol's JSON is ignored, quietly; a browser
+    that goes away mid-send is dropped, quietly (no traceback)."""
+
+    state: State
+
+    def initialize(self, state: State) -> None:
+        self.state = state
+
+    def prepare(self) -> None:
+        if not host_allowed(self.state, self.request):
+            raise web.HTTPError(421)
+
+    def check_origin(self, origin: str) -> bool:
+        host = self.request.headers.get("Host", "").strip().lower()
+        return bool(host) and urlsplit(origin).netloc.lower() == host and host_allowed(self.state, self.request)
+
+    def on_message(self, message: str | bytes) -> None:
+        try:
+            data = json.loads(message)
+        except (ValueError, TypeError, RecursionError):
+            return
+        if not isinstance(data, dict):
+            return
+        if data.get("command") == "hello":
+            self.send(HELLO)
+        elif data.get("command") == "info" and "url" in data:
+            LiveReloadHandler.waiters.add(self)
+
+    def send(self, message: dict[str, Any]) -> None:
+        try:
+            self.write_message(message).add_done_callback(_quiet)
+        except WebSocketClosedError:
+            LiveReloadHandler.waiters.discard(self)
+
+    @classmethod
+    def reload_all(cls) -> None:
+        """Tell every browser to reload."""
+        for waiter in list(LiveReloadHandler.waiters):
+            if isinstance(waiter, ReloadSocket):
+                waiter.send({"command": "reload", "path": "*", "liveCSS": False, "liveImg": True})
+
+
+class ReloadScript(LiveReloadJSHandler):  # type: ignore[misc]
+    """livereload.js, answered only to an allowed `Host`."""
+
+    state: State
+
+    def initialize(self, state: State) -> None:
+        self.state = state
+
+    def prepare(self) -> None:
+        if not host_allowed(self.state, self.request):
+            raise web.HTTPError(421)
+
+
 class SiteHandler(web.StaticFileHandler):
     """Tornado's static file handler (HEAD, ETag, If-None-Match, Range) behind our gate.
 
@@ -480,6 +625,10 @@ class SiteHandler(web.StaticFileHandler):
 
     def set_default_headers(self) -> None:
         self.set_header("Cache-Control", "no-cache")  # always revalidate: the ETag makes it cheap
+
+    def prepare(self) -> None:
+        if not host_allowed(self.state, self.request):
+            raise web.HTTPError(421)  # Misdirected Request: not one of the names this server answers
 
     async def get(self, path: str, include_body: bool = True) -> None:
         raw = self.request.path
@@ -615,23 +764,21 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: b
         os.rmdir(out)
         raise
     engine = Engine(root, out)
-    state = State(out, port)
+    state = State(out, port, allowed_hosts(host, port))
     watcher: EventWatcher | PollWatcher | None = None
     builder: Builder | None = None
     try:
         loop = IOLoop.current()
 
         def reload_browsers() -> None:
-            loop.add_callback(LiveReloadHandler.reload_waiters, "*")
+            loop.add_callback(ReloadSocket.reload_all)
 
         builder = Builder(root, engine, state, reload_browsers)
         watcher, how = start_watching(root, builder.changed, poll)  # before the first build: no save is missed
         rebuild(engine, state)
-        LiveReloadHandler.watcher = Watcher()  # only read for its log line; we watch ourselves
-        LiveReloadHandler.live_css = False
         app = web.Application([
-            (r"/livereload", LiveReloadHandler),
-            (r"/livereload.js", LiveReloadJSHandler),
+            (r"/livereload", ReloadSocket, {"state": state}),
+            (r"/livereload.js", ReloadScript, {"state": state}),
             (r"(.*)", SiteHandler, {"state": state}),
         ], log_function=lambda handler: None)
         server = HTTPServer(app)
@@ -651,8 +798,8 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: b
         print(f"Serving on http://{host}:{port}{state.base_path} (live reload on), files from {out}", flush=True)
         if shown == "localhost":
             print("Only this computer can open it; pass --host 0.0.0.0 to share it on your network.", flush=True)
-        names = [f"{n}/" if (root / n).is_dir() or "." not in n else n for n in watched(root)]
-        names.sort(key=lambda n: not n.endswith("/"))  # folders, then files
+        folders, files = watched(root)
+        names = [f"{n}/" for n in folders] + list(files)  # folders, then files
         print(f"Watching {', '.join(names[:-1])} and {names[-1]} {how}. Press Ctrl-C to stop.", flush=True)
         if open_browser:
             threading.Timer(0.5, webbrowser.open, [f"http://{host}:{port}{state.base_path}"]).start()

@@ -17,7 +17,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -261,11 +263,62 @@ class _Positions:
 _WS = re.compile(r"[ \t\n\r]*")
 
 
-def read_csl_json(rel: str, text: str, problems: Problems) -> list[Record]:
-    """The records of a CSL-JSON file (an array of items); each with its own and its fields' positions."""
-    where = _Positions(text)
+class BadNumber:
+    """A JSON number no CSL variable can hold, kept in its place so that the record's field
+    is reported at its position (`_bad_numbers`): NaN and Infinity (not JSON at all: no
+    output could carry them), a number too large for a float, more digits than Python reads."""
+
+    def __init__(self, text: str, why: str) -> None:
+        self.text, self.why = text, why
+
+
+def _int(text: str) -> int | BadNumber:
     try:
-        json.loads(text)
+        return int(text)
+    except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits, 4300)
+        return BadNumber(text, f"a number may have at most {sys.get_int_max_str_digits()} digits, "
+                               f"not {len(text.lstrip('-'))}")
+
+
+def _float(text: str) -> float | BadNumber:
+    number = float(text)
+    if math.isfinite(number):
+        return number
+    return BadNumber(text, f"the number {text[:40]}{'…' if len(text) > 40 else ''} is too large")
+
+
+def _constant(text: str) -> BadNumber:
+    return BadNumber(text, f"{text} is not a JSON value (JSON has no NaN or Infinity)")
+
+
+def csl_decoder() -> json.JSONDecoder:
+    """A JSON decoder that never raises on a number: bad ones become `BadNumber`s."""
+    return json.JSONDecoder(parse_int=_int, parse_float=_float, parse_constant=_constant)
+
+
+def _bad_numbers(value: Any) -> BadNumber | None:
+    """The first `BadNumber` inside a decoded value, if any."""
+    if isinstance(value, BadNumber):
+        return value
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        for item in value:
+            found = _bad_numbers(item)
+            if found is not None:
+                return found
+    return None
+
+
+def read_csl_json(rel: str, text: str, problems: Problems) -> list[Record]:
+    """The records of a CSL-JSON file (an array of items); each with its own and its fields' positions.
+
+    A field holding NaN, Infinity, a number too large for a float or one of more digits
+    than Python reads is an error at the field, and the field is left out."""
+    where = _Positions(text)
+    decoder = csl_decoder()
+    try:
+        decoder.decode(text)
     except json.JSONDecodeError as exc:
         problems.add("bibliography-syntax", rel, exc.lineno, exc.colno, f"JSON syntax error: {exc.msg}",
                      "export the library again as CSL JSON")
@@ -273,7 +326,6 @@ def read_csl_json(rel: str, text: str, problems: Problems) -> list[Record]:
     except RecursionError:
         problems.add("bibliography-syntax", rel, 1, 1, "JSON nests too deeply to be a bibliography")
         return []
-    decoder = json.JSONDecoder()
     pos = _WS.match(text, 0).end()  # type: ignore[union-attr]
     if not text.startswith("[", pos):
         line, col = where(pos)
@@ -290,6 +342,13 @@ def read_csl_json(rel: str, text: str, problems: Problems) -> list[Record]:
         line, col = where(start)
         if isinstance(item, dict):
             positions = _object_keys(text, start, decoder, where)
+            for name in list(item):
+                bad = _bad_numbers(item[name])
+                if bad is not None:
+                    fline, fcol = positions.get(str(name), (line, col))
+                    problems.add("bibliography-record", rel, fline, fcol, f"'{name}': {bad.why}",
+                                 "write it as text, in quotes, or remove it")
+                    del item[name]
             records.append(_csl_record(rel, item, line, col, positions, text[start:end], problems))
         else:
             problems.add("bibliography-record", rel, line, col,

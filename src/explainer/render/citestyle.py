@@ -15,10 +15,12 @@ source's text depend on every other source.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import os
 import re
 from collections.abc import Callable, Sequence
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -130,32 +132,113 @@ def _format_chunk(chunk: tuple[str, list[str]]) -> list[str]:
 
 def format_item(style_path: str, item: dict[str, Any]) -> str:
     """One item as a bibliography entry in HTML, its URLs linked; '' if citeproc-py cannot format it
-    (the built-in format then stands in)."""
+    (the built-in format then stands in).
+
+    citeproc-py copies variable text into its HTML as it is, so a `<` in a publisher would
+    be markup. Here no author text can be: every `<`, `>` and `&` in the item is replaced
+    by a private-use character before citeproc sees it (`hide_markup`), citeproc's output
+    is rebuilt keeping only the few tags its HTML formatter makes (`citeproc_markup`:
+    every text escaped, every other tag and attribute dropped), and only then do the
+    private-use characters become the escaped characters they stand for.
+    """
     from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
     from citeproc.source.json import CiteProcJSON
 
-    style = _style(style_path)
+    hidden = hide_markup(item)
     try:
-        bib = CitationStylesBibliography(style, CiteProcJSON([item]), formatter.html)
-        bib.register(Citation([CitationItem(str(item["id"]))]))
+        style = _style(style_path)  # checked by validate.style; a file changed since then is not fatal
+        bib = CitationStylesBibliography(style, CiteProcJSON([hidden]), formatter.html)
+        bib.register(Citation([CitationItem(str(hidden["id"]))]))
         entries = bib.bibliography()
-        html = str(entries[0]) if entries else ""
+        made = str(entries[0]) if entries else ""
     except Exception:  # a processor bug on an odd record must not cost the whole build
         return ""
-    return _link_urls(" ".join(html.split()))
+    return show_markup(_link_urls(citeproc_markup(" ".join(made.split()))))
 
 
-_URL = re.compile(r"https?://[^\s<>\"]+")
+_HIDDEN = {"<": "\ue000", ">": "\ue001", "&": "\ue002"}
+_SHOWN = {"\ue000": "&lt;", "\ue001": "&gt;", "\ue002": "&amp;"}
+_HIDE = str.maketrans(_HIDDEN)
+_SHOW = str.maketrans(_SHOWN)
+
+
+def hide_markup(value: Any) -> Any:
+    """`value` (a CSL item, or any part of it) with `<`, `>` and `&` in every string, keys
+    included, replaced by private-use characters that no style changes or reads as markup."""
+    if isinstance(value, str):
+        return value.translate(_HIDE)
+    if isinstance(value, dict):
+        return {hide_markup(k): hide_markup(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [hide_markup(v) for v in value]
+    return value
+
+
+def show_markup(text: str) -> str:
+    """The private-use characters of `hide_markup` as the escaped characters they stand for."""
+    return text.translate(_SHOW)
+
+
+CITEPROC_TAGS = frozenset({"i", "b", "u", "l", "sup", "sub", "span"})
+"""The tags citeproc-py's HTML formatter writes (`l` is its 'light' weight)."""
+SMALL_CAPS = "font-variant:small-caps;"
+
+
+class _Markup(HTMLParser):
+    """Rebuilds HTML keeping only `CITEPROC_TAGS` (span only with citeproc's small-caps
+    style, the others bare); every text escaped; anything else dropped, its text kept."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.open: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in CITEPROC_TAGS:
+            return
+        if tag == "span":
+            if attrs != [("style", SMALL_CAPS)]:
+                return
+            self.out.append(f'<span style="{SMALL_CAPS}">')
+        else:
+            self.out.append(f"<{tag}>")
+        self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.open:
+            while self.open:
+                last = self.open.pop()
+                self.out.append(f"</{last}>")
+                if last == tag:
+                    break
+
+    def handle_data(self, data: str) -> None:
+        self.out.append(html.escape(data, quote=False))
+
+
+def citeproc_markup(made: str) -> str:
+    """citeproc-py's HTML with only its own tags kept and every text escaped (see `_Markup`)."""
+    parser = _Markup()
+    parser.feed(made)
+    parser.close()
+    return "".join(parser.out) + "".join(f"</{tag}>" for tag in reversed(parser.open))
+
+
+_URL = re.compile("https?://[^\\s<>\"\ue000\ue001]+")
 
 
 def _link_urls(html: str) -> str:
-    """Plain URLs and DOIs in the formatted text made links (styles print them as text)."""
+    """Plain URLs and DOIs in the formatted text made links (styles print them as text).
+
+    Runs before `show_markup`: an author's `&` in a URL is still a private-use character
+    (shown escaped, in the text and in the link), and an author's `<` or `>` ends the URL."""
     def link(m: re.Match[str]) -> str:
         url = m.group()
         trail = ""
         while url and url[-1] in ".,;:)":
             url, trail = url[:-1], url[-1] + trail
-        return f'<a href="{url}">{url}</a>{trail}'
+        shown = show_markup(url)
+        return f'<a href="{shown}">{shown}</a>{trail}'
 
     return _URL.sub(link, html)
 

@@ -1,19 +1,35 @@
-"""The files of `.explainer-cache/`: plain JSON under a checked header, never code.
+"""The files of `.explainer-cache/`: plain JSON under a sealed header, never code.
 
 Each JSON file starts with a header line naming the format and its version, the tool's
-code digest, the project it belongs to and the SHA-256 of the rest of the file; a file
-that fails a check is ignored with a one-line note (`read_json`). Used by the warm
-build's memo (`speed.disk`) and by the record of the last build (`speed.record`); light
-on purpose: a build that finds nothing changed imports only this, the record and the
-writer, never the pipeline.
+code digest, the project it belongs to and a seal: the HMAC-SHA256, under the user's
+cache key (`cache_key`), of all of these, the file's name and the rest of the file. A
+file that fails a check is ignored with a one-line note (`read_json`). The key lives
+outside the project, so a cache that arrives with the project (committed, copied,
+restored by CI without the key) cannot be forged: whoever writes it without the key
+writes files explainer ignores.
+
+The folder is explainer's, inside the project: `unsafe_path` refuses a cache folder (or
+any path in it) that is a symlink, FIFO, device or anything but a regular file or
+folder, and every file is opened without following a symlink, checked to be a regular
+file and read up to `MAX_READ` bytes (`read_file`).
+
+Used by the warm build's memo (`speed.disk`) and by the record of the last build
+(`speed.record`); light on purpose: a build that finds nothing changed imports only
+this, the record and the writer, never the pipeline.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import hmac
 import json
+import os
+import secrets
+import stat
 import sys
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +39,7 @@ from ..write.writer import atomic_write
 
 CACHE_DIR = ".explainer-cache"
 FORMAT = "explainer-cache"
-VERSION = 2
+VERSION = 3
 CACHEDIR_TAG = b"Signature: 8a477f597d28d172789f06886806bc55\n# explainer's build cache: safe to delete.\n"
 """The standard marker (bford.info/cachedir) that tells backup tools to skip the folder."""
 
@@ -37,16 +53,166 @@ def project_id(root: Path) -> str:
     return hashlib.sha256(str(root.resolve()).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def read_json(path: Path, root: Path, note: Callable[[str], None]) -> Any:
-    """The payload of one cache file if every check passes; None (with a note) otherwise."""
-    part = "" if path.parent.name == CACHE_DIR else f"{path.parent.name}/"  # a table in parts: bodies/3.json
-    shown = f"{CACHE_DIR}/{part}{path.name}"
+MAX_READ = 256_000_000
+"""No cache file is read past this size (a table of 10,000 entries' bodies is about 20 MB in all)."""
+
+KEY_ENV = "EXPLAINER_CACHE_KEY_FILE"
+"""Names the key file instead of `$XDG_CACHE_HOME/explainer/key` (CI keeps it with the cache)."""
+
+
+class CacheFileError(OSError):
+    """A cache path that is not a regular file, or too large to read."""
+
+
+def read_file(path: Path, limit: int = MAX_READ) -> bytes:
+    """A cache file's bytes: opened without following a symlink (nor blocking on a FIFO),
+    refused unless it is a regular file of at most `limit` bytes. Raises OSError."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     try:
-        data = path.read_bytes()
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise CacheFileError(errno.EINVAL, "not a regular file")
+        if st.st_size > limit:
+            raise CacheFileError(errno.EFBIG, f"larger than {limit // 1_000_000} MB")
+        chunks, remaining = [], st.st_size + 1  # one byte more than its size tells a file that grew
+        while remaining > 0:
+            chunk = os.read(fd, remaining)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        if remaining <= 0:
+            raise CacheFileError(errno.EAGAIN, "written to while being read")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISLNK(mode):
+        return "a symlink"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file or folder"
+
+
+def unsafe_path(root: Path) -> tuple[str, str] | None:
+    """(path, what it is) of the first path of `.explainer-cache/` (the folder itself, what it
+    holds, and what its folders hold: all explainer writes) that is anything but a regular
+    file or folder; None when there is none (or no cache at all)."""
+    top = root / CACHE_DIR
+    try:
+        st = os.lstat(top)
     except FileNotFoundError:
         return None
     except OSError as exc:
-        note(f"{shown}: cannot be read ({exc.strerror or exc}); ignored, building afresh")
+        return CACHE_DIR, f"cannot be examined ({exc.strerror or exc})"
+    if not stat.S_ISDIR(st.st_mode):
+        return CACHE_DIR, _kind(st.st_mode)
+    folders = [(top, CACHE_DIR, True)]
+    while folders:
+        folder, rel, descend = folders.pop(0)
+        try:
+            with os.scandir(folder) as listing:
+                items = sorted(listing, key=lambda item: item.name)  # the first by name: the same each time
+            for item in items:
+                name = f"{rel}/{item.name}"
+                if item.is_dir(follow_symlinks=False):
+                    if descend:
+                        folders.append((Path(item.path), name, False))
+                elif not item.is_file(follow_symlinks=False):
+                    return name, _kind(item.stat(follow_symlinks=False).st_mode)
+        except OSError as exc:
+            return rel, f"cannot be listed ({exc.strerror or exc})"
+    return None
+
+
+def key_file() -> Path:
+    """Where the cache key is kept: `$EXPLAINER_CACHE_KEY_FILE`, else `explainer/key` in the
+    user's cache folder (`$XDG_CACHE_HOME`, else `~/.cache`): outside every project."""
+    named = os.environ.get(KEY_ENV)
+    if named:
+        return Path(named).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "explainer" / "key"
+
+
+@lru_cache(maxsize=4)
+def _load_key(path: Path) -> bytes:
+    """The key in `path`, made (32 random bytes, hex, mode 0600) if there is none. Raises OSError."""
+    for _ in range(3):
+        try:
+            text = read_file(path, 4096).decode("ascii").strip()
+        except FileNotFoundError:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+            try:
+                os.write(fd, secrets.token_hex(32).encode() + b"\n")
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            try:
+                os.link(tmp, path)  # whole or not at all; a key another build made first wins
+            except FileExistsError:
+                pass
+            finally:
+                os.unlink(tmp)
+            continue
+        except UnicodeDecodeError:
+            raise CacheFileError(errno.EINVAL, "not a key explainer made") from None
+        if len(text) < 32:
+            raise CacheFileError(errno.EINVAL, "too short to be a key explainer made")
+        return text.encode("ascii")
+    raise CacheFileError(errno.EAGAIN, "could not be made")
+
+
+def cache_key() -> bytes:
+    """The key that seals this user's cache files (`key_file`); raises OSError when it can be
+    neither read nor made (the build then goes without the cache)."""
+    return _load_key(key_file())
+
+
+def key_id(key: bytes) -> str:
+    """A short name of a key, in each header: a file sealed with another key is told apart
+    from an altered one (a cache restored without its key: one note, not one a file)."""
+    return hashlib.sha256(b"explainer cache key id\0" + key).hexdigest()[:16]
+
+
+_OTHER_KEY_NOTED: list[bool] = []
+
+
+def seal(key: bytes, header: dict[str, Any], name: str, payload: bytes) -> str:
+    """The HMAC-SHA256 of a cache file: its header's fields, its name and its payload."""
+    fields = json.dumps([header.get("format"), header.get("version"), header.get("code"), header.get("project"),
+                         header.get("key"), name], separators=(",", ":")).encode()
+    mac = hmac.new(key, fields + b"\n", hashlib.sha256)
+    mac.update(payload)
+    return mac.hexdigest()
+
+
+def _name(path: Path) -> str:
+    """A cache file's name as notes and seals give it: `pages.json`, `bodies/3.json`."""
+    part = "" if path.parent.name == CACHE_DIR else f"{path.parent.name}/"  # a table in parts: bodies/3.json
+    return f"{part}{path.name}"
+
+
+def read_json(path: Path, root: Path, note: Callable[[str], None]) -> Any:
+    """The payload of one cache file if every check passes; None (with a note) otherwise."""
+    name = _name(path)
+    shown = f"{CACHE_DIR}/{name}"
+    try:
+        data = read_file(path)
+        key = cache_key()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        why = "is a symlink" if exc.errno == errno.ELOOP else f"cannot be read ({exc.strerror or exc})"
+        note(f"{shown}: {why}; ignored, building afresh")
         return None
     head, sep, payload = data.partition(b"\n")
     try:
@@ -62,8 +228,15 @@ def read_json(path: Path, root: Path, note: Callable[[str], None]) -> Any:
     if header.get("project") != project_id(root):
         note(f"{shown}: belongs to another project folder; ignored, building afresh")
         return None
-    if header.get("sha256") != hashlib.sha256(payload).hexdigest():
-        note(f"{shown}: does not match its checksum (truncated or altered); ignored, building afresh")
+    if header.get("key") != key_id(key):
+        if not _OTHER_KEY_NOTED:
+            _OTHER_KEY_NOTED.append(True)
+            note(f"{shown} and the rest of {CACHE_DIR}/ were sealed with another cache key (another machine or "
+                 f"user, or a new '{key_file()}'); not reused, building afresh")
+        return None
+    if not hmac.compare_digest(str(header.get("seal", "")), seal(key, header, name, payload)):
+        note(f"{shown}: does not match its seal (truncated, altered, or sealed with another cache key); "
+             "ignored, building afresh")
         return None
     try:
         return json.loads(payload)
@@ -73,11 +246,13 @@ def read_json(path: Path, root: Path, note: Callable[[str], None]) -> Any:
 
 
 def write_json(path: Path, root: Path, payload: Any) -> None:
-    """Write one cache file: header line, then the payload (compact, sorted JSON)."""
+    """Write one cache file: header line, then the payload (compact, sorted JSON). Raises OSError."""
     body = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8",
                                                                                                 "surrogatepass")
-    header = {"format": FORMAT, "version": VERSION, "code": code_digest(), "project": project_id(root),
-              "sha256": hashlib.sha256(body).hexdigest()}
+    key = cache_key()
+    header: dict[str, Any] = {"format": FORMAT, "version": VERSION, "code": code_digest(),
+                              "project": project_id(root), "key": key_id(key)}
+    header["seal"] = seal(key, header, _name(path), body)
     atomic_write(path, json.dumps(header, sort_keys=True).encode() + b"\n" + body)
 
 

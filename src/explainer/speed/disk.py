@@ -3,10 +3,11 @@
 The folder is an input of the build like `content/`, so nothing in it is ever executed:
 every file is JSON (or a page's HTML) and is read only after three checks. Each JSON
 file starts with a header line naming the format and its version, the tool's code
-digest, the project it belongs to and the SHA-256 of the rest of the file; a cached page
-is reused only if its bytes have the SHA-256 the index recorded for it. A file that
-fails a check (corrupt, truncated, altered, from another project or another version of
-the tool) is ignored with a one-line note, and what it held is computed afresh.
+digest, the project it belongs to and a seal under the user's cache key (`cachefile`);
+a cached page is reused only if its bytes have the SHA-256 the (sealed) index recorded
+for it. A file that fails a check (corrupt, truncated, altered, sealed with another key,
+from another project or another version of the tool) is ignored with a one-line note,
+and what it held is computed afresh.
 
 * `bodies/X.json`: parsed bodies by `pipeline.body_key`, with their problems and the
   lookups they made (the validity rule is the pipeline's, not this module's), in sixteen
@@ -16,6 +17,9 @@ the tool) is ignored with a one-line note, and what it held is computed afresh.
 * `search/X.json`: every entry as the search index holds it, by `render.search.index_key`,
   in parts too (read and written by whichever process makes the index: a forked worker);
 * `site.json`: the record of the last build (`speed.record`).
+
+`build` checks the folder first (`cachefile.unsafe_path`): a cache folder holding a
+symlink, FIFO or device is not used at all, so nothing here reads or writes through one.
 
 Entries not used by a build are dropped at its end, so the folder stays the size of a site.
 """
@@ -41,6 +45,7 @@ from .cachefile import (
     note,
     problem_from_json,
     problem_to_json,
+    read_file,
     read_json,
     write_json,
 )
@@ -124,7 +129,7 @@ class DiskMemo(Memo):
         if expected is None:
             return None
         try:
-            data = (self.pages_dir / f"{key}.html").read_bytes()
+            data = read_file(self.pages_dir / f"{key}.html")  # no symlink, FIFO or device; bounded
         except OSError:
             return None
         if hashlib.sha256(data).hexdigest() != expected:

@@ -57,8 +57,8 @@ def check_citation_style(root: Path, config: Config, problems: Problems) -> None
 
         path = Path(get_style_filepath(name))
     why = style_problem(path)
-    if isinstance(why, tuple):  # broken XML: at its place in the file
-        problems.add("citation-style", name, why[0], why[1], f"citation style is not valid XML: {why[2]}")
+    if isinstance(why, tuple):  # at its place in the file
+        problems.add("citation-style", name, why[0], why[1], why[2])
         return
     if why:
         problems.add("citation-style", CONFIG_FILE, line, col, f"citation style '{name}' {why}")
@@ -67,17 +67,28 @@ def check_citation_style(root: Path, config: Config, problems: Problems) -> None
 
 
 def style_problem(path: Path) -> str | tuple[int, int, str] | None:
-    """Why a .csl file cannot format a bibliography ((line, column, message) for broken XML), or None."""
+    """Why a .csl file cannot format a bibliography ((line, column, message) for a problem at a
+    place in the file), or None.
+
+    Past the checks of its shape, the file is loaded by citeproc-py and formats one record
+    (`_citeproc_problem`): a style that citeproc cannot use is an error here, with what
+    citeproc said, never a traceback while rendering."""
     from lxml import etree
 
     try:
         tree = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError as exc:
         line, col = exc.position if exc.position else (1, 1)
-        return max(line, 1), max(col, 1), str(exc.msg).split(", line ")[0]
+        return max(line, 1), max(col, 1), "citation style is not valid XML: " + str(exc.msg).split(", line ")[0]
     except OSError as exc:
         return f"cannot be read: {exc.strerror or exc}"
+    if tree.docinfo.internalDTD is not None or tree.docinfo.doctype:
+        return 1, 1, ("citation style declares a DOCTYPE (entities); CSL styles have none "
+                      "(remove the <!DOCTYPE …> declaration)")
     root = tree.getroot()
+    for node in root.iter(etree.Entity):
+        return max(node.sourceline or 1, 1), 1, (f"citation style uses the entity {node.text}, which CSL styles "
+                                                 "cannot define (write the character itself)")
     ns = "{http://purl.org/net/xbiblio/csl}"
     if root.tag != f"{ns}style":
         return "is not a CSL style (its root element is not <style> in the CSL namespace)"
@@ -85,4 +96,43 @@ def style_problem(path: Path) -> str | tuple[int, int, str] | None:
         if root.find(f"{ns}info/{ns}link[@rel='independent-parent']") is not None:
             return "is a dependent style (it only points at another style): name that style instead"
         return "has no <bibliography> layout, so it cannot format a list of sources"
-    return None
+    return _citeproc_problem(path)
+
+
+_USABLE: dict[tuple[str, int, int], str | tuple[int, int, str] | None] = {}
+"""What `_citeproc_problem` found, by (file, mtime, size): a build checks each style once per process."""
+
+PROBE = {"id": "probe", "type": "article-journal", "title": "Title", "container-title": "Journal",
+         "publisher": "Publisher", "author": [{"family": "Family", "given": "Given"}, {"literal": "Agency"}],
+         "issued": {"date-parts": [[2023, 7, 11]]}, "accessed": {"date-parts": [[2023, 7, 12]]},
+         "volume": "3", "issue": "2", "page": "3-13", "URL": "https://example.org/", "DOI": "10.1000/xyz"}
+"""A record with the variables most styles print: formatting it runs most of a style's layout."""
+
+
+def _citeproc_problem(path: Path) -> str | tuple[int, int, str] | None:
+    """Why citeproc-py cannot load `path` or format `PROBE` with it, or None."""
+    try:
+        st = path.stat()
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror or exc}"
+    key = (str(path), st.st_mtime_ns, st.st_size)
+    if key in _USABLE:
+        return _USABLE[key]
+    from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
+    from citeproc.source.json import CiteProcJSON
+    from lxml import etree
+
+    found: str | tuple[int, int, str] | None = None
+    try:
+        style = CitationStylesStyle(str(path), validate=False)
+        bib = CitationStylesBibliography(style, CiteProcJSON([dict(PROBE)]), formatter.html)
+        bib.register(Citation([CitationItem("probe")]))
+        bib.bibliography()
+    except etree.XMLSyntaxError as exc:
+        line, col = exc.position if exc.position else (1, 1)
+        found = max(line, 1), max(col, 1), "citeproc cannot read this style: " + str(exc.msg).split(", line ")[0]
+    except Exception as exc:  # anything citeproc-py raises on a style it cannot use
+        what = " ".join(str(exc).split())[:200] or type(exc).__name__
+        found = f"cannot be used by the CSL processor (citeproc-py: {type(exc).__name__}: {what})"
+    _USABLE[key] = found
+    return found

@@ -17,10 +17,12 @@ that marker and no file the marker does not list.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
 import shutil
+import stat
 import subprocess
 import tempfile
 from collections.abc import Iterable
@@ -96,6 +98,9 @@ def sync(folder: Path, outputs: dict[str, bytes], before: dict[str, bytes] | Non
 
 MARKER = ".explainer-site"
 """The marker file every build writes into its output folder (see `write_marker`)."""
+TMP_MARKER = ".explainer-tmp"
+"""Written first into every temporary build folder (`.NAME.tmp-*`): what tells a folder an
+interrupted build left from anything else of that name (`tidy`)."""
 MARKER_GENERATOR = "explainer"
 MARKER_NOTE = ("This folder is the output of `explainer build`; the next build replaces it. "
                "A file not listed here makes the build refuse to replace the folder.")
@@ -202,6 +207,12 @@ def check_output_folder(root: Path, out: Path, reads: Iterable[Path], shown: str
         return f"cannot build into '{name}': {reason}; a build replaces its whole output folder ({how})"
 
     try:
+        os.stat(out)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return refuse("it is a symlink loop (a link that leads, through others, back to itself)",
+                          "point the link at a folder, or choose another folder, e.g. --out site")
+    try:
         real, project = _real(out), _real(root)
     except (OSError, RuntimeError) as exc:
         return refuse(f"the path cannot be resolved ({exc})")
@@ -259,6 +270,142 @@ def check_output_folder(root: Path, out: Path, reads: Iterable[Path], shown: str
     return None
 
 
+def lock_path(target: Path) -> Path:
+    """The lock file of the (real) output folder `target`: `.NAME.lock` beside it."""
+    return target.parent / f".{target.name}.lock"
+
+
+def take_lock(path: Path, name: str) -> int:
+    """Take the build lock `path` of the output folder `name`; returns its descriptor.
+
+    One build per output folder at a time: two at once would swap folders under each
+    other. The file is created without following a symlink (`O_NOFOLLOW | O_CREAT |
+    O_EXCL`), or, left by a build that was killed, opened without following one; anything
+    but a regular file there is refused. `drop_lock` removes it, so `--out site/sub` leaves
+    no `site/.sub.lock` to be a stray file of `site/`; a lock taken on a file another
+    build removed meanwhile is taken again on the new one (`_still_ours`)."""
+    for _ in range(10):
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        except FileExistsError:
+            try:
+                if not stat.S_ISREG(os.lstat(path).st_mode) and not os.path.islink(path):
+                    raise OutputError(f"'{path}' is not a regular file; explainer makes that lock file itself "
+                                      "(remove it and build again)")  # never opened: a device might act on it
+                fd = os.open(path, os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
+            except FileNotFoundError:
+                continue  # removed by the build that held it: create it again
+            except OSError as exc:
+                if exc.errno == errno.ELOOP:
+                    raise OutputError(f"'{path}' is a symlink; explainer makes that lock file itself "
+                                      "(remove the link and build again)") from None
+                raise
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise OutputError(f"'{path}' is not a regular file; explainer makes that lock file itself "
+                              "(remove it and build again)")
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise BuildLocked(f"another build is writing '{name}' right now; "
+                              "wait for it to finish and try again") from None
+        if _still_ours(fd, path):
+            return fd
+        os.close(fd)
+    raise OutputError(f"cannot take the lock '{path}': it keeps being replaced")
+
+
+def drop_lock(fd: int, path: Path) -> None:
+    """Remove the lock file (if it is still the one `fd` locked) and release the lock."""
+    if _still_ours(fd, path):
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+    os.close(fd)
+
+
+def tidy_beside(out: Path) -> list[str]:
+    """`tidy` the real folder of `out` under its lock; nothing if another build holds it
+    (that build tidies) or the lock cannot be taken (the build then says why)."""
+    target = _real(out)
+    path = lock_path(target)
+    if not target.parent.is_dir():
+        return []
+    try:
+        fd = take_lock(path, target.name)
+    except (OutputError, OSError):
+        return []
+    try:
+        return tidy(target)
+    finally:
+        drop_lock(fd, path)
+
+
+def _still_ours(fd: int, path: Path) -> bool:
+    """Whether `path` still names the file open as `fd` (not removed or replaced since)."""
+    try:
+        now = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return False
+    mine = os.fstat(fd)
+    return (now.st_dev, now.st_ino) == (mine.st_dev, mine.st_ino)
+
+
+def _ours(folder: Path, kind: str) -> bool:
+    """Whether a `.NAME.tmp-*` (`kind` "tmp") or `.NAME.old-*` ("old") folder is one a build
+    made: empty (killed before writing into it), a temporary folder holding `TMP_MARKER`,
+    or a build's complete output (its marker lists every file in it: an old site, or a new
+    one the swap had not moved yet)."""
+    try:
+        if folder.is_symlink() or not folder.is_dir():
+            return False
+        if _is_empty(folder):
+            return True
+        marker = folder / TMP_MARKER
+        if kind == "tmp" and marker.is_file() and not marker.is_symlink():
+            return True
+        listed = read_marker(folder)
+        if listed is None:
+            return False
+        found = stamps.tree(folder)
+        return not unlisted(found) and stray_file(folder, listed, found) is None
+    except OSError:
+        return False
+
+
+def tidy(target: Path) -> list[str]:
+    """Clear what interrupted builds left beside `target` (the caller holds its lock); returns
+    what was done, one line each.
+
+    A build killed while rendering leaves `.NAME.tmp-*`; one killed during the swap leaves
+    `.NAME.old-*` (the previous site, renamed away) and, between the swap's two renames,
+    no `target` at all. The newest old site is put back as `target` when `target` is
+    missing, and the other folders are removed, but only those `_ours` shows a build
+    made: anything else of such a name is left alone."""
+    done: list[str] = []
+    prefix = f".{target.name}."
+    try:
+        with os.scandir(target.parent) as items:
+            names = sorted(item.name for item in items if item.name.startswith(prefix))
+    except OSError:
+        return done
+    olds = [n for n in names if n.startswith(prefix + "old-") and _ours(target.parent / n, "old")]
+    if olds and not os.path.lexists(target):
+        newest = max(olds, key=lambda n: (target.parent / n).stat().st_mtime_ns)
+        try:
+            os.rename(target.parent / newest, target)
+            olds.remove(newest)
+            done.append(f"put back '{target}' from '{newest}' (a build was stopped while swapping)")
+        except OSError:
+            pass
+    for name in names:
+        path = target.parent / name
+        if name in olds or (name.startswith(prefix + "tmp-") and _ours(path, "tmp")):
+            shutil.rmtree(path, ignore_errors=True)
+            done.append(f"removed '{name}' (left by a build that was stopped)")
+    return done
+
+
 class OutputError(Exception):
     """The output folder could not be prepared or written."""
 
@@ -272,16 +419,20 @@ class OutputDir:
 
     def __init__(self, target: Path) -> None:
         # A symlinked output (site -> /srv/www/site) is followed: the swap happens beside
-        # the real folder, so the link stays and names the new site (renaming the link
-        # itself would leave it, dangling, as `.site.old-*`).
+        # the real folder (on its file system: a rename cannot cross one), so the link
+        # stays and names the new site (renaming the link itself would leave it, dangling,
+        # as `.site.old-*`).
         self.target = _real(target)
         self._lock: int | None = None
+        self._lock_path = lock_path(self.target)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if target.exists() and not target.is_dir():
+            self.target.parent.mkdir(parents=True, exist_ok=True)
+            if self.target.exists() and not self.target.is_dir():
                 raise OutputError(f"'{target}' exists and is not a folder")
             self._acquire_lock()
-            self.tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+            tidy(self.target)
+            self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.tmp-", dir=self.target.parent))
+            (self.tmp / TMP_MARKER).write_bytes(b"explainer: an unfinished build; the next build removes it\n")
         except OSError as exc:
             self._release_lock()
             raise OutputError(f"cannot create the output folder beside '{target}': {exc.strerror or exc}") from None
@@ -291,20 +442,11 @@ class OutputDir:
         self.written: list[str] = []
 
     def _acquire_lock(self) -> None:
-        """One build per output folder at a time: two at once would swap folders under each other."""
-        path = self.target.parent / f".{self.target.name}.lock"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            raise BuildLocked(f"another build is writing '{self.target.name}' right now; "
-                              "wait for it to finish and try again") from None
-        self._lock = fd
+        self._lock = take_lock(self._lock_path, self.target.name)
 
     def _release_lock(self) -> None:
         if self._lock is not None:
-            os.close(self._lock)
+            drop_lock(self._lock, self._lock_path)
             self._lock = None
 
     def path_for(self, rel: str) -> Path:
@@ -328,6 +470,7 @@ class OutputDir:
         old = None
         try:
             write_marker(self.tmp, self.written)
+            os.unlink(self.tmp / TMP_MARKER)  # complete: from here `_ours` knows it by its site marker
             if self.target.exists():  # again at the last moment: files may have appeared during the build
                 listed = set() if _is_empty(self.target) else read_marker(self.target)
                 stray = None if listed is None else stray_file(self.target, listed)
