@@ -169,7 +169,7 @@ def test_generated_workflow_steps(tmp_path: Path) -> None:
     assert "explainer build --strict --format github" in runs("build")
     for job in ("check", "build"):
         (cache,) = uses(job, "actions/cache")
-        assert cache["with"]["path"] == ".explainer-cache"
+        assert cache["with"]["path"].split() == [".explainer-cache", "~/.cache/explainer"]  # the cache and its key
         (checkout,) = uses(job, "actions/checkout")
         assert checkout["with"]["fetch-depth"] == 0
     (upload,) = uses("build", "actions/upload-pages-artifact")
