@@ -588,7 +588,7 @@ def test_renamed_and_editor_style_saves_are_picked_up(served) -> None:
 
 
 def test_editor_temp_files_are_not_changes(tmp_path: Path) -> None:
-    from explainer.serve import EventWatcher
+    from explainer.serve.watch import EventWatcher
 
     root = make_project(tmp_path)
     watcher = EventWatcher(root, threading.Event())
@@ -606,7 +606,7 @@ def test_editor_temp_files_are_not_changes(tmp_path: Path) -> None:
 
 
 def test_the_watcher_thread_waits_in_the_kernel_not_in_a_scan(tmp_path: Path) -> None:
-    from explainer.serve import Changes, EventWatcher
+    from explainer.serve.watch import Changes, EventWatcher
 
     root = make_project(tmp_path)
     changed = Changes(root)
@@ -623,7 +623,7 @@ def test_the_watcher_thread_waits_in_the_kernel_not_in_a_scan(tmp_path: Path) ->
             where.add(names[0])
             assert not any(n.endswith(":scan") for n in names), names
             time.sleep(0.01)
-        assert where == {"serve.py:watch"}, where  # inside watchfiles' Rust call, not in a Python loop
+        assert where == {"watch.py:watch"}, where  # inside watchfiles' Rust call, not in a Python loop
         assert not changed.is_set()
         _edit(root, "content/actors/nato.md", "military", "watched")
         assert changed.wait(10)
@@ -636,7 +636,7 @@ def test_the_watcher_thread_waits_in_the_kernel_not_in_a_scan(tmp_path: Path) ->
 def test_without_file_events_the_server_falls_back_to_polling(tmp_path: Path) -> None:
     import resource
 
-    from explainer.serve import Changes, PollWatcher, start_watching
+    from explainer.serve.watch import Changes, PollWatcher, start_watching
 
     root = make_project(tmp_path)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -652,7 +652,9 @@ def test_without_file_events_the_server_falls_back_to_polling(tmp_path: Path) ->
 
 
 def test_a_save_during_site_wide_writes_interrupts_them(tmp_path: Path) -> None:
-    from explainer.serve import Builder, EventWatcher, State, rebuild
+    from explainer.serve.app import State
+    from explainer.serve.builder import Builder, rebuild
+    from explainer.serve.watch import EventWatcher
 
     root = make_project(tmp_path)
     out = tmp_path / "served"
