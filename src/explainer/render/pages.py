@@ -18,6 +18,7 @@ from ..resolve.coverage import site_coverage
 from ..resolve.markup import letters
 from .cards import Card, card_file
 from .citestyle import format_references
+from .disputes import disputes_page
 from .sidenotes import with_sidenotes
 from .story import Story
 from .templates import render_page
@@ -342,8 +343,15 @@ class Renderer:
 
     def disputes(self) -> Page:
         ctx = self.common("disputes/", "Disputes", "Points on which the sources disagree.", "disputes", None)
-        ctx["disputes"] = [{"entry": view(e) if e.kind != schema.HOME.name else None, "url_path": e.url_path,
-                            "where": e.title, "dispute": d} for e, d in self.site.disputes]
+        items = []
+        for e, d in self.site.disputes:
+            body = self.site.bodies.get(e.id)
+            items.append((e, d, body.html if body else "",
+                          sources_list(e, body, self.site, self.source_view) if body else []))
+        found, cited = disputes_page(items, view)
+        for item in found:
+            item["html"] = with_sidenotes(str(item["html"]), cited)
+        ctx.update(disputes=found, sources=cited, letters=letters)
         n = len(self.site.disputes)
         self.add_card(ctx, "disputes/index.html", "Where the sources disagree", "Disputes", "",
                       f"{n} point{'s' if n != 1 else ''} on which sources disagree", n > 0)
