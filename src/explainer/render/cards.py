@@ -7,9 +7,11 @@ system font, nothing fetched. Identical inputs give identical bytes.
 
 Drawing one must stay cheap (a build draws one per page; see `bench/share_cards.py`):
 
-* the card is drawn in one 8-bit channel and saved as a palette PNG: index 0–191 runs from
-  the background to the ink, 192–255 from the background to the accent, so anti-aliased
-  text keeps its smooth edges at a third of an RGB image's bytes to compress;
+* the card is drawn in one 8-bit channel and written as a palette PNG: index 0–191 runs
+  from the background to the ink, 192–255 from the background to the accent, so
+  anti-aliased text keeps its smooth edges at a third of an RGB image's bytes;
+* its image data is compressed in runs of rows, and a run met before (the background
+  between the lines, the band and the site's name) is not compressed again (`png`);
 * each glyph is rendered once per process and size (`Face`), then pasted: a card is some
   sixty pastes instead of a FreeType layout per line;
 * the parts every card shares (the background, the accent band, the rule, the site's
@@ -22,7 +24,8 @@ pages in the build cache under `card_key` (`pipeline.render_site`).
 from __future__ import annotations
 
 import hashlib
-import io
+import struct
+import zlib
 from dataclasses import astuple, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -199,8 +202,44 @@ def draw(card: Card) -> bytes:
         x0 = RIGHT - w - 44
         ImageDraw.Draw(im).rounded_rectangle((x0, 526, RIGHT, 582), radius=28, fill=255)
         mark.draw(im, x0 + 22, 565, text, INK_TOP + 1)
-    out = Image.frombytes("P", im.size, im.tobytes())
-    out.putpalette(_palette())
-    buffer = io.BytesIO()
-    out.save(buffer, "PNG", compress_level=1)
-    return buffer.getvalue()
+    return png(im.tobytes())
+
+
+def png(pixels: bytes) -> bytes:
+    """A palette PNG of the card's WIDTH × HEIGHT palette indexes.
+
+    Its image data is one zlib stream made of deflate segments, one per run of rows that
+    are all background or all not: a run is compressed on its own (ending on a byte
+    boundary, `Z_FULL_FLUSH`), so a run met before (the background between the lines, the
+    band and the site's name every card shares) is copied from `_segment`'s cache instead
+    of compressed again. Every row has filter type 0, as for any palette image."""
+    blank = bytes(WIDTH)
+    rows = [pixels[y * WIDTH:(y + 1) * WIDTH] for y in range(HEIGHT)]
+    raw = b"".join(b"\0" + row for row in rows)
+    parts = [b"\x78\x01"]
+    start = 0
+    for y in range(1, HEIGHT + 1):
+        if y == HEIGHT or (rows[y] == blank) != (rows[start] == blank):
+            parts.append(_segment(raw[start * (WIDTH + 1):y * (WIDTH + 1)]))
+            start = y
+    parts.append(zlib.compressobj(1, zlib.DEFLATED, -15).flush(zlib.Z_FINISH))  # the final, empty block
+    parts.append(struct.pack(">I", zlib.adler32(raw)))
+    header = struct.pack(">IIBBBBB", WIDTH, HEIGHT, 8, 3, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"PLTE", _palette_bytes())
+            + _chunk(b"IDAT", b"".join(parts)) + _chunk(b"IEND", b""))
+
+
+@lru_cache(maxsize=64)
+def _segment(raw: bytes) -> bytes:
+    """`raw` as raw deflate blocks that end on a byte boundary (to be followed by more)."""
+    c = zlib.compressobj(1, zlib.DEFLATED, -15)
+    return c.compress(raw) + c.flush(zlib.Z_FULL_FLUSH)
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+@lru_cache(maxsize=1)
+def _palette_bytes() -> bytes:
+    return bytes(_palette())
