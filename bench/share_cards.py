@@ -9,8 +9,9 @@ Prints
   then) and the median of the rest, in ms; the budget is 10 ms a card;
 * a cold build of the generated corpus (bench/generate.py, `--entries` entries) with
   `share_cards: false` (the baseline) and with cards, run in turn `--rounds` times each
-  (`explainer build --no-cache`, output deleted before each run, untimed), the medians and
-  the ratio of the two in this run;
+  (`explainer build --no-cache`, output deleted before each run, untimed), the medians of
+  wall and CPU time (CPU time moves less when others share the machine) and the ratios of
+  the two in this run;
 * a warm build after one event's body changed: how many cards it drew (none: the card
   shows no body text).
 
@@ -78,19 +79,24 @@ def main(argv: list[str] | None = None) -> int:
     first, median, n = per_card(root, args.cards)
     print(f"per card ({n} cards, one process): first {first:.1f} ms, then median {median:.2f} ms")
 
-    runs: dict[bool, list[float]] = {False: [], True: []}
+    runs: dict[bool, list[tuple[float, float]]] = {False: [], True: []}
     for _ in range(args.rounds):
         for on in (False, True):  # in turn: a slow spell of a shared machine lands on both
             set_cards(root, on)
-            runs[on].append(timed_into(root / "site", build_cmd(root, "--no-cache"))[0])
+            wall, cpu, _ = timed_into(root / "site", build_cmd(root, "--no-cache"))
+            runs[on].append((wall, cpu))
     pages = len(list((root / "site").rglob("*.html")))
     cards = len(list((root / "site").rglob("*.png")))
-    base, with_cards = statistics.median(runs[False]), statistics.median(runs[True])
-    print(f"cold build, {args.entries} entries ({pages} pages), median of {args.rounds}:")
-    print(f"  share_cards: false  {base:6.2f} s   {' '.join(f'{t:.2f}' for t in runs[False])}")
-    print(f"  with cards ({cards})  {with_cards:6.2f} s   {' '.join(f'{t:.2f}' for t in runs[True])}")
-    print(f"  ratio with / without: {with_cards / base:.2f}; "
-          f"{(with_cards - base) * 1000 / max(cards, 1):.2f} ms of wall time a card")
+    print(f"cold build, {args.entries} entries ({pages} pages), median of {args.rounds} (wall s / CPU s):")
+    medians = {}
+    for on, label in ((False, "share_cards: false"), (True, f"with {cards} cards")):
+        wall, cpu = (statistics.median(r[i] for r in runs[on]) for i in (0, 1))
+        medians[on] = (wall, cpu)
+        each = " ".join(f"{w:.2f}/{c:.2f}" for w, c in runs[on])
+        print(f"  {label:20} {wall:6.2f} / {cpu:6.2f}   runs: {each}")
+    (base_wall, base_cpu), (wall, cpu) = medians[False], medians[True]
+    print(f"  ratio with / without: wall {wall / base_wall:.2f}, CPU {cpu / base_cpu:.2f}; "
+          f"{(cpu - base_cpu) * 1000 / max(cards, 1):.2f} ms of CPU a card")
 
     set_cards(root, True)
     shutil.rmtree(root / ".explainer-cache", ignore_errors=True)

@@ -376,7 +376,7 @@ class Story:
 
     def home_who(self) -> dict[str, Any]:
         """The home page: the KEY_ACTORS actors in most events (parties first, as in the colour
-        key), each with its kind and the dates of its events."""
+        key), each with its kind and the dates of its events; and the latest event."""
         by_actor = self.by_actor
         ranked = sorted(by_actor, key=lambda a: (self.palette.of(a) == 0, -len(by_actor[a]),
                                                  self.project.entries[a].title.lower(), a))
@@ -384,7 +384,8 @@ class Story:
         labels = {value: heading for value, heading, _ in participant_groups()}
         rows = [{**self.who(a), "kind": _singular(labels.get(str(a.meta.get(_group_field())), ""))} for a in chosen]
         return {"who": {"rows": rows, "shown": len(chosen), "total": len(by_actor)},
-                "colour_key": self.palette.legend(a.id for a in chosen)}
+                "colour_key": self.palette.legend(a.id for a in chosen),
+                "latest": brief(self.ordered[-1]) if self.ordered else None}
 
     def actors_who(self, actors: list[Entry]) -> dict[str, Any]:
         """/actors/: every actor's row of event dates, by id, and the colour key."""
