@@ -49,6 +49,8 @@ TIMELINE_BUDGET = 6000
 """The timeline page, at 1280 px: every event once, with its date, mark, title, summary and key actors."""
 ACTOR_BUDGET = 6000
 """The longest actor page, at 1280 px."""
+PAGE_WEIGHT = 250_000
+"""Bytes the home page loads at most, with its fonts."""
 LIGHTHOUSE = REPO / "tests" / "lighthouse"
 LIGHTHOUSE_PAGES = ["", "events/vilnius-summit-2023/", "actors/nato/", "timeline/", "actors/",
                     "sources/guardian-2023-nato-shelves-tokyo-office/", "disputes/"]
@@ -213,9 +215,12 @@ def test_axe_finds_no_violations(desktop: Pass) -> None:
     assert not desktop.axe, "\n".join(desktop.axe)
 
 
-def test_axe_dark_theme_on_a_phone(site: Site, browser: Browser) -> None:
-    """The dark theme has its own colours, so axe checks a page of every layout in it too (at 390 px)."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme="dark")
+@pytest.mark.parametrize("width", [390, 1280])
+def test_axe_dark_theme(site: Site, browser: Browser, width: int) -> None:
+    """The dark theme has its own colours, so axe checks a page of every layout in it too, on a
+    phone and on a desktop (where the margin shows the key facts and the sidenotes)."""
+    context = browser.new_context(viewport={"width": width, "height": 844 if width < 500 else 900},
+                                  color_scheme="dark")
     page = context.new_page()
     found: list[str] = []
     try:
@@ -228,7 +233,7 @@ def test_axe_dark_theme_on_a_phone(site: Site, browser: Browser) -> None:
                 found.append(f"/{path}:\n" + format_axe_violations(violations))
             if path in ("", "timeline/", "actors/", "events/vilnius-summit-2023/"):
                 name = {"": "home", "timeline/": "timeline", "actors/": "actors"}.get(path, "event")
-                page.screenshot(path=str(ARTIFACTS / f"{name}-390-dark.png"), full_page=True)
+                page.screenshot(path=str(ARTIFACTS / f"{name}-{width}-dark.png"), full_page=True)
     finally:
         context.close()
     assert not found, "\n".join(found)
@@ -360,6 +365,23 @@ def test_page_heights_within_budget(site: Site, desktop: Pass) -> None:
     assert actors[longest] <= ACTOR_BUDGET, f"{longest}: {actors[longest]} px"
     (ARTIFACTS / "page-heights.json").write_text(json.dumps(desktop.heights, indent=1, sort_keys=True),
                                                  encoding="utf-8")
+
+
+def test_home_page_weight(site: Site, browser: Browser) -> None:
+    """Everything the home page loads at 1280 px (HTML, style sheets, script, fonts) weighs at
+    most PAGE_WEIGHT bytes: the bundled fonts (about 60 kB) are counted."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    sizes: dict[str, int] = {}
+    page.on("response", lambda r: sizes.__setitem__(r.url, len(r.body())) if r.ok else None)
+    try:
+        open_page(page, site.base)
+        page.wait_for_load_state("networkidle")
+    finally:
+        context.close()
+    fonts = [u for u in sizes if u.endswith(".woff2")]
+    assert fonts, sizes  # the reading font is loaded, and counted
+    assert sum(sizes.values()) <= PAGE_WEIGHT, sizes
 
 
 def test_lighthouse_scores(site: Site) -> None:
