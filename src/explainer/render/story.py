@@ -299,11 +299,11 @@ class Story:
         return {"title": actor.title, "url_path": actor.url_path, "colour": self.palette.of(actor.id)}
 
     def rows(self, events: list[Entry], current: str | None = None, summaries: bool = True,
-             chips: bool = True) -> list[dict[str, Any]]:
+             chips: bool = True, besides: str | None = None) -> list[dict[str, Any]]:
         """`events` as the rows of a timeline: year headings (with their count of events),
         labelled gaps, and each event with its date, mark, title, summary and the coloured
-        actors that took part (the rest counted). Near `current`, the rows before and after
-        it carry `rel` prev / next."""
+        actors that took part besides the actor `besides` (the rest counted). Near `current`,
+        the rows before and after it carry `rel` prev / next."""
         found: list[dict[str, Any]] = []
         year: dict[str, Any] = {"count": 0}
         at = next((i for i, e in enumerate(events) if e.id == current), None)
@@ -323,7 +323,7 @@ class Story:
                 made["rel"] = "prev" if i == at - 1 else "next" if i == at + 1 else ""
             made["summary"] = str(event.meta.get("summary", "")) if summaries else ""
             if chips:
-                named = actors_of(self.project, event)
+                named = [a for a in actors_of(self.project, event) if a != besides]
                 keyed = sorted((a for a in named if self.palette.of(a)), key=self.palette.of)
                 made["actors"] = [self.chip(self.project.entries[a]) for a in keyed]
                 made["others"] = len(named) - len(keyed)
@@ -354,7 +354,7 @@ class Story:
         own = [e for e in self.by_actor.get(entry.id, []) if e.date is not None]
         others, more = co_actors(self.project, entry.id, self.by_actor)
         shown = {a for e in own for a in actors_of(self.project, e)}
-        return {"rows": self.rows(own),
+        return {"rows": self.rows(own, besides=entry.id),
                 "colour": self.palette.of(entry.id),
                 "colour_key": self.palette.legend(shown) if own else [],
                 "first_event": brief(own[0]) if own else None, "last_event": brief(own[-1]) if own else None,
