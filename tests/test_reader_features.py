@@ -136,7 +136,8 @@ def test_marks_show_the_date_precision(site: Path) -> None:
     assert summit and '<time class="when" datetime="2023-07-11">11 Jul</time>' in summit[0]
     assert '<p class="summary">Leaders met in Vilnius.</p>' in summit[0]
     # who took part, in the colour key's colours (NATO is in most events: colour 1)
-    assert re.findall(r'<span class="chip (key-\d)">([^<]*)</span>', talks[0]) == [("key-1", "NATO"), ("key-2", "Japan")]
+    assert re.findall(r'<span class="chip (key-\d)">([^<]*)</span>', talks[0]) == [
+        ("key-1", "NATO"), ("key-2", "Japan")]
 
 
 def test_previous_and_next_event(site: Path) -> None:
@@ -158,9 +159,11 @@ def test_who_took_part_in_what(site: Path) -> None:
         ("events/talks-2023/", "May", "Office talks"), ("events/summit-2023/", "11 Jul", "Summit"),
         ("events/talks-2023/", "May", "Office talks")]
     actors = read(site, "actors/")
-    assert re.findall(r'<li id="([^"]*)"><a class="card-title"', actors) == ["japan", "nato"]  # Countries, Organisations
+    # Countries, then Organisations
+    assert re.findall(r'<li id="([^"]*)"><a class="card-title"', actors) == ["japan", "nato"]
     assert re.findall(r'<span class="vh">: ([^<]*)</span>', actors) == ["Office talks", "Office talks", "Summit"]
-    assert "writing-mode" not in (SCRIPT.parent / "features.css").read_text() + (SCRIPT.parent / "style.css").read_text()
+    css = (SCRIPT.parent / "features.css").read_text() + (SCRIPT.parent / "style.css").read_text()
+    assert "writing-mode" not in css
 
 
 def test_long_quiet_stretches_become_labelled_gaps(tmp_path: Path) -> None:
