@@ -148,8 +148,8 @@ def test_the_png_writer_round_trips_runs_of_rows() -> None:
             rows.append(bytes(WIDTH))  # background
         else:
             rows.append(bytes((x * 7 + y) % 256 for x in range(WIDTH)))
-    pixels = b"".join(rows)
+    raw = b"".join(b"\0" + row for row in rows)  # each row: its filter byte, then its pixels
     for _ in range(2):  # the second time every run comes from the cache
-        with Image.open(io.BytesIO(png(pixels))) as im:
+        with Image.open(io.BytesIO(png(raw))) as im:
             assert (im.mode, im.size) == ("P", (WIDTH, HEIGHT))
-            assert im.tobytes() == pixels
+            assert im.tobytes() == b"".join(rows)

@@ -53,8 +53,11 @@ INK_TOP = 191
 """Palette indexes 0..INK_TOP run from the background to the ink; the rest to the accent."""
 MUTED = 125
 RULE = 40
-LEFT = 80
-RIGHT = WIDTH - 80
+ROW = WIDTH + 1
+"""A row of the canvas: the PNG filter byte (column 0, always 0: "none") and the card's pixels,
+so the canvas's bytes are the PNG's image data as they are (no copy to insert filter bytes)."""
+LEFT = 1 + 80
+RIGHT = 1 + WIDTH - 80
 
 
 @dataclass(frozen=True)
@@ -125,16 +128,18 @@ def face(path: Path, size: int) -> Face:
 def wrap(face: Face, text: str, width: float, lines: int) -> list[str] | None:
     """`text` in at most `lines` lines of at most `width` pixels, or None if it does not fit."""
     found: list[str] = []
-    line = ""
+    line, used = "", 0.0
+    space = face.width(" ")
     for word in text.split():
-        candidate = f"{line} {word}" if line else word
-        if face.width(candidate) <= width:
-            line = candidate
+        w = face.width(word)
+        if line and used + space + w <= width:
+            line, used = f"{line} {word}", used + space + w
             continue
-        if not line or face.width(word) > width:
+        if w > width:
             return None
-        found.append(line)
-        line = word
+        if line:
+            found.append(line)
+        line, used = word, w
     if line:
         found.append(line)
     return found if len(found) <= lines else None
@@ -160,9 +165,9 @@ def _title_lines(text: str) -> tuple[Face, list[str]]:
 @lru_cache(maxsize=4)
 def _base(site: str) -> Image.Image:
     """What every card of a site shares: background, accent band, rule, the site's name."""
-    im = Image.new("L", (WIDTH, HEIGHT), 0)
+    im = Image.new("L", (ROW, HEIGHT), 0)
     draw = ImageDraw.Draw(im)
-    draw.rectangle((0, 0, WIDTH, 14), fill=255)
+    draw.rectangle((1, 0, WIDTH, 14), fill=255)
     draw.rectangle((LEFT, 500, RIGHT, 501), fill=RULE)
     name = face(BOLD, 30)
     text = site if name.width(site) <= RIGHT - LEFT else site[:60] + "…"
@@ -205,22 +210,22 @@ def draw(card: Card) -> bytes:
     return png(im.tobytes())
 
 
-def png(pixels: bytes) -> bytes:
-    """A palette PNG of the card's WIDTH × HEIGHT palette indexes.
+def png(raw: bytes) -> bytes:
+    """A palette PNG of the card from its image data: HEIGHT rows of ROW bytes, each a 0
+    (filter type "none", as for any palette image) and WIDTH palette indexes.
 
-    Its image data is one zlib stream made of deflate segments, one per run of rows that
-    are all background or all not: a run is compressed on its own (ending on a byte
-    boundary, `Z_FULL_FLUSH`), so a run met before (the background between the lines, the
-    band and the site's name every card shares) is copied from `_segment`'s cache instead
-    of compressed again. Every row has filter type 0, as for any palette image."""
-    blank = bytes(WIDTH)
-    rows = [pixels[y * WIDTH:(y + 1) * WIDTH] for y in range(HEIGHT)]
-    raw = b"".join(b"\0" + row for row in rows)
+    The data is one zlib stream made of deflate segments, one per run of rows that are all
+    background or all not: a run is compressed on its own (ending on a byte boundary,
+    `Z_FULL_FLUSH`), so a run met before (the background between the lines, the band and
+    the site's name every card shares) is copied from `_segment`'s cache instead of
+    compressed again."""
+    blank = bytes(ROW)
+    empty = [raw[y * ROW:(y + 1) * ROW] == blank for y in range(HEIGHT)]
     parts = [b"\x78\x01"]
     start = 0
     for y in range(1, HEIGHT + 1):
-        if y == HEIGHT or (rows[y] == blank) != (rows[start] == blank):
-            parts.append(_segment(raw[start * (WIDTH + 1):y * (WIDTH + 1)]))
+        if y == HEIGHT or empty[y] != empty[start]:
+            parts.append(_segment(raw[start * ROW:y * ROW]))
             start = y
     parts.append(zlib.compressobj(1, zlib.DEFLATED, -15).flush(zlib.Z_FINISH))  # the final, empty block
     parts.append(struct.pack(">I", zlib.adler32(raw)))
