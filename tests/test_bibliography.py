@@ -74,15 +74,19 @@ def test_records_become_source_pages_with_cited_by_and_positions(tmp_path: Path)
     page = (out / "sources/smithtitle2020/index.html").read_text()
     assert "<h1>On the NATO liaison office in Tōkyō</h1>" in page
     assert "Jane Smith, Jörg Müller, World Health Organization" in page  # braced corporate name kept whole
-    assert '<span class="publisher">Financial Times</span>, <time datetime="2020-07">July 2020</time>' in page
-    assert '<a href="https://doi.org/10.1000/xyz">doi:10.1000/xyz</a>' in page
-    assert "Accessed 2 January 2023." in page
+    # the key facts, the title only in the heading (issue 30)
+    assert page.split("<main")[1].count("On the NATO liaison office in Tōkyō") == 1
+    assert "<dt>Published by</dt><dd>Financial Times" in page
+    assert '<dt>Published</dt><dd><time datetime="2020-07">July 2020</time></dd>' in page
+    assert '<a href="https://doi.org/10.1000/xyz">10.1000/xyz</a>' in page
+    assert "(read 2 January 2023)" in page
     assert '<a href="../../events/summit-2023/">Summit</a>' in page  # cited by
     book = (out / "sources/pereira-2022-b/index.html").read_text()
-    assert "<cite>A book – of things</cite>" in book and "Edited by Ana Pereira." in book
+    assert "<h1>A book – of things</h1>" in book and "<dt>Edited by</dt><dd>Ana Pereira</dd>" in book
     assert '<time datetime="2022-03">March 2022</time>' in book
     web = (out / "sources/leeweb2021/index.html").read_text()
-    assert '<i class="container">' not in web and '<span class="publisher">Example Site</span>' in web
+    assert "<i>" not in web.split('class="key-facts"')[1].split("</aside>")[0]
+    assert "<dt>Published by</dt><dd>Example Site</dd>" in web
     event = (out / "events/summit-2023/index.html").read_text()
     assert 'href="../../sources/smithtitle2020/">About this source</a>' in event
     assert "Cited at: p. 4." in event
@@ -300,5 +304,5 @@ def test_markdown_sources_take_the_new_keys_into_the_exports(tmp_path: Path) -> 
     assert (entry.fields["journal"], entry.fields["doi"], str(entry.persons["editor"][0])) == (
         "The Guardian", "10.1234/g", "Editor, Ann")
     page = (out / "sources/guardian-2023/index.html").read_text()
-    assert ('Edited by Ann Editor. <i class="container">The Guardian</i>, '
-            '<span class="publisher">Guardian Media Group</span>') in page
+    assert "<dt>Published by</dt><dd>Guardian Media Group, in <i>The Guardian</i></dd>" in page
+    assert "<dt>Edited by</dt><dd>Ann Editor</dd>" in page

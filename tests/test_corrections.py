@@ -41,7 +41,8 @@ def test_corrections_show_on_their_page_and_on_the_corrections_page(tmp_path: Pa
     assert problems_of(root) == []
     out = built(root, tmp_path / "out")
     event = (out / "events/summit-2023/index.html").read_text()
-    notice = event[event.index('<aside class="corrections-notice"'):event.index("</aside>")]
+    start = event.index('<aside class="corrections-notice"')
+    notice = event[start:event.index("</aside>", start)]
     assert notice.index("2023-09-02") < notice.index("2023-08-01")  # newest first
     assert ('<li id="correction-2023-09-02"><time datetime="2023-09-02">2 September 2023</time>: '
             "The city was Vilnius, not Riga.</li>") in notice

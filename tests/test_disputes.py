@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import make_project, problems_of
+from tools import internal_link_problems
+
 from explainer.build import build
 from explainer.diagnostics import Problems
 from explainer.model import Lookup, Target
@@ -112,15 +114,38 @@ def test_disputes_page_lists_every_dispute_with_link_to_its_anchor(tmp_path: Pat
     result = build(root, out=tmp_path / "out")
     assert result.ok
     index = (tmp_path / "out" / "disputes" / "index.html").read_text()
-    assert ('<a href="../events/summit-2023/#dispute-how-big-was-the-office">How big was the office?</a> '
-            '<span class="where">(Summit)</span>') in index
-    assert "<li>One person, says one report.</li>" in index
-    assert "<li>A few people, say officials.</li>" in index
+    assert ('<p class="where">Discussed <a href="../events/summit-2023/#dispute-how-big-was-the-office">'
+            'on the page of the event “Summit”</a>.</p>') in index
+    # each position in full with its citation markers, numbered in the page's own Sources list
+    assert ('<li>One person, says one report.<sup class="cite">[<a href="#source-1" id="cite-1-1" '
+            'role="doc-noteref" aria-label="Source 1">1</a>]</sup></li>') in index
+    assert ('<li>A few people, say officials.<sup class="cite">[<a href="#source-1" id="cite-1-2" '
+            'role="doc-noteref" aria-label="Source 1, para. 2">1</a>]</sup></li>') in index
+    assert '<li id="source-1" value="1">' in index and 'href="#cite-1-2"' in index
+    assert "Cited at: para. 2." in index
     page = (tmp_path / "out" / "events" / "summit-2023" / "index.html").read_text()
     assert 'id="dispute-how-big-was-the-office"' in page
     # every marker of the dispute points at an item of the page's one Sources list
     assert 'href="#source-1" id="cite-1-2"' in page and 'href="#source-1" id="cite-1-3"' in page
     assert '<li id="source-1" value="1">' in page
+
+
+def test_disputes_page_names_the_page_in_words_and_keeps_links_working(tmp_path: Path) -> None:
+    root = make_project(tmp_path, {
+        "content/actors/japan.md": (
+            "---\ntitle: Japan\nkind: country\n---\nJapan.[@guardian-2023]\n\n"
+            "::: dispute Did [[nato]] ask first?\n"
+            "- Yes, says [[nato]].[@guardian-2023]\n"
+            "- No, says a report.[@guardian-2023]\n\n"
+            "The evidence favours the first: it is NATO's own account.[@guardian-2023]\n:::\n"),
+    })
+    result = build(root, out=tmp_path / "out")
+    assert result.ok, [p.format() for p in result.problems.items]
+    index = (tmp_path / "out" / "disputes" / "index.html").read_text()
+    assert '>on the page about Japan</a>' in index
+    assert '<li>Yes, says <a href="../actors/nato/"' in index  # the body's ../../ link, moved
+    assert "<p>The evidence favours the first: it is NATO's own account." in index
+    assert not internal_link_problems(tmp_path / "out")
 
 
 def test_disputes_page_without_disputes(tmp_path: Path) -> None:

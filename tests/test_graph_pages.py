@@ -113,18 +113,29 @@ def entry_list(doc: lxml.html.HtmlElement, heading: str) -> list[str]:
     return [a.text_content().strip() for a in lists[0].xpath("./li/a")]
 
 
+def key_fact(doc: lxml.html.HtmlElement, term: str) -> list[str]:
+    """Link texts of a key fact (the `<dd>` after the `<dt>` with this text)."""
+    found = doc.xpath(f'//aside[@class="key-facts"]//dt[normalize-space(text())="{term}"]/following-sibling::dd[1]')
+    assert found, f"no key fact '{term}'"
+    return [a.text_content().strip() for a in found[0].xpath(".//a")]
+
+
 def test_actor_events_in_date_order(site: Path) -> None:
+    """An actor's events are its own timeline: each once, oldest first, with its date."""
     doc = page(site, "actors/nato/index.html")
+    story = doc.xpath('//section[h2[@id="events-heading"]]//div[contains(@class, "story")]')
+    assert len(story) == 1
     # ids sort zeta, alpha, mid the other way round: the order is the dates'
-    assert entry_list(doc, "Events") == ["Office proposed", "Vilnius summit", "Later statement"]
-    assert doc.xpath('//h2[.="Events"]/following-sibling::ul[1]/li/time/@datetime') == ["2023-05", "2023-07-11",
-                                                                                       "2024"]
+    assert [a.text_content() for a in story[0].xpath(".//a[@class='story-title']")] == [
+        "Office proposed", "Vilnius summit", "Later statement"]
+    assert story[0].xpath(".//li/time/@datetime") == ["2023-05", "2023-07-11", "2024"]
+    assert [h.strip() for h in story[0].xpath(".//h3[@class='story-year']/text()")] == ["2023", "2024"]
 
 
 def test_members_and_member_of_both_directions(site: Path) -> None:
     assert entry_list(page(site, "actors/nato/index.html"), "Members") == ["France"]
-    assert entry_list(page(site, "actors/france/index.html"), "Member of") == ["NATO"]
-    assert entry_list(page(site, "actors/japan/index.html"), "Member of") == ["Asia-Pacific Four"]
+    assert key_fact(page(site, "actors/france/index.html"), "Member of") == ["NATO"]
+    assert key_fact(page(site, "actors/japan/index.html"), "Member of") == ["Asia-Pacific Four"]
     assert entry_list(page(site, "actors/ap4/index.html"), "Members") == ["Japan"]
 
 
@@ -134,7 +145,10 @@ def test_actor_mentioned_in(site: Path) -> None:
 
 def test_event_lists_its_actors_and_mentions(site: Path) -> None:
     doc = page(site, "events/alpha-summit/index.html")
-    assert entry_list(doc, "Actors") == ["France", "Japan", "NATO"]
+    # the colour key's order: NATO and Japan take part in most events, then France
+    assert key_fact(doc, "Who took part") == ["NATO", "Japan", "France"]
+    assert doc.xpath('//aside[@class="key-facts"]//a[contains(@class, "chip")]/@class') == [
+        "chip key-1", "chip key-2", "chip key-3"]
     assert entry_list(doc, "Mentioned in") == ["About"]
 
 

@@ -81,13 +81,13 @@ def page(browser: Browser) -> Iterator[Page]:
     assert not errors, errors
 
 
-def svgs(html: str) -> list[str]:
-    """The pictures of a page (not the legend's little swatches)."""
-    return re.findall(r'<svg class="xsvg\b.*?</svg>', html, re.S)
+def stories(html: str) -> list[str]:
+    """The timelines of a page (the whole one, an actor's own, an event's strip)."""
+    return re.findall(r'<div class="story\b.*?</ol>\s*</div>', html, re.S)
 
 
-def svg_links(svg: str) -> list[str]:
-    return re.findall(r'<a href="([^"]*)"', svg)
+def story_links(story: str) -> list[str]:
+    return re.findall(r'<a class="story-title" href="([^"]*)"', story)
 
 
 def read(site: Path, url: str) -> str:
@@ -101,68 +101,73 @@ def test_script_stays_small() -> None:
     assert SEARCH_SCRIPT.stat().st_size < 10 * 1024  # loaded by /search/ only
 
 
-def test_svgs_are_byte_identical_across_builds(tmp_path: Path, site: Path) -> None:
+def test_story_views_are_byte_identical_across_builds(tmp_path: Path, site: Path) -> None:
     root = make_project(tmp_path, FILES)
     other = tmp_path / "again"
     assert build(root, other).ok
     for url in ("", "timeline/", "actors/", "actors/nato/", "actors/japan/", "events/summit-2023/"):
         assert read(site, url) == read(other, url), url
     for url in ("timeline/", "actors/nato/", "events/summit-2023/"):
-        assert svgs(read(site, url)), url
+        assert stories(read(site, url)), url
     assert (site / "search" / "manifest.json").read_bytes() == (other / "search" / "manifest.json").read_bytes()
 
 
-def test_every_mark_is_a_link_that_resolves(site: Path) -> None:
-    timeline = svgs(read(site, "timeline/"))
-    assert len(timeline) == 1
-    assert svg_links(timeline[0]) == ["../events/talks-2023/", "../events/summit-2023/"]
-    japan = svgs(read(site, "actors/japan/"))[0]  # its own timeline: its one event
-    assert svg_links(japan) == ["../../events/talks-2023/"]
-    strip = svgs(read(site, "events/summit-2023/"))[0]  # the strip around it, itself marked
-    assert svg_links(strip) == ["../../events/talks-2023/", "../../events/summit-2023/"]
-    assert re.findall(r'<a href="([^"]*)" class="[^"]*tl-current[^"]*" aria-current="page"', strip) == [
+def test_every_event_is_listed_once_and_resolves(site: Path) -> None:
+    """The timeline is the picture and the list in one: each event once, a link to its page."""
+    timeline = read(site, "timeline/")
+    assert len(stories(timeline)) == 1
+    assert story_links(stories(timeline)[0]) == ["../events/talks-2023/", "../events/summit-2023/"]
+    assert re.findall(r'href="\.\./events/([^/"]*)/', timeline.split('<main')[1]) == ["talks-2023", "summit-2023"]
+    japan = stories(read(site, "actors/japan/"))[0]  # its own timeline: its one event
+    assert story_links(japan) == ["../../events/talks-2023/"]
+    strip = stories(read(site, "events/summit-2023/"))[0]  # the strip around it, itself marked
+    assert story_links(strip) == ["../../events/talks-2023/", "../../events/summit-2023/"]
+    assert re.findall(r'<a class="story-title" href="([^"]*)"[^>]*aria-current="page"', strip) == [
         "../../events/summit-2023/"]
-    for svg in (timeline[0], japan, strip):
-        assert svg.count("<a ") == svg.count("<title>")
     problems = internal_link_problems(site, base_url="https://example.org/")
     assert not problems, "\n".join(problems)
 
 
 def test_marks_show_the_date_precision(site: Path) -> None:
-    timeline = svgs(read(site, "timeline/"))[0]
-    talks = re.search(r'<a href="../events/talks-2023/".*?</a>', timeline, re.S)[0]  # type: ignore[index]
-    assert '<circle class="tl-mark tl-month"' in talks and ">May</tspan>" in talks  # a ring, no invented day
-    assert "<title>Office talks (May 2023; NATO)</title>" in talks
-    summit = re.search(r'<a href="../events/summit-2023/".*?</a>', timeline, re.S)[0]  # type: ignore[index]
-    assert '<circle class="tl-mark tl-day"' in summit and ">11 Jul</tspan>" in summit
-    assert "<title>Summit (11 July 2023; NATO)</title>" in summit
+    timeline = stories(read(site, "timeline/"))[0]
+    talks = re.search(r'<li class="story-event mark-month" id="event-talks-2023">.*?</li>', timeline, re.S)
+    assert talks and '<time class="when" datetime="2023-05">May</time>' in talks[0]  # a ring, no invented day
+    summit = re.search(r'<li class="story-event mark-day" id="event-summit-2023">.*?</li>', timeline, re.S)
+    assert summit and '<time class="when" datetime="2023-07-11">11 Jul</time>' in summit[0]
+    assert '<p class="summary">Leaders met in Vilnius.</p>' in summit[0]
+    # who took part, in the colour key's colours (NATO is in most events: colour 1)
+    assert re.findall(r'<span class="chip (key-\d)">([^<]*)</span>', talks[0]) == [
+        ("key-1", "NATO"), ("key-2", "Japan")]
 
 
 def test_previous_and_next_event(site: Path) -> None:
     talks, summit = read(site, "events/talks-2023/"), read(site, "events/summit-2023/")
-    assert re.findall(r'<a href="([^"]*)" rel="(prev|next)"', talks) == [("../../events/summit-2023/", "next")]
-    assert re.findall(r'<a href="([^"]*)" rel="(prev|next)"', summit) == [("../../events/talks-2023/", "prev")]
+    assert re.findall(r'<a class="story-title" href="([^"]*)"[^>]* rel="(prev|next)"', talks) == [
+        ("../../events/summit-2023/", "next")]
+    assert re.findall(r'<a class="story-title" href="([^"]*)"[^>]* rel="(prev|next)"', summit) == [
+        ("../../events/talks-2023/", "prev")]
     assert "Event 2 of 2 on the" in summit
 
 
-def test_grids_say_who_took_part_in_what(site: Path) -> None:
-    """Home: a row per event, a column per actor; /actors/: a row per actor, a column per event.
-    Each dot is a link to its event whose text names the actor and the event."""
-    home = read(site, "").split('<table class="who-grid who-grid-events"')[1].split("</table>")[0]
-    assert re.findall(r'<th scope="col" class="grid-actor"><a href="([^"]*)"', home) == ["actors/japan/", "actors/nato/"]
-    assert re.findall(r'<td class="in"><a href="([^"]*)"><span class="vh">([^<]*)</span>', home) == [
-        ("events/talks-2023/", "Japan took part in Office talks"),
-        ("events/talks-2023/", "NATO took part in Office talks"),
-        ("events/summit-2023/", "NATO took part in Summit")]
-    actors = read(site, "actors/").split('<table class="who-grid who-grid-actors"')[1].split("</table>")[0]
-    assert re.findall(r'<th scope="row" class="grid-actorname"><a href="([^"]*)"', actors) == [
-        "../actors/japan/", "../actors/nato/"]  # Countries, then Organisations
-    assert re.findall(r'<span class="vh">([^<]*took part[^<]*)</span>', actors) == [
-        "Japan took part in Office talks", "NATO took part in Office talks", "NATO took part in Summit"]
+def test_who_took_part_in_what(site: Path) -> None:
+    """Home and /actors/: per actor, the dates of its events, each a link to its event whose
+    text names the event; the dots take the actor's colour."""
+    home = read(site, "").split('<ul class="who-rows">')[1].split("</section>")[0]
+    assert re.findall(r'<p class="who-name"><a href="([^"]*)"', home) == ["actors/nato/", "actors/japan/"]
+    assert re.findall(r'<ul class="who-dates (key-\d)">', home) == ["key-1", "key-2"]
+    assert re.findall(r'<a href="([^"]*)"[^>]*><time[^>]*>([^<]*)</time><span class="vh">: ([^<]*)</span>', home) == [
+        ("events/talks-2023/", "May", "Office talks"), ("events/summit-2023/", "11 Jul", "Summit"),
+        ("events/talks-2023/", "May", "Office talks")]
+    actors = read(site, "actors/")
+    # Countries, then Organisations
+    assert re.findall(r'<li id="([^"]*)"><a class="card-title"', actors) == ["japan", "nato"]
+    assert re.findall(r'<span class="vh">: ([^<]*)</span>', actors) == ["Office talks", "Office talks", "Summit"]
+    css = (SCRIPT.parent / "features.css").read_text() + (SCRIPT.parent / "style.css").read_text()
+    assert "writing-mode" not in css
 
 
 def test_long_quiet_stretches_become_labelled_gaps(tmp_path: Path) -> None:
-    """Empty years collapse into one labelled row, on the timeline and in the grids."""
+    """Empty years collapse into one labelled line of the timeline."""
     event = "---\ntitle: {title}\ndate: {date}\nactors: [nato]\nsources: [guardian-2023]\n---\nText.[@guardian-2023]\n"
     root = make_project(tmp_path, {
         "content/events/old-2007.md": event.format(title="Old", date="2007-01"),
@@ -170,14 +175,11 @@ def test_long_quiet_stretches_become_labelled_gaps(tmp_path: Path) -> None:
         "content/events/after-2024.md": event.format(title="After", date="2024-04-22"),
     })
     assert build(root, root / "site").ok
-    timeline = svgs(read(root / "site", "timeline/"))[0]
-    labels = re.findall(r'<text class="tl-gaplabel"><tspan [^>]*>([^<]*)</tspan>', timeline)
-    assert labels == ["2008–2017: no events", "2019–2022: no events", "Aug 2023 – Mar 2024: no events"]
-    years = re.findall(r'<text class="tl-yearlabel" text-anchor="end"><tspan [^>]*>(\d+)</tspan>', timeline)
-    assert years == ["2007", "2018", "2023", "2024"]
-    home = read(root / "site", "")
-    assert re.findall(r'<tr class="grid-gap"><td colspan="3">([^<]*)</td>', home) == [
+    timeline = stories(read(root / "site", "timeline/"))[0]
+    assert re.findall(r'<p class="story-gap">([^<]*)</p>', timeline) == [
         "2008–2017: no events", "2019–2022: no events", "Aug 2023 – Mar 2024: no events"]
+    years = re.findall(r'<h2 class="story-year" id="year-(\d+)">', timeline)
+    assert years == ["2007", "2018", "2023", "2024"]
 
 
 def test_cross_links_carry_preview_data(site: Path) -> None:
@@ -281,8 +283,8 @@ def test_screenshots_and_accessibility_of_the_pictures(browser: Browser, served:
     context = browser.new_context(viewport={"width": width, "height": 900})
     tab = context.new_page()
     ARTIFACTS.mkdir(exist_ok=True)
-    for url, name, selector in (("", "home", ".who-grid"), ("timeline/", "timeline", ".timeline-figure"),
-                                ("actors/", "actors", ".who-grid"), ("actors/nato/", "actor", ".timeline-figure"),
+    for url, name, selector in (("", "home", ".who"), ("timeline/", "timeline", ".story"),
+                                ("actors/", "actors", "main"), ("actors/nato/", "actor", ".story"),
                                 ("events/summit-2023/", "event", ".in-story")):
         tab.goto(served + url)
         picture = tab.locator(selector)
@@ -295,31 +297,22 @@ def test_screenshots_and_accessibility_of_the_pictures(browser: Browser, served:
     context.close()
 
 
-def test_the_actors_grid_stays_bounded_on_a_big_story(tmp_path: Path) -> None:
-    """/actors/ shows at most GRID_EVENTS events (those with most actors, in story order) and
-    GRID_ACTORS actors (those in most of them), and says so; unbounded it grew as actors ×
-    events (95 MB of HTML at 10,000 entries)."""
-    from explainer.render.story import GRID_ACTORS, GRID_EVENTS
+def test_an_actors_dates_stay_bounded_on_a_big_story(tmp_path: Path) -> None:
+    """/actors/ and home show at most WHO_DATES of an actor's events (its first ones) and say
+    how many more its page has; unbounded, /actors/ grew as actors × events."""
+    from explainer.render.story import WHO_DATES
 
-    n = max(GRID_ACTORS, GRID_EVENTS) + 10
-    files = {f"content/actors/a{i:03d}.md": f"---\ntitle: Actor {i:03d}\nkind: country\n---\nA country.\n"
-             for i in range(n)}
-    for i in range(n):  # the first ten events have many actors: they must be among those shown
-        actors = [f"a{j:03d}" for j in range(i, i + (12 if i < 10 else 2)) if j < n]
+    n = WHO_DATES + 7
+    files = {"content/actors/busy.md": "---\ntitle: Busy\nkind: country\n---\nA country.\n"}
+    for i in range(n):
         files[f"content/events/e{i:03d}.md"] = (
-            f"---\ntitle: Event {i:03d}\ndate: {2000 + i // 12}-{i % 12 + 1:02d}-01\nactors: [{', '.join(actors)}]\n"
+            f"---\ntitle: Event {i:03d}\ndate: {2000 + i // 12}-{i % 12 + 1:02d}-01\nactors: [busy]\n"
             "sources: [guardian-2023]\n---\nIt happened.[@guardian-2023]\n")
     root = make_project(tmp_path, files)
     assert build(root, root / "site").ok
-    actors = read(root / "site", "actors/").split('<table class="who-grid who-grid-actors"')[1].split("</table>")[0]
-    columns = re.findall(r'<th scope="col" class="grid-eventcol"><a href="\.\./events/([^/]*)/', actors)
-    rows = re.findall(r'<th scope="row" class="grid-actorname"><a href="\.\./actors/([^/]*)/', actors)
-    assert len(columns) == GRID_EVENTS and len(rows) == GRID_ACTORS
-    assert {f"e{i:03d}" for i in range(10)} <= set(columns) and columns == sorted(columns)  # story order
-    caption = re.search(r"<caption[^>]*>([^<]*)</caption>", actors)
-    assert caption is not None and re.fullmatch(
-        f"Who took part in which event: a row per actor, a column per event, oldest first, for the {GRID_EVENTS} "
-        rf"events with the most actors \(of (\d+)\) and the {GRID_ACTORS} actors in most of them \(of (\d+)\); "
-        "each actor's page has its own timeline", caption.group(1)), caption
-    shown = re.fullmatch(r".*\(of (\d+)\).*\(of (\d+)\).*", caption.group(1))
-    assert shown is not None and int(shown.group(1)) > GRID_EVENTS and int(shown.group(2)) > GRID_ACTORS
+    actors = read(root / "site", "actors/")
+    busy = actors.split('<li id="busy">')[1].split("</ul>")[0]
+    assert re.findall(r'<span class="vh">: Event (\d+)</span>', busy) == [f"{i:03d}" for i in range(WHO_DATES)]
+    assert '<li class="who-more">and 7 more on <a href="../actors/busy/">its page</a></li>' in actors
+    page = read(root / "site", "actors/busy/")
+    assert len(story_links(stories(page)[0])) == n

@@ -23,7 +23,17 @@ from playwright.sync_api import Browser, Page
 
 from conftest import make_project
 from explainer.build import build
-from explainer.render.search import ALPHABET, DOC_BUDGET, DOC_MAX, MANIFEST_PATH, SHARD_BUDGET, TEXT_CAP, fold, tokens
+from explainer.render.search import (
+    ALPHABET,
+    DOC_BUDGET,
+    DOC_MAX,
+    MANIFEST_PATH,
+    SHARD_BUDGET,
+    TEXT_CAP,
+    fold,
+    plain_text,
+    tokens,
+)
 from tools import serve_directory
 
 REPO = Path(__file__).resolve().parent.parent
@@ -287,3 +297,11 @@ def test_a_very_long_word_is_cut_into_terms(tmp_path: Path) -> None:
     result = build(root, out=tmp_path / "out")
     assert result.ok, [p.format() for p in result.problems.items]
     assert tokens(word) == [word[i:i + MAX_TERM] for i in range(0, len(word), MAX_TERM)]
+
+
+def test_a_heading_and_the_next_sentence_stay_apart() -> None:
+    """Snippets come from this text: a heading (or list item) ends like a sentence (issue 30)."""
+    assert plain_text("<h2>His objection</h2>\n<p>The Financial Times reported it.</p>") == (
+        "His objection. The Financial Times reported it.")
+    assert plain_text("<h3>Why?</h3><p>Because.</p>") == "Why? Because."
+    assert plain_text("<ul>\n<li>One</li>\n<li>Two.</li>\n</ul>") == "One. Two."

@@ -18,6 +18,7 @@ the stage read —
   missing, or that it scanned every id for a suggestion); the body is reused only if
   every such lookup gives the same answer now;
 * a page: its template, its place and its whole context, with the layouts and the code;
+* a page's share card: what it shows (`render.cards.Card`), the fonts and the code;
 * an entry in the search index: every value its row and terms are made from (URL, kind,
   title, date, summary, search fields and body), with the code.
 """
@@ -41,6 +42,8 @@ from .load.bibliography import read_bibliographies
 from .load.ids import id_problem
 from .model import Body, Entry, Indexed, Lookup, Page, Project, SiteData, Target
 from .render import Renderer, make_environment, site_files
+from .render.cards import Card, card_file, card_key
+from .render.cards import draw as draw_card
 from .render.pages import View
 from .resolve import apply_git_dates, build_lookup, check_front_matter_refs, link, make_markdown, parse_body, root_for
 from .validate import assemble, validate_config, validate_entry
@@ -87,6 +90,14 @@ class Memo:
 
     def used_pages(self, records: Iterable[str]) -> None:
         """In the main process: the pages this run used or kept (the rest may be forgotten)."""
+
+    def card(self, key: str) -> bytes | None:
+        """The PNG of a share card drawn under `key` (`render.cards.card_key`), or None."""
+        return None
+
+    def keep_card(self, key: str, data: bytes) -> str:
+        """Remember a drawn card (may run in a worker); returns what `used_pages` needs."""
+        return key
 
     def indexed(self, key: str) -> Indexed | None:
         """An entry as the search index holds it, made under `key` (`render.search.index_key`), or None."""
@@ -353,7 +364,7 @@ def render_site(site: SiteData, sink: Sink, memo: Memo = NO_MEMO, executor: Exec
     views: dict[int, tuple[View, bytes]] = {}  # each process's own (a forked worker starts with a copy)
     chunk = 64
 
-    def put_page(page: Page) -> tuple[str, str | None]:
+    def put_page(page: Page) -> list[tuple[str, str | None]]:
         key = page_key(salt, page, views) if memo.keeps_pages else None
         data = memo.page(key) if key is not None else None
         if data is None:
@@ -362,15 +373,29 @@ def render_site(site: SiteData, sink: Sink, memo: Memo = NO_MEMO, executor: Exec
         else:
             record = key
         sink.write(page.out, data)
-        return page.out, record
+        card = page.context.get("card")
+        return [(page.out, record)] + ([put_card(page.out, card)] if isinstance(card, Card) else [])
+
+    def put_card(out: str, card: Card) -> tuple[str, str | None]:
+        """The page's share card, drawn only if the memo has none that shows the same."""
+        key = card_key(salt, card) if memo.keeps_pages else None
+        data = memo.card(key) if key is not None else None
+        if data is None:
+            data = draw_card(card)
+            record = memo.keep_card(key, data) if key is not None else None
+        else:
+            record = key
+        rel = card_file(out)
+        sink.write(rel, data)
+        return rel, record
 
     def task(job: tuple[str, int]) -> list[tuple[str, str | None]]:
         what, n = job
         if what == "entries":
-            return [put_page(renderer.entry_page(doc)) for doc in files.entries[n:n + chunk]]
+            return [done for doc in files.entries[n:n + chunk] for done in put_page(renderer.entry_page(doc))]
         if what == "site-wide":
             return [_put(sink, rel, data) for rel, data in files.site_wide[n](site, renderer)]
-        done = [put_page(page) for page in files.index_pages()]
+        done = [item for page in files.index_pages() for item in put_page(page)]
         return done + [_put(sink, rel, path.read_bytes()) for rel, path in files.assets]
 
     jobs = [("site-wide", i) for i in range(len(files.site_wide))] if site_wide else []

@@ -144,8 +144,8 @@ class Kind:
     participants: str | None = None
     """The field naming the entries that took part (an event's `actors`), for the story's pictures."""
     acts_for: tuple[str, ...] = ()
-    """Fields naming whom an entry acts for, first found first (a person's country, employer,
-    organisation): an event is coloured by whom its first participant acts for."""
+    """Fields naming whom an entry acts for (a person's country, employer, organisation): an
+    actor that acts for another comes after the parties in the colour key (`story.palette_of`)."""
     acts_for_itself: tuple[str, str] | None = None
     """(field, value) of entries that act for themselves (a country)."""
     in_menu: bool = False
@@ -389,6 +389,8 @@ CONFIG = Kind(
                   Field("save_interval", NUMBER, "Seconds between two `--save` requests.", minimum=0,
                         default=20),
               )),
+        Field("share_cards", BOOL, "Draw a 1200×630 share card (card.png) for every page and name it in the "
+              "page's og:image and twitter:image (false: no cards).", default=True),
     ),
     what="config.yaml",
 )

@@ -16,7 +16,10 @@ from ..dates import PartialDate, display_range
 from ..model import HOME_ID, Body, Entry, Indexed, Page, SiteData
 from ..resolve.coverage import site_coverage
 from ..resolve.markup import letters
+from .cards import Card, card_file
 from .citestyle import format_references
+from .disputes import disputes_page
+from .sidenotes import with_sidenotes
 from .story import Story
 from .templates import render_page
 
@@ -184,6 +187,11 @@ class Renderer:
             made = self._source_views[entry.id] = replace(view(entry), formatted=formatted)
         return made
 
+    @cached_property
+    def extra_css(self) -> bool:
+        """Whether the project has `layouts/assets/extra.css`, loaded after the theme's style sheets."""
+        return (self.site.project.root / "layouts" / "assets" / "extra.css").is_file()
+
     @property
     def has_corrections(self) -> bool:
         made = self.__dict__.get("_has_corrections")
@@ -239,6 +247,7 @@ class Renderer:
             "site": self.config.values,
             "root": root,
             "nav": self.nav(),
+            "extra_css": self.extra_css,
             "current": url_path,
             "page": {"title": title, "url_path": url_path, "description": description, "kind": kind,
                      "canonical": self.config.site_url + url_path},
@@ -247,6 +256,14 @@ class Renderer:
             ctx["site_coverage"] = self.site_coverage
         return ctx
 
+    def add_card(self, ctx: dict[str, Any], out: str, title: str, kind: str, date: str, count: str,
+                 disputed: bool) -> None:
+        """The page's share card (`render.cards`): what it shows and its address, unless
+        `share_cards: false`. `pipeline.render_site` draws it next to the page."""
+        if self.config.values.get("share_cards", True):
+            ctx["card"] = Card(str(self.config.title), title, kind, date, count, disputed)
+            ctx["card_url"] = self.config.site_url + card_file(out)
+
     def entry_page(self, entry: Entry) -> Page:
         body = self.site.bodies[entry.id]
         kind = schema.kind_of(entry.kind)
@@ -254,7 +271,7 @@ class Renderer:
         sources = sources_list(entry, body, self.site, self.source_view)
         ctx.update(
             entry=self.source_view(entry) if entry.kind == schema.BIBLIOGRAPHY_KIND else view(entry),
-            body=Markup(body.html),
+            body=with_sidenotes(body.html, sources),
             sources=sources,
             letters=letters,
             disputes=body.disputes,
@@ -262,12 +279,15 @@ class Renderer:
             coverage={"total": body.claims_total, "cited": body.claims_cited, "sources": len(sources)},
             related=self.related(entry, kind),
         )
+        self.add_card(ctx, entry.url_path + "index.html", entry.title, _card_kind(entry, kind),
+                      view(entry).date or view(entry).dates.get("updated", ""),
+                      _card_count(entry, kind, len(sources), self.site), bool(body.disputes))
         if kind is schema.HOME:
-            ctx.update(self.story.home_grid())
+            ctx.update(self.story.home_who())
         elif kind.dated:
-            ctx.update(self.story.event_place(entry, ctx["root"]))
+            ctx.update(self.story.event_place(entry))
         elif kind.name in schema.participant_kinds():
-            ctx.update(self.story.actor_place(entry, ctx["root"]))
+            ctx.update(self.story.actor_place(entry))
         return Page(entry.url_path + "index.html", kind.layout, ctx, entry.url_path.count("/"))
 
     def related(self, entry: Entry, kind: schema.Kind) -> dict[str, Any]:
@@ -311,19 +331,30 @@ class Renderer:
                     self.source_view(e) if kind.cited else view(e))
             ctx["groups"] = [(labels[value], groups[value]) for value in labels if groups.get(value)]
         if kind.dated:
-            ctx.update(self.story.timeline(ctx["root"]))
+            ctx.update(self.story.timeline())
         if kind.name in schema.participant_kinds():
-            ctx.update(self.story.actors_grid())
+            ctx.update(self.story.actors_who(entries))
         if kind.cited:
             ctx["cited_count"] = {e.id: len(self.site.graph.referrers(e.id, {"citation", "sources"}))
                                   + (HOME_ID in self.site.graph.incoming.get(e.id, {})) for e in entries}
         out = spec.url + "index.html"
+        self.add_card(ctx, out, spec.title, "Index", "", _plural(len(entries), kind.name), False)
         return Page(out, spec.template, ctx, out.count("/"))
 
     def disputes(self) -> Page:
         ctx = self.common("disputes/", "Disputes", "Points on which the sources disagree.", "disputes", None)
-        ctx["disputes"] = [{"entry": view(e) if e.kind != schema.HOME.name else None, "url_path": e.url_path,
-                            "where": e.title, "dispute": d} for e, d in self.site.disputes]
+        items = []
+        for e, d in self.site.disputes:
+            body = self.site.bodies.get(e.id)
+            items.append((e, d, body.html if body else "",
+                          sources_list(e, body, self.site, self.source_view) if body else []))
+        found, cited = disputes_page(items, view)
+        for item in found:
+            item["html"] = with_sidenotes(str(item["html"]), cited)
+        ctx.update(disputes=found, sources=cited, letters=letters)
+        n = len(self.site.disputes)
+        self.add_card(ctx, "disputes/index.html", "Where the sources disagree", "Disputes", "",
+                      f"{n} point{'s' if n != 1 else ''} on which sources disagree", n > 0)
         return Page("disputes/index.html", "disputes.html", ctx, 1)
 
     def corrections(self) -> Page:
@@ -331,15 +362,20 @@ class Renderer:
         ctx = self.common("corrections/", "Corrections", "Every correction made to this site, newest first.",
                           "corrections", None)
         ctx["corrections"] = corrections_of(self.site)
+        n = len(ctx["corrections"])
+        self.add_card(ctx, "corrections/index.html", "Corrections", "Index", "",
+                      f"{n} correction{'s' if n != 1 else ''}", False)
         return Page("corrections/index.html", "corrections.html", ctx, 1)
 
     def search(self) -> Page:
         """`/search/`: a form that works as a plain GET result page (results filled by the script)."""
         ctx = self.common("search/", "Search", "Search every entry of this site.", "search", None)
+        self.add_card(ctx, "search/index.html", "Search", "Search", "", "", False)
         return Page("search/index.html", "search.html", ctx, 1)
 
     def not_found(self) -> Page:
         ctx = self.common("404.html", "Page not found", "This page does not exist.", "404", 0)
+        self.add_card(ctx, "404.html", "Page not found", "Not found", "", "", False)
         return Page("404.html", "404.html", ctx, 0)
 
     def pages(self) -> Iterator[Page]:
@@ -374,6 +410,27 @@ class Renderer:
 
     def render(self, page: Page) -> str:
         return render_page(self.env, page, self.site.project.root)
+
+
+def _card_kind(entry: Entry, kind: schema.Kind) -> str:
+    """A card's kind label: "Event", "Actor · Country", "Source · News", "Explainer" (home)."""
+    if kind is schema.HOME:
+        return "Explainer"
+    sub = entry.meta.get("kind") if kind.name in schema.participant_kinds() else entry.meta.get("type")
+    return kind.name.capitalize() + (f" · {str(sub).capitalize()}" if sub else "")
+
+
+def _card_count(entry: Entry, kind: schema.Kind, sources: int, site: SiteData) -> str:
+    """A card's count: how many sources a page cites, or how many pages cite a source."""
+    if kind.cited:
+        n = len(site.graph.referrers(entry.id, {"citation", "sources"})) + (
+            HOME_ID in site.graph.incoming.get(entry.id, {}))
+        return f"Cited by {n} page{'s' if n != 1 else ''}"
+    return f"{sources} source{'s' if sources != 1 else ''} cited"
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' if n != 1 else ''}"
 
 
 def _list_pages() -> list[schema.ListPage]:

@@ -86,9 +86,21 @@ _ASCII_TOKEN = re.compile(rf"[a-z0-9]{{1,{MAX_TERM}}}")
 _POSSESSIVE = re.compile(r"['\u2019]s\b")
 
 
+_HEADING_END = re.compile(r"([^\s>])\s*(</(?:h[1-6]|li|dt)>)", re.I)
+
+
+def _stop(match: re.Match[str]) -> str:
+    """A heading or list item ends with a full stop (unless it has its own) before the text
+    after it, so that a snippet never runs a heading into the next sentence."""
+    last = match.group(1)
+    return last + ("" if last in ".?!:;…\"'”’)" else ".") + match.group(2)
+
+
 def plain_text(html: str) -> str:
-    """Body HTML as one line of readable text: markers and tags gone, entities decoded."""
+    """Body HTML as one line of readable text: markers and tags gone, entities decoded; a
+    heading or list item ends with a full stop, like a sentence."""
     text = _CITE.sub("", html)
+    text = _HEADING_END.sub(_stop, text)
     text = _BLOCK_END.sub(" ", text)
     text = _TAG.sub("", text)
     # str.split() and the regex's \s agree on what whitespace is (both use str.isspace);

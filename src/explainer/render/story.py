@@ -1,41 +1,100 @@
 """Where an entry sits in the story: the order of events, gaps in time, who acted, who took part.
 
-The pictures and grids of the site (`svg.py`, the layouts) all read the story through
-these functions, so that the home page, the timeline, an event's strip and an actor's
-own timeline agree on the same order, the same gaps and the same colours. Everything
+The story's views (the timeline, an event's strip, an actor's own timeline, the rows of
+who took part in what) all read the story through these functions, so that they agree
+on the same order, the same gaps and the same colour key. Everything
 here is a pure function of the entries, sorted with explicit keys: two builds of the
 same content give the same bytes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from markupsafe import Markup
-
 from .. import schema
 from ..dates import display_range
 from ..model import Entry, Project
-from .svg import MONTH_ABBR, Palette, Row, short_date, timeline_svg
 
-SIDES = 5
-"""Colours for "who acted": the five actors that act in most events get one each, the rest
-share a neutral one. More hues than that are hard to tell apart (and to name in a legend)."""
+MONTH_ABBR = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+KEY_COLOURS = 5
+"""The colour key: the five actors in most events get a colour each, the rest share a
+neutral one. More hues than that are hard to tell apart (and to name in a legend)."""
+WHO_DATES = 40
+"""An actor's row of event dates (home, /actors/) shows at most this many; its page has all."""
 GAP_MONTHS = 4
 """A run of at least this many months without events is drawn as a labelled gap."""
 STRIP_RADIUS = 3
 """An event page's strip shows this many events on each side of it."""
-KEY_ACTORS = 10
-"""Columns of the home page's who-took-part grid; the actors page has every actor."""
+KEY_ACTORS = 5
+"""Rows of the home page's who took part in what (the actors in most events); /actors/ has everyone."""
 CO_ACTORS = 8
 """Rows of an actor page's "who else took part" list."""
-GRID_EVENTS = 60
-GRID_ACTORS = 60
-"""The /actors/ grid's bounds: the events with the most actors (in story order) and the
-actors in most of them. Unbounded, the grid grows as actors × events (95 MB of HTML at
-10,000 entries); each actor's page has its own whole timeline."""
+
+
+@dataclass
+class Palette:
+    """The colour key: actor id -> colour number (1..KEY_COLOURS); 0 is every other actor."""
+
+    colour: dict[str, int]
+    titles: dict[str, str]
+
+    def of(self, actor_id: str) -> int:
+        return self.colour.get(actor_id, 0)
+
+    def legend(self, actor_ids: Iterable[str] | None = None) -> list[dict[str, object]]:
+        """The key of a view showing `actor_ids` (None: all of them): its coloured actors in
+        colour order, then "any other actor" if one of them has none."""
+        shown = set(self.colour) if actor_ids is None else set(actor_ids)
+        items: list[dict[str, object]] = [{"colour": n, "title": self.titles[a]}
+                                          for a, n in sorted(self.colour.items(), key=lambda x: x[1]) if a in shown]
+        if actor_ids is None or shown - set(self.colour):
+            items.append({"colour": 0, "title": "any other actor"})
+        return items
+
+
+@dataclass
+class Row:
+    """One step down a timeline: a year heading, a labelled gap, or an event."""
+
+    kind: str
+    label: str = ""
+    event: Entry | None = None
+
+
+def short_date(entry: Entry) -> str:
+    """The date as the narrow date column of a timeline shows it, under its year heading:
+    `31 Jan`, `28–30 Jun`, `Apr` (a month), `c. 5 Jun` (approximate), `2024` (a year)."""
+    d = entry.date
+    assert d is not None
+    end = entry.meta.get("end_date")
+    if d.day:
+        text = f"{d.day} {MONTH_ABBR[d.month - 1]}"
+        if end is not None and getattr(end, "day", None) and end != d:
+            if (end.year, end.month) == (d.year, d.month):
+                text = f"{d.day}–{end.day} {MONTH_ABBR[d.month - 1]}"
+            else:
+                text += "–"
+    elif d.month:
+        text = MONTH_ABBR[d.month - 1]
+    else:
+        text = str(d.year)
+    return f"c. {text}" if entry.approximate else text
+
+
+def precision(entry: Entry) -> str:
+    """What a timeline mark's shape says: `day`, `range` (several days), `month`, `year`
+    or `approximate`."""
+    d = entry.date
+    assert d is not None
+    if entry.approximate:
+        return "approximate"
+    if d.precision != "day":
+        return d.precision
+    end = entry.meta.get("end_date")
+    return "range" if end is not None and end != d else "day"
 
 
 def _group_field() -> str:
@@ -58,9 +117,10 @@ def participant_groups() -> list[tuple[str, str, str]]:
     return found
 
 
-def _short(heading: str) -> str:
-    """A group's heading over fewer columns than it needs (a column fits about 3.5 letters)."""
-    return next((short for _, h, short in participant_groups() if h == heading), heading[:3])
+def _singular(heading: str) -> str:
+    """A group's heading for one of its members: "Countries" -> "country", "People" -> "person"."""
+    word = heading.lower()
+    return {"people": "person"}.get(word, word[:-3] + "y" if word.endswith("ies") else word.rstrip("s"))
 
 
 def event_key(entry: Entry) -> tuple[object, ...]:
@@ -94,43 +154,30 @@ def events_by_actor_of(project: Project) -> dict[str, list[Entry]]:
     return found
 
 
-# --- who acted: one colour per event -----------------------------------------------------------
-
-def side_of(project: Project, event: Entry) -> str | None:
-    """Who acted in `event`: its first-listed actor, or the country or organisation that
-    actor acts for (a person's `country`, else its first `affiliations` or `member_of`).
-
-    A country stands for itself, so "Kishida tells parliament" and "Japan opens a mission"
-    share Japan's colour, and Stoltenberg's statements share NATO's."""
-    actors = actors_of(project, event)
-    if not actors:
-        return None
-    first = project.entries[actors[0]]
-    row = schema.kind_of(first.kind)
-    if row.acts_for_itself is not None and first.meta.get(row.acts_for_itself[0]) == row.acts_for_itself[1]:
-        return first.id
-    allowed = schema.participant_kinds()
-    for key in row.acts_for:
-        value = first.meta.get(key)
-        target = value if isinstance(value, str) else (value[0] if value else None)
-        if target and target in project.entries and project.entries[target].kind in allowed:
-            return str(target)
-    return first.id
+def acts_for_another(actor: Entry) -> bool:
+    """Whether the actor acts for another (its kind's `acts_for` fields: a person's country or
+    employer); a country acts for itself whatever it is a member of."""
+    row = schema.kind_of(actor.kind)
+    if row.acts_for_itself is not None and actor.meta.get(row.acts_for_itself[0]) == row.acts_for_itself[1]:
+        return False
+    return any(actor.meta.get(key) for key in row.acts_for)
 
 
-def palette_of(project: Project) -> Palette:
-    """The site-wide colours of "who acted", the same on every page.
+# --- the colour key: one colour per key actor ------------------------------------------------
 
-    The SIDES actors that act in most events (ties: by title) get a colour each."""
-    side = {e.id: side_of(project, e) for e in sorted(project.where("dated"), key=event_key)}
-    counts: dict[str, int] = {}
-    for s in side.values():
-        if s:
-            counts[s] = counts.get(s, 0) + 1
-    ranked = sorted(counts, key=lambda a: (-counts[a], project.entries[a].title.lower(), a))
-    colour = {a: i + 1 for i, a in enumerate(ranked[:SIDES])}
-    titles = {a: project.entries[a].title for a in counts}
-    return Palette(colour, side, titles)
+def palette_of(project: Project, by_actor: dict[str, list[Entry]] | None = None) -> Palette:
+    """The site-wide colour key: the KEY_COLOURS actors that took part in most events (ties:
+    by title) get a colour each, the same on every page and in every picture, dot, chip
+    and legend; every other actor shares the neutral colour 0.
+
+    The parties of the story come before the actors that act for one of them (a person with
+    a country or an employer, a mission of a country): a reader follows a party's part
+    through the story (France's objection, China's protests) more than a spokesperson's."""
+    by_actor = events_by_actor_of(project) if by_actor is None else by_actor
+    agents = {a for a in by_actor if acts_for_another(project.entries[a])}
+    ranked = sorted(by_actor, key=lambda a: (a in agents, -len(by_actor[a]), project.entries[a].title.lower(), a))
+    colour = {a: i + 1 for i, a in enumerate(ranked[:KEY_COLOURS])}
+    return Palette(colour, {a: project.entries[a].title for a in colour})
 
 
 # --- the shape of time: years, quiet months, long gaps ---------------------------------------
@@ -174,17 +221,12 @@ def story_rows(events: list[Entry]) -> list[Row]:
     for event in events:
         assert event.date is not None
         start = _month_index(event)
-        quiet = 0
-        if covered is not None and start > covered + 1:
-            empty = start - covered - 1
-            if empty >= GAP_MONTHS:
-                rows.append(Row("gap", gap_label(covered + 1, start - 1)))
-            else:
-                quiet = empty
+        if covered is not None and start - covered - 1 >= GAP_MONTHS:
+            rows.append(Row("gap", gap_label(covered + 1, start - 1)))
         if event.date.year != year:
             year = event.date.year
             rows.append(Row("year", str(year)))
-        rows.append(Row("event", event=event, quiet=quiet))
+        rows.append(Row("event", event=event))
         covered = max(covered if covered is not None else start, _last_month_index(event))
     return rows
 
@@ -203,46 +245,6 @@ def strip(ordered: list[Entry], i: int, radius: int = STRIP_RADIUS) -> list[Entr
 
 
 # --- who took part in what --------------------------------------------------------------------
-
-@dataclass
-class Grid:
-    """Events (story order) × actors (grouped by kind) and the pairs that took part."""
-
-    rows: list[Row]
-    events: list[Entry]
-    groups: list[tuple[str, list[Entry]]]
-    cells: set[tuple[str, str]]
-    total_actors: int = 0
-    """How many actors took part in any of the events (the grid may show fewer)."""
-
-    @property
-    def actors(self) -> list[Entry]:
-        return [a for _, group in self.groups for a in group]
-
-
-def grid_of(project: Project, events: list[Entry], limit: int | None = None) -> Grid:
-    """Who took part in which of `events`; with `limit`, only the actors in most of them.
-
-    Actors are grouped by kind (countries, organisations, groupings, people), and within
-    a kind ordered by how many of the events they took part in (then by title)."""
-    cells = {(e.id, a) for e in events for a in actors_of(project, e)}
-    counts: dict[str, int] = {}
-    for _, a in sorted(cells):
-        counts[a] = counts.get(a, 0) + 1
-    ranked = sorted(counts, key=lambda a: (-counts[a], project.entries[a].title.lower(), a))
-    chosen = ranked if limit is None else ranked[:limit]
-    groups = []
-    for value, heading, _ in participant_groups():
-        group = [project.entries[a] for a in chosen if project.entries[a].meta.get(_group_field()) == value]
-        if group:
-            groups.append((heading, group))
-    shown = {a.id for _, g in groups for a in g}
-    rows = story_rows(events)
-    for row in rows:
-        if row.event is not None:
-            row.actors = len(actors_of(project, row.event))
-    return Grid(rows, events, groups, {c for c in cells if c[1] in shown}, len(counts))
-
 
 def co_actors(project: Project, actor_id: str, events_by_actor: dict[str, list[Entry]],
               limit: int = CO_ACTORS) -> tuple[list[tuple[Entry, int]], int]:
@@ -270,8 +272,8 @@ def brief(entry: Entry) -> dict[str, str]:
 class Story:
     """The story of one project, computed once per renderer and shared by its pages.
 
-    Its methods return template context (plain dicts, lists and Markup): the order of
-    events, the site-wide colours of who acted, and each page's picture."""
+    Its methods return template context (plain dicts and lists): the order of events, the
+    colour key, each page's timeline rows and who took part in what."""
 
     def __init__(self, project: Project) -> None:
         self.project = project
@@ -287,103 +289,104 @@ class Story:
 
     @cached_property
     def palette(self) -> Palette:
-        return palette_of(self.project)
+        return palette_of(self.project, self.by_actor)
 
     @cached_property
     def by_actor(self) -> dict[str, list[Entry]]:
         return events_by_actor_of(self.project)
 
-    def _timeline(self, events: list[Entry], root: str, label: str, current: str | None = None) -> Markup:
-        return timeline_svg(story_rows(events), self.palette, root, label, current)
+    def chip(self, actor: Entry) -> dict[str, object]:
+        return {"title": actor.title, "url_path": actor.url_path, "colour": self.palette.of(actor.id)}
 
-    def timeline(self, root: str) -> dict[str, Any]:
-        """/timeline/: every dated event."""
-        return {"timeline_svg": self._timeline(self.ordered, root, "Timeline of every event"),
-                "timeline_legend": self.palette.legend(self.ordered)}
+    def rows(self, events: list[Entry], current: str | None = None, summaries: bool = True,
+             chips: bool = True, besides: str | None = None) -> list[dict[str, Any]]:
+        """`events` as the rows of a timeline: year headings (with their count of events),
+        labelled gaps, and each event with its date, mark, title, summary and the coloured
+        actors that took part besides the actor `besides` (the rest counted). Near `current`,
+        the rows before and after it carry `rel` prev / next."""
+        found: list[dict[str, Any]] = []
+        year: dict[str, Any] = {"count": 0}
+        at = next((i for i, e in enumerate(events) if e.id == current), None)
+        for row in story_rows(events):
+            if row.kind != "event":
+                found.append({"kind": row.kind, "label": row.label, "count": 0})
+                if row.kind == "year":
+                    year = found[-1]
+                continue
+            event = row.event
+            assert event is not None
+            year["count"] += 1
+            made: dict[str, Any] = {"kind": "event", "event": brief(event), "precision": precision(event),
+                                    "current": event.id == current, "rel": "", "actors": [], "others": 0}
+            if at is not None:
+                i = events.index(event)
+                made["rel"] = "prev" if i == at - 1 else "next" if i == at + 1 else ""
+            made["summary"] = str(event.meta.get("summary", "")) if summaries else ""
+            if chips:
+                named = [a for a in actors_of(self.project, event) if a != besides]
+                keyed = sorted((a for a in named if self.palette.of(a)), key=self.palette.of)
+                made["actors"] = [self.chip(self.project.entries[a]) for a in keyed]
+                made["others"] = len(named) - len(keyed)
+            found.append(made)
+        return found
 
-    def event_place(self, entry: Entry, root: str) -> dict[str, Any]:
-        """An event page: the events before and after it, and a strip of the timeline around it."""
+    def timeline(self) -> dict[str, Any]:
+        """/timeline/: every dated event, and the colour key."""
+        return {"rows": self.rows(self.ordered), "colour_key": self.palette.legend()}
+
+    def event_place(self, entry: Entry) -> dict[str, Any]:
+        """An event page: a strip of the timeline around it (the events just before and after
+        it marked rel prev / next), and who took part, as colour chips (the colour key's
+        actors in its order, then the others by name)."""
         i = self.position.get(entry.id)
-        before, after = neighbours(self.ordered, i) if i is not None else (None, None)
         around = strip(self.ordered, i) if i is not None else []
-        return {"previous_event": brief(before) if before else None,
-                "next_event": brief(after) if after else None,
-                "strip_svg": self._timeline(around, root, f"{entry.title} among the events around it", entry.id)
-                if len(around) > 1 else Markup(""),
-                "strip_legend": self.palette.legend(around),
+        named = actors_of(self.project, entry)
+        return {"strip": self.rows(around, entry.id, chips=False) if len(around) > 1 else [],
                 "story_position": i + 1 if i is not None else 0,
-                "story_total": len(self.ordered)}
+                "story_total": len(self.ordered),
+                "took_part": [self.chip(a) for a in sorted(
+                    (self.project.entries[a] for a in named),
+                    key=lambda a: (self.palette.of(a.id) == 0, self.palette.of(a.id), a.title.lower(), a.id))],
+                "colour_key": self.palette.legend(named)}
 
-    def actor_place(self, entry: Entry, root: str) -> dict[str, Any]:
-        """An actor page: its own events as a compact timeline, and who else took part in them."""
+    def actor_place(self, entry: Entry) -> dict[str, Any]:
+        """An actor page: its own events as its timeline, and who else took part in them."""
         own = [e for e in self.by_actor.get(entry.id, []) if e.date is not None]
         others, more = co_actors(self.project, entry.id, self.by_actor)
-        return {"actor_timeline_svg": self._timeline(own, root, f"Timeline of the events {entry.title} took part in"),
-                "actor_legend": self.palette.legend(own),
-                "co_actors": [{"actor": brief(a), "count": n} for a, n in others],
+        shown = {a for e in own for a in actors_of(self.project, e)}
+        return {"rows": self.rows(own, besides=entry.id),
+                "colour": self.palette.of(entry.id),
+                "colour_key": self.palette.legend(shown) if own else [],
+                "first_event": brief(own[0]) if own else None, "last_event": brief(own[-1]) if own else None,
+                "co_actors": [{"actor": brief(a), "count": n, "colour": self.palette.of(a.id)} for a, n in others],
                 "co_more": more, "own_events": len(self.by_actor.get(entry.id, []))}
 
-    def home_grid(self) -> dict[str, Any]:
-        """The home page: every event (rows, story order) × the KEY_ACTORS that took part in most."""
-        return {"grid": event_rows_grid(grid_of(self.project, self.ordered, KEY_ACTORS))}
+    def who(self, actor: Entry) -> dict[str, Any]:
+        """One actor's row of who took part in what: its events' dates by year (at most
+        WHO_DATES; its page has them all), each a link to the event."""
+        events = self.by_actor.get(actor.id, [])
+        years: list[dict[str, Any]] = []
+        for event in events[:WHO_DATES]:
+            assert event.date is not None
+            if not years or years[-1]["year"] != event.date.year:
+                years.append({"year": event.date.year, "events": []})
+            years[-1]["events"].append(brief(event))
+        return {"actor": brief(actor), "colour": self.palette.of(actor.id), "count": len(events),
+                "years": years, "more": max(0, len(events) - WHO_DATES)}
 
-    def actors_grid(self) -> dict[str, Any]:
-        """/actors/: the actors (rows, by kind) × the events (columns, story order), within
-        GRID_ACTORS and GRID_EVENTS (the events with most actors, the actors in most of them)."""
-        events = self.ordered
-        if len(events) > GRID_EVENTS:
-            size = {e.id: len(actors_of(self.project, e)) for e in events}
-            chosen = set(sorted(size, key=lambda i: (-size[i], self.position[i]))[:GRID_EVENTS])
-            events = [e for e in events if e.id in chosen]
-        grid = grid_of(self.project, events, GRID_ACTORS)
-        found = actor_rows_grid(grid)
-        everyone = {a for e in self.ordered for a in actors_of(self.project, e)}
-        found.update(all_events=len(self.ordered), shown_actors=len(grid.actors), all_actors=len(everyone))
-        return {"grid": found}
+    def home_who(self) -> dict[str, Any]:
+        """The home page: the KEY_ACTORS actors in most events (parties first, as in the colour
+        key), each with its kind and the dates of its events; and the latest event."""
+        by_actor = self.by_actor
+        ranked = sorted(by_actor, key=lambda a: (self.palette.of(a) == 0, -len(by_actor[a]),
+                                                 self.project.entries[a].title.lower(), a))
+        chosen = [self.project.entries[a] for a in ranked[:KEY_ACTORS]]
+        labels = {value: heading for value, heading, _ in participant_groups()}
+        rows = [{**self.who(a), "kind": _singular(labels.get(str(a.meta.get(_group_field())), ""))} for a in chosen]
+        return {"who": {"rows": rows, "shown": len(chosen), "total": len(by_actor)},
+                "colour_key": self.palette.legend(a.id for a in chosen),
+                "latest": brief(self.ordered[-1]) if self.ordered else None}
 
-
-def event_rows_grid(grid: Grid) -> dict[str, Any]:
-    """A grid with an event per row (years and gaps as rows between them), actors as columns."""
-    actors = grid.actors
-    rows: list[dict[str, Any]] = []
-    for row in grid.rows:
-        if row.kind != "event":
-            rows.append({"kind": row.kind, "label": row.label})
-            continue
-        assert row.event is not None
-        shown = [(row.event.id, a.id) in grid.cells for a in actors]
-        rows.append({"kind": "event", "event": brief(row.event), "marks": shown,
-                     "others": row.actors - sum(shown)})
-    return {"others": grid.total_actors > len(actors),
-            "groups": [{"heading": h, "short": _short(h) if len(g) * 3.5 < len(h) else "",
-                        "actors": [brief(a) for a in g]} for h, g in grid.groups],
-            "rows": rows, "shown": len(actors), "total": grid.total_actors,
-            "width": len(actors) + (grid.total_actors > len(actors))}
-
-
-def actor_rows_grid(grid: Grid) -> dict[str, Any]:
-    """A grid with an actor per row (grouped by kind), events as columns under their years."""
-    columns: list[dict[str, Any]] = []
-    years: list[dict[str, Any]] = []
-    year = ""
-    for row in grid.rows:
-        if row.kind == "year":
-            year = row.label
-            years.append({"label": row.label, "span": 0, "gap": False})
-        elif row.kind == "gap":
-            columns.append({"kind": "gap", "label": row.label})
-            years.append({"label": "", "span": 1, "gap": True})
-        else:
-            assert row.event is not None
-            columns.append({"kind": "event", "event": brief(row.event)})
-            if not years or years[-1]["gap"]:  # the same year goes on after a gap
-                years.append({"label": year, "span": 0, "gap": False})
-            years[-1]["span"] += 1
-    groups = []
-    for heading, actors in grid.groups:
-        groups.append({"heading": heading, "rows": [
-            {"actor": brief(a),
-             "cells": [None if c["kind"] == "gap" else (c["event"]["id"], a.id) in grid.cells for c in columns]}
-            for a in actors]})
-    return {"columns": columns, "years": [y for y in years if y["span"]], "groups": groups,
-            "events": sum(c["kind"] == "event" for c in columns)}
+    def actors_who(self, actors: list[Entry]) -> dict[str, Any]:
+        """/actors/: every actor's row of event dates, by id, and the colour key."""
+        return {"who": {a.id: self.who(a) for a in actors}, "colour_key": self.palette.legend()}

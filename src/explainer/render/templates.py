@@ -47,12 +47,17 @@ class LayoutEnvironment(jinja2.Environment):
 
 
 def make_environment(root: Path) -> jinja2.Environment:
-    """One Jinja2 environment per process: project layouts over the packaged defaults."""
+    """One Jinja2 environment per process: project layouts over the packaged defaults (each
+    also reachable as `default/NAME`, for a project's layout that extends its default)."""
     loaders: list[jinja2.BaseLoader] = []
     project_layouts = root / "layouts"
     if project_layouts.is_dir():
         loaders.append(jinja2.FileSystemLoader(str(project_layouts)))
-    loaders.append(jinja2.FileSystemLoader(str(DEFAULT_LAYOUTS)))
+    defaults = jinja2.FileSystemLoader(str(DEFAULT_LAYOUTS))
+    loaders.append(defaults)
+    # "default/home.html" is always the package's home.html, so a project's home.html can
+    # extend it and replace only the blocks it wants (docs/guide/theming.md)
+    loaders.append(jinja2.PrefixLoader({"default": defaults}))
     env = LayoutEnvironment(
         loader=jinja2.ChoiceLoader(loaders),
         auto_reload=False,  # each layout read once per environment: an edit mid-build cannot mix versions

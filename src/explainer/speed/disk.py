@@ -12,8 +12,8 @@ and what it held is computed afresh.
 * `bodies/X.json`: parsed bodies by `pipeline.body_key`, with their problems and the
   lookups they made (the validity rule is the pipeline's, not this module's), in sixteen
   parts by the key's first digit (`cachefile.Table` rewrites only the changed ones);
-* `pages/KEY.html` and `pages.json`: rendered pages by `pipeline.page_key`, with each
-  page's SHA-256;
+* `pages/KEY.html`, `pages/KEY.png` and `pages.json`: rendered pages by `pipeline.page_key`
+  and share cards by `render.cards.card_key`, with the SHA-256 of each;
 * `search/X.json`: every entry as the search index holds it, by `render.search.index_key`,
   in parts too (read and written by whichever process makes the index: a forked worker);
 * `site.json`: the record of the last build (`speed.record`).
@@ -50,7 +50,7 @@ from .cachefile import (
     write_json,
 )
 
-PAGE_NAME = re.compile(r"^[0-9a-f]{64}\.html$")
+PAGE_NAME = re.compile(r"^[0-9a-f]{64}\.(html|png)$")
 """A cached page's file name in `pages/` (the SHA-256 of its key): nothing else there is ours."""
 
 
@@ -88,7 +88,7 @@ class DiskMemo(Memo):
         self.dir = root / CACHE_DIR
         self.pages_dir = self.dir / "pages"
         self.note = note
-        self.hits = {"bodies": 0, "pages": 0, "index": 0}
+        self.hits = {"bodies": 0, "pages": 0, "cards": 0, "index": 0}
         self._new_bodies: dict[str, Any] = {}
         self._page_sums: dict[str, str] = {}
         self._used_pages: dict[str, str] = {}
@@ -125,22 +125,35 @@ class DiskMemo(Memo):
     # --- pages (may run in forked workers: they read and write page files, the main process the index)
 
     def page(self, key: str) -> bytes | None:
+        return self._read(key, "html", "pages", "rendering the page afresh")
+
+    def keep_page(self, key: str, data: bytes) -> str:
+        return self._write(key, "html", data)
+
+    def card(self, key: str) -> bytes | None:
+        return self._read(key, "png", "cards", "drawing the card afresh")
+
+    def keep_card(self, key: str, data: bytes) -> str:
+        return self._write(key, "png", data)
+
+    def _read(self, key: str, suffix: str, what: str, instead: str) -> bytes | None:
+        """A kept page (`.html`) or share card (`.png`), if its checksum in pages.json holds."""
         expected = self._page_sums.get(key)
         if expected is None:
             return None
         try:
-            data = read_file(self.pages_dir / f"{key}.html")  # no symlink, FIFO or device; bounded
+            data = read_file(self.pages_dir / f"{key}.{suffix}")  # no symlink, FIFO or device; bounded
         except OSError:
             return None
         if hashlib.sha256(data).hexdigest() != expected:
-            self.note(f"{CACHE_DIR}/pages/{key}.html does not match its checksum; ignored, rendering the page afresh")
+            self.note(f"{CACHE_DIR}/pages/{key}.{suffix} does not match its checksum; ignored, {instead}")
             return None
-        self.hits["pages"] += 1
+        self.hits[what] += 1
         return data
 
-    def keep_page(self, key: str, data: bytes) -> str:
+    def _write(self, key: str, suffix: str, data: bytes) -> str:
         try:
-            atomic_write(self.pages_dir / f"{key}.html", data)
+            atomic_write(self.pages_dir / f"{key}.{suffix}", data)
         except OSError:
             return key + ":"  # a cache that cannot be written only costs time
         return f"{key}:{hashlib.sha256(data).hexdigest()}"
@@ -195,7 +208,7 @@ class DiskMemo(Memo):
             write_json(self.dir / "pages.json", self.root, self._used_pages)
             (self.dir / "bodies.json").unlink(missing_ok=True)  # where an earlier version kept the bodies
             if self.pages_dir.is_dir():
-                keep = {f"{k}.html" for k in self._used_pages}
+                keep = {f"{k}.{suffix}" for k in self._used_pages for suffix in ("html", "png")}
                 with os.scandir(self.pages_dir) as it:
                     for item in it:
                         if PAGE_NAME.match(item.name) and item.name not in keep:

@@ -51,10 +51,13 @@ class MemoryMemo(Memo):
         self.bodies: dict[str, tuple[Body, list[Problem], dict[str, str]]] = {}
         self.pages: dict[str, bytes] = {}
         self.rendered = 0
+        self.drawn = 0
+        """Share cards drawn in the last run (the others were kept: what they show is unchanged)."""
         self._used: tuple[set[str], set[str], set[str]] = (set(), set(), set())
 
     def start(self) -> None:
         self.rendered = 0
+        self.drawn = 0
         self._used = (set(), set(), set())
 
     def entry(self, root: Path, rel: str, kind: schema.Kind, overrides: dict[str, Any],
@@ -91,6 +94,18 @@ class MemoryMemo(Memo):
 
     def keep_page(self, key: str, data: bytes) -> str:
         self.rendered += 1
+        self._used[2].add(key)
+        self.pages[key] = data
+        return key
+
+    def card(self, key: str) -> bytes | None:
+        data = self.pages.get(key)  # kept with the pages: a card's key never equals a page's
+        if data is not None:
+            self._used[2].add(key)
+        return data
+
+    def keep_card(self, key: str, data: bytes) -> str:
+        self.drawn += 1
         self._used[2].add(key)
         self.pages[key] = data
         return key

@@ -1,0 +1,250 @@
+"""Share cards: the 1200 × 630 PNG a chat or a social network shows for a link to a page.
+
+A card shows the site's name, the page's title, its kind and date, how many sources it
+cites and, where it holds a dispute, a "Sources disagree" mark. It is drawn with Pillow
+and the bundled Explainer Serif (a subset of Source Serif 4, OFL; `fonts/OFL.txt`): no
+system font, nothing fetched. Identical inputs give identical bytes.
+
+Drawing one must stay cheap (a build draws one per page; see `bench/share_cards.py`):
+
+* the card is drawn in one 8-bit channel and written as a palette PNG: index 0–191 runs
+  from the background to the ink, 192–255 from the background to the accent, so
+  anti-aliased text keeps its smooth edges at a third of an RGB image's bytes;
+* its image data is compressed in runs of rows, and a run met before (the background
+  between the lines, the band and the site's name) is not compressed again (`png`);
+* each glyph is rendered once per process and size (`Face`), then pasted: a card is some
+  sixty pastes instead of a FreeType layout per line;
+* the parts every card shares (the background, the accent band, the rule, the site's
+  name) are drawn once per site (`_base`).
+
+A card is drawn again only when what it shows changes: the pipeline keeps it with the
+pages in the build cache under `card_key` (`pipeline.render_site`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+import zlib
+from dataclasses import astuple, dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+
+def card_file(out: str) -> str:
+    """Where the card of the page written to `out` goes: `card.png` in the page's own folder
+    (`events/ID/card.png`, the home page's `card.png`), `404.card.png` beside `404.html`."""
+    if out == "index.html" or out.endswith("/index.html"):
+        return out[:-len("index.html")] + "card.png"
+    return out.rsplit(".", 1)[0] + ".card.png"
+
+
+WIDTH, HEIGHT = 1200, 630
+FONTS = Path(__file__).resolve().parent / "fonts"
+REGULAR = FONTS / "ExplainerSerif-Regular.ttf"
+BOLD = FONTS / "ExplainerSerif-Bold.ttf"
+
+BG = (251, 250, 247)
+INK = (28, 28, 31)
+ACCENT = (163, 60, 21)
+INK_TOP = 191
+"""Palette indexes 0..INK_TOP run from the background to the ink; the rest to the accent."""
+MUTED = 125
+RULE = 40
+ROW = WIDTH + 1
+"""A row of the canvas: the PNG filter byte (column 0, always 0: "none") and the card's pixels,
+so the canvas's bytes are the PNG's image data as they are (no copy to insert filter bytes)."""
+LEFT = 1 + 80
+RIGHT = 1 + WIDTH - 80
+
+
+@dataclass(frozen=True)
+class Card:
+    """What a card shows; the whole of it is the card's cache key."""
+
+    site: str
+    title: str
+    kind: str
+    """"Event", "Actor · Country", "Timeline"..."""
+    date: str
+    count: str
+    """"12 sources cited", "36 events"..."""
+    disputed: bool
+
+
+def card_key(salt: str, card: Card) -> str:
+    """The cache key of `card`'s PNG: what it shows, the fonts and `salt` (the code's digest)."""
+    h = hashlib.sha256(f"card\0{salt}\0{_fonts_digest()}\0".encode())
+    h.update(repr(astuple(card)).encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _fonts_digest() -> str:
+    return hashlib.sha256(REGULAR.read_bytes() + BOLD.read_bytes()).hexdigest()
+
+
+class Face:
+    """A font at one size, its glyphs rendered once and pasted after that."""
+
+    def __init__(self, path: Path, size: int) -> None:
+        self.font = ImageFont.truetype(str(path), size, layout_engine=ImageFont.Layout.BASIC)
+        self.size = size
+        self.glyphs: dict[str, tuple[Image.Image | None, int, int, float]] = {}
+
+    def glyph(self, ch: str) -> tuple[Image.Image | None, int, int, float]:
+        """(mask, left, top from the baseline, advance) of one character."""
+        found = self.glyphs.get(ch)
+        if found is None:
+            left, top, right, bottom = (int(v) for v in self.font.getbbox(ch, anchor="ls"))
+            mask = None
+            if right > left and bottom > top:
+                mask = Image.new("L", (right - left, bottom - top), 0)
+                ImageDraw.Draw(mask).text((-left, -top), ch, font=self.font, fill=255, anchor="ls")
+            found = self.glyphs[ch] = (mask, int(left), int(top), self.font.getlength(ch))
+        return found
+
+    def width(self, text: str) -> float:
+        return sum(self.glyph(ch)[3] for ch in text)
+
+    def draw(self, im: Image.Image, x: float, baseline: int, text: str, fill: int) -> float:
+        """Paste `text` with its baseline at `baseline`; returns the x after it."""
+        for ch in text:
+            mask, left, top, advance = self.glyph(ch)
+            if mask is not None:
+                at = (round(x) + left, baseline + top)
+                im.paste(fill, at + (at[0] + mask.width, at[1] + mask.height), mask)
+            x += advance
+        return x
+
+
+@lru_cache(maxsize=16)
+def face(path: Path, size: int) -> Face:
+    return Face(path, size)
+
+
+def wrap(face: Face, text: str, width: float, lines: int) -> list[str] | None:
+    """`text` in at most `lines` lines of at most `width` pixels, or None if it does not fit."""
+    found: list[str] = []
+    line, used = "", 0.0
+    space = face.width(" ")
+    for word in text.split():
+        w = face.width(word)
+        if line and used + space + w <= width:
+            line, used = f"{line} {word}", used + space + w
+            continue
+        if w > width:
+            return None
+        if line:
+            found.append(line)
+        line, used = word, w
+    if line:
+        found.append(line)
+    return found if len(found) <= lines else None
+
+
+def _title_lines(text: str) -> tuple[Face, list[str]]:
+    """The title at the largest size that fits in three lines (cut with an ellipsis at the smallest)."""
+    for size, lines in ((72, 2), (60, 3), (50, 3)):
+        f = face(BOLD, size)
+        found = wrap(f, text, RIGHT - LEFT, lines)
+        if found is not None:
+            return f, found
+    f = face(BOLD, 50)
+    words, kept = text.split(), ""
+    for word in words:  # the longest run of whole words that fits three lines with the ellipsis
+        candidate = f"{kept} {word}" if kept else word
+        if wrap(f, candidate + " …", RIGHT - LEFT, 3) is None:
+            break
+        kept = candidate
+    return f, wrap(f, (kept or text[:40]) + " …", RIGHT - LEFT, 3) or [text[:40] + "…"]
+
+
+@lru_cache(maxsize=4)
+def _base(site: str) -> Image.Image:
+    """What every card of a site shares: background, accent band, rule, the site's name."""
+    im = Image.new("L", (ROW, HEIGHT), 0)
+    draw = ImageDraw.Draw(im)
+    draw.rectangle((1, 0, WIDTH, 14), fill=255)
+    draw.rectangle((LEFT, 500, RIGHT, 501), fill=RULE)
+    name = face(BOLD, 30)
+    text = site if name.width(site) <= RIGHT - LEFT else site[:60] + "…"
+    name.draw(im, LEFT, 84, text, MUTED)
+    return im
+
+
+@lru_cache(maxsize=1)
+def _palette() -> list[int]:
+    ramp: list[int] = []
+    for i in range(256):
+        if i <= INK_TOP:
+            t, a, b = i / INK_TOP, BG, INK
+        else:
+            t, a, b = (i - INK_TOP - 1) / (255 - INK_TOP - 1), BG, ACCENT
+        ramp += [round(a[c] + (b[c] - a[c]) * t) for c in range(3)]
+    return ramp
+
+
+def draw(card: Card) -> bytes:
+    """The card's PNG."""
+    im = _base(card.site).copy()
+    label = face(REGULAR, 28)
+    kind = card.kind.upper() + (f"  ·  {card.date}" if card.date else "")
+    label.draw(im, LEFT, 158, kind, MUTED)
+    title, lines = _title_lines(card.title)
+    y = 158 + round(title.size * 1.25)
+    for line in lines:
+        title.draw(im, LEFT, y, line, INK_TOP)
+        y += round(title.size * 1.16)
+    if card.count:
+        face(REGULAR, 32).draw(im, LEFT, 566, card.count, INK_TOP)
+    if card.disputed:
+        mark = face(BOLD, 30)
+        text = "Sources disagree"
+        w = round(mark.width(text))
+        x0 = RIGHT - w - 44
+        ImageDraw.Draw(im).rounded_rectangle((x0, 526, RIGHT, 582), radius=28, fill=255)
+        mark.draw(im, x0 + 22, 565, text, INK_TOP + 1)
+    return png(im.tobytes())
+
+
+def png(raw: bytes) -> bytes:
+    """A palette PNG of the card from its image data: HEIGHT rows of ROW bytes, each a 0
+    (filter type "none", as for any palette image) and WIDTH palette indexes.
+
+    The data is one zlib stream made of deflate segments, one per run of rows that are all
+    background or all not: a run is compressed on its own (ending on a byte boundary,
+    `Z_FULL_FLUSH`), so a run met before (the background between the lines, the band and
+    the site's name every card shares) is copied from `_segment`'s cache instead of
+    compressed again."""
+    blank = bytes(ROW)
+    empty = [raw[y * ROW:(y + 1) * ROW] == blank for y in range(HEIGHT)]
+    parts = [b"\x78\x01"]
+    start = 0
+    for y in range(1, HEIGHT + 1):
+        if y == HEIGHT or empty[y] != empty[start]:
+            parts.append(_segment(raw[start * ROW:y * ROW]))
+            start = y
+    parts.append(zlib.compressobj(1, zlib.DEFLATED, -15).flush(zlib.Z_FINISH))  # the final, empty block
+    parts.append(struct.pack(">I", zlib.adler32(raw)))
+    header = struct.pack(">IIBBBBB", WIDTH, HEIGHT, 8, 3, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"PLTE", _palette_bytes())
+            + _chunk(b"IDAT", b"".join(parts)) + _chunk(b"IEND", b""))
+
+
+@lru_cache(maxsize=64)
+def _segment(raw: bytes) -> bytes:
+    """`raw` as raw deflate blocks that end on a byte boundary (to be followed by more)."""
+    c = zlib.compressobj(1, zlib.DEFLATED, -15)
+    return c.compress(raw) + c.flush(zlib.Z_FULL_FLUSH)
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+@lru_cache(maxsize=1)
+def _palette_bytes() -> bytes:
+    return bytes(_palette())
