@@ -38,7 +38,7 @@ def measure(site: Path, queries: list[str]) -> list[tuple[str, int, int, int, in
             context = browser.new_context()
             page = context.new_page()
             urls: list[str] = []
-            page.on("requestfinished", lambda r: urls.append(r.url))
+            page.on("requestfinished", lambda r, seen=urls: seen.append(r.url))
             page.goto(base + "search/?q=" + query)
             page.wait_for_selector(".search-count")
             page.wait_for_load_state("networkidle")

@@ -74,7 +74,7 @@ async def reload_times(port: int, folder: Path, targets: list[Path], pause: floa
         while True:  # drain the reloads of the previous save (the full pass may send a second one)
             try:
                 await asyncio.wait_for(ws.read_message(), pause)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 break
         marker = edit_body(path, n)
         started = time.perf_counter()

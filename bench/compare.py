@@ -29,7 +29,6 @@ sys.path.insert(0, str(HERE))
 import generate  # noqa: E402
 from run import timed  # noqa: E402
 
-
 NOOP_RUNS = 5
 """No-op builds a round, all of them kept: one takes about half a second at 10,000 entries,
 so with a single run a round the figure moved by a fifth or more with the machine's load."""

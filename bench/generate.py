@@ -296,7 +296,7 @@ def body_varied(rng: random.Random, vocab: Vocabulary, item: Item, index: int, a
             lines += [f"{level} {vocab.sentence(rng, rng.randint(2, 5)).rstrip('.')}", ""]
         lines += [para(rng.randint(25, 90)), ""]
     if item.kind != "source" or paragraphs > 10:
-        for k in range(rng.randint(12, 30)):
+        for _ in range(rng.randint(12, 30)):
             extra = (" " + links.pop()) if links and rng.random() < 0.4 else ""
             mark = note_marks.pop() if note_marks and rng.random() < 0.2 else ""
             lines.append(f"- {vocab.sentence(rng, rng.randint(3, 10))}{extra}{mark}")

@@ -124,7 +124,8 @@ def peers(plain: Path, repeat: int) -> dict[str, tuple[float, float, int]]:
         page = "<!DOCTYPE html><html><head><title>{{ .Title }}</title></head><body>{{ .Content }}</body></html>\n"
         for name in ("single.html", "list.html"):
             (layouts / name).write_text(page)
-        found["hugo"] = median_of(repeat, lambda: timed([hugo, "--quiet", "-s", str(plain), "-d", str(plain / "public-hugo")]))
+        hugo_build = [hugo, "--quiet", "-s", str(plain), "-d", str(plain / "public-hugo")]
+        found["hugo"] = median_of(repeat, lambda: timed(hugo_build))
     eleventy = os.environ.get("ELEVENTY")
     if eleventy:
         found["eleventy"] = median_of(repeat, lambda: timed(

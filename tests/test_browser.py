@@ -18,14 +18,13 @@ because opening ~150 pages several times is the slow part.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
-
-import json
-import os
-import subprocess
 
 import pytest
 from playwright.sync_api import Browser, Page

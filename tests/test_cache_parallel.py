@@ -6,10 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tools import bench_generate
 
 from explainer.build import build
 from explainer.speed.cachefile import CACHE_DIR
+from tools import bench_generate
 
 generate = bench_generate()
 

@@ -17,8 +17,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
 
+from conftest import run_cli
 from explainer.build import build
 
 REPO = Path(__file__).resolve().parent.parent

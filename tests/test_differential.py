@@ -87,20 +87,19 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, Phase, reject, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from conftest import make_project, run_cli
-
 # --- adapters: the only code here that knows explainer's modules ---------------------------------
-
 import explainer
+from conftest import make_project, run_cli
 from explainer.cli import main as cli_main
 from explainer.speed.engine import Engine
 from explainer.write.writer import MARKER

@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import make_project, problems_of
-from tools import internal_link_problems
-
 from explainer.build import build
 from explainer.diagnostics import Problems
 from explainer.model import Lookup, Target
 from explainer.resolve.markup import PageEnv, make_markdown, render_body
+from tools import internal_link_problems
 
 LOOKUP = Lookup(
     by_id={"g": Target("g", "source", "G", "sources/g/"), "h": Target("h", "source", "H", "sources/h/")},

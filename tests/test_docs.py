@@ -18,6 +18,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+
 from conftest import run_cli
 
 REPO = Path(__file__).resolve().parent.parent

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from conftest import BASE_FILES, make_project, problems_of, run_cli
 
 NATO = "content/actors/nato.md"

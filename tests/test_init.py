@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import make_project, run_cli, tree_hash
 from test_workflow import actionlint, check_jsonschema
 
+from conftest import make_project, run_cli, tree_hash
 from explainer import __version__
 
 GIT = shutil.which("git")

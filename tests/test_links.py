@@ -22,9 +22,9 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
-from conftest import make_project, run_cli, tree_hash
 from jsonschema import Draft202012Validator
 
+from conftest import make_project, run_cli, tree_hash
 from explainer import __version__
 from explainer.build import build
 from explainer.links.check import parse_retry_after, retry_wait

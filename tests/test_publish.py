@@ -506,8 +506,8 @@ def test_sources_json_is_the_csl_export_with_one_line_an_item(project: Path, sit
     """sources.json parses to exactly the CSL items of every source, sorted by id, one a line."""
     from explainer.diagnostics import Problems
     from explainer.pipeline import analyse
-    from explainer.render.outputs.biblio import csl_item
     from explainer.render.citestyle import sources_of
+    from explainer.render.outputs.biblio import csl_item
 
     analysed = analyse(project, Problems())
     expected = [csl_item(analysed, e) for e in sources_of(analysed)]

@@ -8,7 +8,6 @@ search index is fetched, which `file://` does not allow). Screenshots of the pic
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path

@@ -27,14 +27,15 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import make_project, run_cli, tree_hash
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_security import attack, mounted, site_problems
-from tools import serve_directory
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.ioloop import IOLoop
 from tornado.websocket import websocket_connect
+
+from conftest import make_project, run_cli, tree_hash
+from tools import serve_directory
 
 HANG_GUARD = 300
 """Seconds a command may take before the test calls it hung (a guard, not a timing assertion)."""

@@ -131,7 +131,7 @@ def decode(postings: str) -> dict[int, int]:
             numbers.append(number)
             value, shift = 0, 0
     assert len(numbers) == len(weights)
-    return {n: alphabet.index(w) for n, w in zip(numbers, weights)}
+    return {n: alphabet.index(w) for n, w in zip(numbers, weights, strict=True)}
 
 
 def result_files(site: Path) -> list[list[list[str]]]:

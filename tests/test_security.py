@@ -17,9 +17,9 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import yaml
@@ -609,7 +609,7 @@ def test_two_builds_at_once_do_not_corrupt_each_other(tmp_path: Path) -> None:
     cmd = [sys.executable, "-m", "explainer", "build", "--root", str(root)]
     procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outcomes = [p.communicate(timeout=HANG_GUARD) + (p.returncode,) for p in procs]
-    for out, err, code in outcomes:
+    for _, err, code in outcomes:
         assert code == 0 or "error: another build is writing 'site' right now" in err, err
     assert any(code == 0 for _, _, code in outcomes)
     assert tree_hash(root / "site") == expected

@@ -9,9 +9,9 @@ import io
 import re
 from pathlib import Path
 
-from conftest import make_project
 from PIL import Image
 
+from conftest import make_project
 from explainer.build import build
 from explainer.diagnostics import Problems
 from explainer.pipeline import analyse, render_site

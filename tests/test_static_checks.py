@@ -1,4 +1,5 @@
-"""The code passes `mypy --strict` and `ruff` (configured in pyproject.toml): run by the test command."""
+"""The code passes `mypy --strict` and `ruff` over the package, the tests, the benchmarks and the scripts
+(configured in pyproject.toml): run by the test command."""
 
 from __future__ import annotations
 
@@ -19,5 +20,5 @@ def test_mypy_strict() -> None:
 
 
 def test_ruff() -> None:
-    done = _run("ruff", "check", "src/explainer")
+    done = _run("ruff", "check", "src/explainer", "tests", "bench", "scripts", "fuzz")
     assert done.returncode == 0, done.stdout + done.stderr

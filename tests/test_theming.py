@@ -8,7 +8,6 @@ import re
 from pathlib import Path
 
 from conftest import make_project
-
 from explainer.build import build
 
 REPO = Path(__file__).resolve().parent.parent
