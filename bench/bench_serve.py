@@ -6,7 +6,7 @@
 Generates a corpus with bench/generate.py, times a cold full build (`build.build`,
 what `explainer build` runs) and then, in the same run:
 
-* engine: save an event's body, then `speed.engine.Engine.rebuild()` until the page is
+* engine: save an event's body, then `serve.engine.Engine.rebuild()` until the page is
   written (what the server's builder thread runs once the watcher has seen the change),
   told the saved file as the server's watcher tells it, then again not told (every file
   is stat-ed); the site-wide outputs are written after the pages and timed with the rest;
@@ -102,7 +102,7 @@ def main() -> int:
     args = parser.parse_args()
 
     from explainer.build import build
-    from explainer.speed.engine import Engine
+    from explainer.serve.engine import Engine
 
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-serve-"))
     try:

@@ -310,7 +310,7 @@ def body_varied(rng: random.Random, vocab: Vocabulary, item: Item, index: int, a
         for _ in range(rng.randint(4, 14)):
             cells = [vocab.sentence(rng, rng.randint(1, 4)).rstrip(".") for _ in range(cols)]
             if links and rng.random() < 0.5:
-                cells[0] = links.pop()
+                cells[0] = links.pop().replace("|", "\\|")  # in a table cell, `[[id\|text]]`
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
     if rng.random() < 0.5:

@@ -102,7 +102,7 @@ def tree_hash(folder: Path) -> str:
 @pytest.fixture(scope="session", autouse=True)
 def user_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The user's cache folder ($XDG_CACHE_HOME) for the whole session, in a temporary folder:
-    builds keep their cache key there (`speed.cachefile.key_file`), never in the real home."""
+    builds keep their cache key there (`cache.files.key_file`), never in the real home."""
     folder = tmp_path_factory.mktemp("user-cache")
     os.environ["XDG_CACHE_HOME"] = str(folder)
     os.environ.pop("EXPLAINER_CACHE_KEY_FILE", None)

@@ -1,8 +1,8 @@
 """The code's shape: one pipeline whose imports point one way.
 
 The stages (load → validate → resolve → render → write) may import the model and the
-shared helpers, and earlier stages; never a later stage, the pipeline, the speed
-machinery, the commands, the server or the CLI. Nothing may import in a cycle. These
+shared helpers, and earlier stages; never a later stage, the pipeline, the cache, the
+workers, the commands, the server or the CLI. Nothing may import in a cycle. These
 tests read the imports from the source with `ast`, so they hold for code not yet run.
 """
 
@@ -23,7 +23,7 @@ LAYERS = [
     {"render"},
     {"write"},
     {"pipeline"},
-    {"speed"},
+    {"cache", "workers"},
     {"build", "formats", "scaffold", "jsonschema_export", "links"},
     {"serve"},
     {"cli", "__main__"},

@@ -55,10 +55,22 @@ def test_varied_corpus_is_deterministic_clean_and_varied(tmp_path: Path) -> None
     assert max(taking_part.values()) >= len(events) // 8  # hub actors in many events
 
 
+def test_drafts_corpus_is_the_varied_text_with_warnings_and_no_errors(tmp_path: Path) -> None:
+    """The dev server is measured on a draft: the varied text with uncited-paragraph left on."""
+    varied, drafts = tmp_path / "varied", tmp_path / "drafts"
+    generate.generate(150, varied, shape="varied")
+    generate.generate(150, drafts, shape="drafts")
+    assert files(drafts) == files(varied)  # the same entries, byte for byte
+    assert (drafts / "config.yaml").read_text(encoding="utf-8") != (varied / "config.yaml").read_text(encoding="utf-8")
+    found = problems_of(drafts)
+    assert not [p for p in found if ": error: " in p], found[:3]
+    assert len(found) > 150 and all("warning: paragraph has no citation" in p or "more problems" in p for p in found)
+
+
 def test_unknown_shape_is_a_usage_error(tmp_path: Path) -> None:
     done = run_cli_generate(tmp_path, "--shape", "round")
     assert done.returncode == 2
-    assert "invalid choice: 'round' (choose from 'default', 'varied')" in done.stderr
+    assert "invalid choice: 'round' (choose from 'default', 'varied', 'drafts')" in done.stderr
 
 
 def run_cli_generate(tmp_path: Path, *args: str):  # type: ignore[no-untyped-def]

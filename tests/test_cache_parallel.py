@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from explainer.build import build
-from explainer.speed.cachefile import CACHE_DIR
+from explainer.cache.files import CACHE_DIR
 from tools import bench_generate
 
 generate = bench_generate()
@@ -99,9 +99,9 @@ def test_cache_never_changes_output_across_edits(corpus: Path, tmp_path: Path) -
 
 
 def test_unchanged_site_reuses_every_entry_page(corpus: Path, tmp_path: Path) -> None:
+    from explainer.cache.disk import DiskMemo
     from explainer.diagnostics import Problems
     from explainer.pipeline import analyse
-    from explainer.speed.disk import DiskMemo
 
     build(corpus, out=tmp_path / "a", jobs=1, use_cache=True)
     warm = DiskMemo(corpus)
@@ -163,11 +163,11 @@ def _stamps(folder: Path) -> dict[str, tuple[int, int]]:
 def test_one_body_edit_indexes_one_entry_and_rewrites_only_its_parts(corpus: Path, tmp_path: Path) -> None:
     """The search index reuses every unchanged entry's row and terms (`render.search.index_key`),
     and the cache's tables in parts rewrite only the files whose records changed."""
+    from explainer.cache.disk import DiskMemo
+    from explainer.cache.files import Table, part_of
     from explainer.diagnostics import Problems
     from explainer.pipeline import analyse, render_site
     from explainer.render.search import index_inputs, index_key, index_order
-    from explainer.speed.cachefile import Table, part_of
-    from explainer.speed.disk import DiskMemo
 
     assert build(corpus, jobs=2, use_cache=True).ok  # the index made in a worker, which keeps its records
     search, bodies = corpus / CACHE_DIR / "search", corpus / CACHE_DIR / "bodies"

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import make_project, run_cli
-from explainer.speed.cachefile import cache_key, seal
+from explainer.cache.files import cache_key, seal
 
 CACHE = ".explainer-cache"
 NOTE = "explainer: note: "

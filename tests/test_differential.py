@@ -101,7 +101,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 import explainer
 from conftest import make_project, run_cli
 from explainer.cli import main as cli_main
-from explainer.speed.engine import Engine
+from explainer.serve.engine import Engine
 from explainer.write.writer import MARKER
 
 DEFAULT_LAYOUTS = Path(explainer.__file__).parent / "layouts"

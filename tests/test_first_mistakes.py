@@ -105,6 +105,11 @@ MARKUP_CASES = {
         summit("[[nato]] met [[summit-2023 in Vilnius.[@guardian-2023]\n"),
         [f"{SUMMIT}:7:14: error: the cross-link '[[summit-2023' is never closed "
          "(end it with ']]' on the same line; to show '[[' as text, write '\\[[')"]),
+    "a cross-link with its own text in a table cell": (
+        summit("[[nato]] met in Vilnius.[@guardian-2023]\n\n| who | where |\n|---|---|\n"
+               "| [[nato|the alliance]] | Vilnius [@guardian-2023] |\n"),
+        [f"{SUMMIT}:11:3: error: the cross-link '[[nato' is cut by the table's '|' "
+         "(in a table cell write '\\|' for the '|' inside it: [[nato\\|text]])"]),
     "an unclosed citation": (
         summit("[[nato]] met in Vilnius.[@guardian-2023\n"),
         [f"{SUMMIT}:7:25: error: the citation '[@guardian-2023' is never closed "

@@ -29,7 +29,7 @@ from tornado.websocket import websocket_connect
 
 from conftest import make_project, problems_of, run_cli, tree_hash
 from explainer.build import build
-from explainer.speed.engine import Engine
+from explainer.serve.engine import Engine
 
 # --- the engine: incremental == clean ---------------------------------------------------------
 

@@ -13,11 +13,11 @@ from PIL import Image
 
 from conftest import make_project
 from explainer.build import build
+from explainer.cache.disk import DiskMemo
 from explainer.diagnostics import Problems
 from explainer.pipeline import analyse, render_site
 from explainer.render.cards import Card, card_file, draw
-from explainer.speed.disk import DiskMemo
-from explainer.speed.engine import Engine
+from explainer.serve.engine import Engine
 
 BASE = "https://example.org/"
 

@@ -15,7 +15,7 @@ import pytest
 from conftest import make_project, tree_hash
 from explainer.build import build
 from explainer.diagnostics import UsageError
-from explainer.speed.engine import Engine
+from explainer.serve.engine import Engine
 
 EVENT = "content/events/summit-2023.md"
 PAGE = "events/summit-2023/index.html"

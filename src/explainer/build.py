@@ -1,9 +1,9 @@
 """`build` and `check`: the pipeline run the way each command runs it.
 
 `check` runs stages 1-4 in memory, cold, in one process. `build` runs all five (or
-nothing, when `speed.record` shows nothing changed): with the warm cache
-(`speed.disk.DiskMemo`) unless told not to, on every core for big sites
-(`speed.forked.ForkedExecutor`), into a fresh folder swapped in when complete
+nothing, when `cache.noop` shows nothing changed): with the warm cache
+(`cache.disk.DiskMemo`) unless told not to, on every core for big sites
+(`workers.ForkedExecutor`), into a fresh folder swapped in when complete
 (`write.OutputDir`). Neither changes what the stages compute: they only decide how often
 a stage runs and where.
 """
@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .cache import noop
+from .cache.files import CACHE_DIR, cache_key, key_file, unsafe_path
 from .diagnostics import Problems, UsageError
 from .load.bibliography import extra_inputs
 from .load.files import CONFIG_FILE, CONTENT_DIR, DEFAULT_LAYOUTS
-from .speed import record
-from .speed.cachefile import CACHE_DIR, cache_key, key_file, unsafe_path
 from .write import BuildLocked, OutputDir, OutputError, stamps
 from .write.writer import check_output_folder, tidy_beside
 
@@ -62,7 +62,7 @@ class BuildResult:
     out: Path | None = None
     unchanged: bool = False
     """Nothing the build reads or wrote changed since the last cached build: nothing was
-    done (and `site` is None; see `speed.record.unchanged`)."""
+    done (and `site` is None; see `cache.noop.unchanged`)."""
 
     @property
     def ok(self) -> bool:
@@ -99,18 +99,18 @@ def _build(root: Path, out: Path | None, strict: bool, jobs: int | None, use_cac
     refused_cache = None
     if use_cache:
         refused_cache, use_cache = cache_refusal(root)
-    state = record.input_state(root, target, base_url, inputs) if use_cache else None
+    state = noop.input_state(root, target, base_url, inputs) if use_cache else None
     if state is not None:
-        last = record.unchanged(root, target, state, listing)
+        last = noop.unchanged(root, target, state, listing)
         if last is not None:  # the site on disk is what this build would write, byte for byte
             problems, written = last
             if problems.has_errors(strict):
                 return BuildResult(problems)
             return BuildResult(problems, written=written, out=target, unchanged=True)
+    from .cache.disk import DiskMemo
     from .model import TemplateProblem
     from .pipeline import NO_MEMO, Memo, analyse, render_site
-    from .speed.disk import DiskMemo
-    from .speed.forked import ForkedExecutor
+    from .workers import ForkedExecutor
 
     problems = Problems()
     if refused_cache is not None:
@@ -149,7 +149,7 @@ def _build(root: Path, out: Path | None, strict: bool, jobs: int | None, use_cac
     if isinstance(memo, DiskMemo) and state is not None:
         with collector_paused():
             memo.save()
-            record.record_build(root, target, state, output.written, problems)
+            noop.record_build(root, target, state, output.written, problems)
     result.site, result.written, result.out = site, output.written, target
     return result
 

@@ -60,7 +60,7 @@ R = TypeVar("R")
 class Memo:
     """What earlier runs computed. This base remembers nothing: every stage runs (a cold build).
 
-    `speed.memo` keeps results in memory (the dev server) or on disk (the warm build).
+    `serve.engine.MemoryMemo` keeps results in memory (the dev server), `cache.disk.DiskMemo` on disk (the warm build).
     """
 
     keeps_pages = False

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ..speed.cachefile import CACHE_DIR, CACHEDIR_TAG
+from ..cache.files import CACHE_DIR, CACHEDIR_TAG
 from ..write.writer import atomic_write
 
 FILE = "links.json"

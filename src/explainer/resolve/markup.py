@@ -141,6 +141,13 @@ def _unclosed(state: StateInline, opener: str, closer: str, what: str) -> None:
     line, col = env.position(state.pos)
     word = _WORD.match(rest)
     shown = opener + (word.group(0) if word else "")
+    index = line - env.body_line
+    raw = env.lines[index] if 0 <= index < len(env.lines) else ""
+    if closer in raw[col - 1 + len(opener):] and raw.lstrip().startswith("|"):
+        # closed on its line, but the `|` of `[[id|text]]` ended the table cell before it
+        env.problems.add("markup-unclosed", env.path, line, col, f"the {what} '{shown}' is cut by the table's '|'",
+                         f"in a table cell write '\\|' for the '|' inside it: {shown}\\|text{closer}")
+        return
     env.problems.add("markup-unclosed", env.path, line, col, f"the {what} '{shown}' is never closed",
                      f"end it with '{closer}' on the same line; to show '{opener}' as text, write '\\{opener}'")
 

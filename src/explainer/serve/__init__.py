@@ -7,7 +7,7 @@ Tornado application, because two of livereload's defaults do not suit authors:
   second save a second after the first would be lost. Here the operating system's file
   events (inotify on Linux, through watchfiles' Rust backend) wake a watcher thread, which
   waits for a burst of saves to settle (20 ms) and raises a flag with the saved paths
-  (`Changes`); a builder thread rebuilds with `speed.engine.Engine` (the saved page
+  (`Changes`); a builder thread rebuilds with `serve.engine.Engine` (the saved page
   first), writes the changed files, and tells the browsers to reload directly
   (`LiveReloadHandler.reload_waiters`) as soon as the edited page is on disk. The same
   flag interrupts the site-wide files (sitemap, feed, search index) so that a new save
@@ -51,10 +51,10 @@ from tornado.netutil import bind_sockets
 from ..build import project_reads
 from ..diagnostics import Problems, UsageError
 from ..load import read_config
-from ..speed.engine import Engine
 from ..write.writer import check_output_folder
 from .app import ReloadScript, ReloadSocket, SiteHandler, State, allowed_hosts, register_types
 from .builder import Builder, rebuild
+from .engine import Engine
 from .watch import EventWatcher, PollWatcher, start_watching, watched
 
 PORT_TRIES = 10

@@ -10,8 +10,8 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 
 from ..diagnostics import Problems
-from ..speed.engine import Engine, Outcome
 from .app import State
+from .engine import Engine, Outcome
 from .watch import Changes
 
 

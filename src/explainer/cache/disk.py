@@ -16,7 +16,7 @@ and what it held is computed afresh.
   and share cards by `render.cards.card_key`, with the SHA-256 of each;
 * `search/X.json`: every entry as the search index holds it, by `render.search.index_key`,
   in parts too (read and written by whichever process makes the index: a forked worker);
-* `site.json`: the record of the last build (`speed.record`).
+* `site.json`: the record of the last build (`cache.noop`).
 
 `build` checks the folder first (`cachefile.unsafe_path`): a cache folder holding a
 symlink, FIFO or device is not used at all, so nothing here reads or writes through one.
@@ -38,7 +38,7 @@ from ..diagnostics import Problem
 from ..model import Body, Cited, Dispute, Indexed
 from ..pipeline import Memo
 from ..write.writer import atomic_write
-from .cachefile import (
+from .files import (
     CACHE_DIR,
     CACHEDIR_TAG,
     Table,

@@ -20,7 +20,7 @@ from typing import Any
 from ..diagnostics import Problems
 from ..write import stamps
 from ..write.stamps import code_digest
-from .cachefile import CACHE_DIR, note, problem_from_json, problem_to_json, read_json, write_json
+from .files import CACHE_DIR, note, problem_from_json, problem_to_json, read_json, write_json
 
 
 def input_state(root: Path, out: Path, base_url: str | None, reads: Iterable[str]) -> dict[str, Any]:

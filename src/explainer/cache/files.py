@@ -13,8 +13,8 @@ any path in it) that is a symlink, FIFO, device or anything but a regular file o
 folder, and every file is opened without following a symlink, checked to be a regular
 file and read up to `MAX_READ` bytes (`read_file`).
 
-Used by the warm build's memo (`speed.disk`) and by the record of the last build
-(`speed.record`); light on purpose: a build that finds nothing changed imports only
+Used by the warm build's memo (`cache.disk`) and by the record of the last build
+(`cache.noop`); light on purpose: a build that finds nothing changed imports only
 this, the record and the writer, never the pipeline.
 """
 
