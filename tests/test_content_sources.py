@@ -86,12 +86,21 @@ def copy_without_original(reference: str) -> str | None:
     return None
 
 
+PUBLISHED_BY = re.compile(r"<dt>Published by</dt><dd>(.*?)</dd>", re.S)
+"""A source page's key facts name its publisher (the styled reference shows only with a citation style)."""
+
+
+def publishers(html: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", m).strip() for m in PUBLISHED_BY.findall(html)]
+
+
 def site_problems(site: Path) -> tuple[dict[str, list[str]], int, int]:
     """Problems by page, the number of references looked at and how many of them name a copy."""
     problems: dict[str, list[str]] = {}
     seen = vias = 0
     for page in sorted(site.rglob("*.html")):
-        for reference in references(page.read_text(encoding="utf-8")):
+        text = page.read_text(encoding="utf-8")
+        for reference in references(text) + publishers(text):
             seen += 1
             vias += bool(VIA.search(reference))
             why = copy_without_original(reference)

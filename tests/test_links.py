@@ -415,13 +415,17 @@ def test_readers_get_the_archived_copy_when_the_original_is_gone(tmp_path: Path,
     assert warm.ok and not warm.unchanged and build(root, out=clean).ok
     assert tree_hash(out_before) == tree_hash(clean)
     page = (clean / "sources/gone/index.html").read_text()
+    checked = f'(checked <time datetime="{TODAY}">{datetime.now(UTC).day} {datetime.now(UTC):%B %Y}</time>)'
+    assert (f'<dt>Archived</dt><dd><a href="{snapshot}">Archived copy</a><span class="link-gone">: the original '
+            f'is no longer available {checked}</span></dd>') in page  # the source's key facts: the copy first
+    assert (f'<dt>Original</dt><dd><span class="link-gone">No longer available {checked}:</span> '
+            f'<a href="{base}gone404">original address</a>') in page
+    assert page.index("<dt>Archived</dt>") < page.index("<dt>Original</dt>")
     reference = (
         f'<span class="reference"><cite><a href="{snapshot}">Gone report</a></cite>.\n'
-        '<span class="publisher">Paper</span>, date not shown. Accessed 13 July 2023.'
-        f' <span class="link-gone">Archived copy linked: original no longer available (checked <time '
-        f'datetime="{TODAY}">{datetime.now(UTC).day} {datetime.now(UTC):%B %Y}</time>): '
+        '<span class="publisher">Paper</span>, undated. Accessed 13 July 2023.'
+        f' <span class="link-gone">Archived copy linked: original no longer available {checked}: '
         f'<a href="{base}gone404">original address</a>.</span></span>')
-    assert reference in page
     summit = (clean / "events/summit/index.html").read_text()  # the Sources list, which previews show
     assert reference in summit
     assert f'<a href="{base}moved1">Moved</a>' in summit  # a redirect is reported, never hidden from readers
@@ -541,11 +545,15 @@ def test_a_dead_source_without_a_copy_says_so_and_a_style_links_the_copy_first(t
     errors = run_nu_checker([tmp_path / "site/sources/dead/index.html", tmp_path / "site/sources/kept/index.html",
                              tmp_path / "site/index.html"])
     assert not errors, "\n".join(errors)
-    if not style:
+    assert (f'<dt>Original</dt><dd><span class="link-gone">No longer available {checked}:</span> '
+            '<a href="https://example.com/dead">original address</a>') in dead_page  # the key facts
+    assert (f'<dt>Archived</dt><dd><a href="https://archive.example/kept">Archived copy</a><span class="link-gone">: '
+            f'the original is no longer available {checked}</span></dd>') in kept_page
+    if not style:  # the Sources list of the page that cites them
+        home = (tmp_path / "site/index.html").read_text()
         assert (f'<cite><a href="https://example.com/dead">Dead</a></cite>.\n<span class="publisher">P</span>, '
-                f'date not shown. <span class="link-gone">Original no longer available {checked}.</span>'
-                ) in dead_page
-        assert '<cite><a href="https://archive.example/kept">Kept</a></cite>' in kept_page
+                f'undated. <span class="link-gone">Original no longer available {checked}.</span>') in home
+        assert '<cite><a href="https://archive.example/kept">Kept</a></cite>' in home
     else:
         assert f'<span class="link-gone">original no longer available {checked}</span>)</span>' in dead_page
         assert (f'<span class="reference csl"><a href="https://archive.example/kept">Archived copy</a> '
@@ -572,7 +580,7 @@ def test_the_citation_preview_links_the_archived_copy_first(tmp_path: Path, brow
             box = page.locator(".x-preview")
             assert box.locator("a").first.get_attribute("href") == "https://archive.example/kept"
             assert box.inner_text().split("\n")[-1] == (
-                "Kept. P, date not shown. Archived copy linked: original no longer available "
+                "Kept. P, undated. Archived copy linked: original no longer available "
                 "(checked 1 December 2026): original address.")
     finally:
         context.close()
