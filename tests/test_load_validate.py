@@ -553,6 +553,8 @@ NON_SCALAR = {  # key: (message for a list [1, 2], message for a mapping {a: 1})
                    "3:13: error: 'trust_html' must be true or false, not a mapping"),
     "git_dates": ("3:12: error: 'git_dates' must be true or false, not a list",
                   "3:12: error: 'git_dates' must be true or false, not a mapping"),
+    "share_cards": ("3:14: error: 'share_cards' must be true or false, not a list",
+                    "3:14: error: 'share_cards' must be true or false, not a mapping"),
     "coverage_min": ("3:15: error: 'coverage_min' must be a whole number, not a list",
                      "3:15: error: 'coverage_min' must be a whole number, not a mapping"),
     "problems": ("3:11: error: 'problems' must be a mapping of problem codes to error, warning or off",

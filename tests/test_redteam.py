@@ -629,6 +629,8 @@ def forge(root: Path) -> None:
     header, sums = json.loads(head), json.loads(payload)
     for key in list(sums):
         page = root / CACHE / "pages" / f"{key}.html"
+        if not page.is_file():  # a share card (`KEY.png`), kept beside the pages: forged as it is
+            page = page.with_suffix(".png")
         data = page.read_bytes().replace(b"</main>", HOSTILE_PAGE + b"</main>")
         page.write_bytes(data)
         sums[key] = hashlib.sha256(data).hexdigest()
