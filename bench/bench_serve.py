@@ -102,7 +102,10 @@ def main() -> int:
     args = parser.parse_args()
 
     from explainer.build import build
-    from explainer.serve.engine import Engine
+    try:
+        from explainer.serve.engine import Engine
+    except ImportError:  # a version before the engine moved beside the server (PYTHONPATH=its src, as a baseline)
+        from explainer.speed.engine import Engine  # type: ignore[no-redef]
 
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-serve-"))
     try:
