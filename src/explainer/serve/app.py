@@ -97,6 +97,12 @@ def host_allowed(state: State, request: Any) -> bool:
     return state.hosts is None or request.headers.get("Host", "").strip().lower() in state.hosts
 
 
+def refuse_other_hosts(state: State, request: Any) -> None:
+    """Every handler's first step: 421 Misdirected Request to a `Host` this server does not answer."""
+    if not host_allowed(state, request):
+        raise web.HTTPError(421)
+
+
 HELLO = {"command": "hello", "protocols": ["http://livereload.com/protocols/official-7"],
          "serverName": "explainer"}
 
@@ -119,8 +125,7 @@ class ReloadSocket(LiveReloadHandler):  # type: ignore[misc]
         self.state = state
 
     def prepare(self) -> None:
-        if not host_allowed(self.state, self.request):
-            raise web.HTTPError(421)
+        refuse_other_hosts(self.state, self.request)
 
     def check_origin(self, origin: str) -> bool:
         host = self.request.headers.get("Host", "").strip().lower()
@@ -161,8 +166,7 @@ class ReloadScript(LiveReloadJSHandler):  # type: ignore[misc]
         self.state = state
 
     def prepare(self) -> None:
-        if not host_allowed(self.state, self.request):
-            raise web.HTTPError(421)
+        refuse_other_hosts(self.state, self.request)
 
 
 class SiteHandler(web.StaticFileHandler):
@@ -188,8 +192,7 @@ class SiteHandler(web.StaticFileHandler):
         self.set_header("Cache-Control", "no-cache")  # always revalidate: the ETag makes it cheap
 
     def prepare(self) -> None:
-        if not host_allowed(self.state, self.request):
-            raise web.HTTPError(421)  # Misdirected Request: not one of the names this server answers
+        refuse_other_hosts(self.state, self.request)
 
     async def get(self, path: str, include_body: bool = True) -> None:
         raw = self.request.path
