@@ -94,18 +94,16 @@ class MemoryMemo(Memo):
 
     def keep_page(self, key: str, data: bytes) -> str:
         self.rendered += 1
-        self._used[2].add(key)
-        self.pages[key] = data
-        return key
+        return self._keep(key, data)
 
     def card(self, key: str) -> bytes | None:
-        data = self.pages.get(key)  # kept with the pages: a card's key never equals a page's
-        if data is not None:
-            self._used[2].add(key)
-        return data
+        return self.page(key)  # kept with the pages: a card's key never equals a page's
 
     def keep_card(self, key: str, data: bytes) -> str:
         self.drawn += 1
+        return self._keep(key, data)
+
+    def _keep(self, key: str, data: bytes) -> str:
         self._used[2].add(key)
         self.pages[key] = data
         return key
