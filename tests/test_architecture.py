@@ -16,14 +16,14 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "explainer"
 
 LAYERS = [
-    {"dates", "diagnostics", "schema", "model"},
+    {"dates", "diagnostics", "inputs", "schema", "model"},
     {"load"},
     {"validate"},
     {"resolve"},
     {"render"},
     {"write"},
-    {"pipeline"},
     {"cache", "workers"},
+    {"pipeline"},
     {"build", "formats", "scaffold", "jsonschema_export", "links"},
     {"serve"},
     {"cli", "__main__"},

@@ -100,12 +100,13 @@ def test_cache_never_changes_output_across_edits(corpus: Path, tmp_path: Path) -
 
 def test_unchanged_site_reuses_every_entry_page(corpus: Path, tmp_path: Path) -> None:
     from explainer.cache.disk import DiskMemo
+    from explainer.cache.layer import Layer
     from explainer.diagnostics import Problems
-    from explainer.pipeline import analyse
+    from explainer.pipeline import build_site
 
     build(corpus, out=tmp_path / "a", jobs=1, use_cache=True)
     warm = DiskMemo(corpus)
-    analyse(corpus, Problems(), warm)
+    build_site(corpus, Problems(), layer=Layer(warm))
     assert warm.hits["bodies"] == 41  # 40 entries and the home page
     entries = len(list((corpus / "content").glob("*/*.md"))) + 1
     index_pages = 6  # timeline, actors, sources, disputes, search, 404
@@ -165,8 +166,9 @@ def test_one_body_edit_indexes_one_entry_and_rewrites_only_its_parts(corpus: Pat
     and the cache's tables in parts rewrite only the files whose records changed."""
     from explainer.cache.disk import DiskMemo
     from explainer.cache.files import Table, part_of
+    from explainer.cache.layer import Layer
     from explainer.diagnostics import Problems
-    from explainer.pipeline import analyse, render_site
+    from explainer.pipeline import Memory, build_site
     from explainer.render.search import index_inputs, index_key, index_order
 
     assert build(corpus, jobs=2, use_cache=True).ok  # the index made in a worker, which keeps its records
@@ -177,15 +179,8 @@ def test_one_body_edit_indexes_one_entry_and_rewrites_only_its_parts(corpus: Pat
     _edit(event, "## Details\n", "## Details\n\nA zebra crossed the text.\n")
 
     memo = DiskMemo(corpus)
-    site = analyse(corpus, Problems(), memo)
-
-    class Sink:
-        files: dict[str, bytes] = {}
-
-        def write(self, rel: str, data: bytes) -> None:
-            self.files[rel] = data
-
-    render_site(site, Sink(), memo)
+    sink = Memory()
+    site, _ = build_site(corpus, Problems(), sink, Layer(memo))
     entries = len(site.project.entries)
     assert memo.hits["index"] == entries - 1
     edited = next(e for e in site.project.entries.values() if e.path.endswith(event.name))
@@ -194,7 +189,7 @@ def test_one_body_edit_indexes_one_entry_and_rewrites_only_its_parts(corpus: Pat
     new_keys = {index_key(index_inputs(site, e)) for e in index_order(site)}
     (gone,) = old_keys - new_keys
     assert new_keys - old_keys == {new_key}
-    assert any(b'"zebra":' in data for rel, data in Sink.files.items() if rel.startswith("search/s/"))
+    assert any(b'"zebra":' in data for rel, data in sink.files.items() if rel.startswith("search/s/"))
     after = _stamps(search)
     assert {n for n in after if after[n] != before["search"].get(n)} == {f"{part_of(k)}.json" for k in (gone, new_key)}
     memo.save()

@@ -467,11 +467,11 @@ def test_data_json_is_valid_against_its_schema(site: Path) -> None:
 def test_data_json_is_the_export_with_one_line_an_entry(project: Path, site: Path) -> None:
     """The file written entry by entry parses to exactly `data(site)`, and each entry is one line."""
     from explainer.diagnostics import Problems
-    from explainer.pipeline import analyse
+    from explainer.pipeline import build_site
     from explainer.render.outputs.data import data
 
     text = read(site, "data.json")
-    expected = data(analyse(project, Problems()))
+    expected = data(build_site(project, Problems())[0])
     assert json.loads(text) == expected
     lines = [line for line in text.splitlines() if line.startswith('  {"')]
     assert [json.loads(line.rstrip(",")) for line in lines] == expected["entries"]
@@ -505,11 +505,11 @@ def test_data_schema_knows_every_front_matter_key() -> None:
 def test_sources_json_is_the_csl_export_with_one_line_an_item(project: Path, site: Path) -> None:
     """sources.json parses to exactly the CSL items of every source, sorted by id, one a line."""
     from explainer.diagnostics import Problems
-    from explainer.pipeline import analyse
+    from explainer.pipeline import build_site
     from explainer.render.citestyle import sources_of
     from explainer.render.outputs.biblio import csl_item
 
-    analysed = analyse(project, Problems())
+    analysed, _ = build_site(project, Problems())
     expected = [csl_item(analysed, e) for e in sources_of(analysed)]
     text = read(site, "sources.json")
     lines = text.splitlines()

@@ -14,22 +14,13 @@ from PIL import Image
 from conftest import make_project
 from explainer.build import build
 from explainer.cache.disk import DiskMemo
+from explainer.cache.layer import Layer
 from explainer.diagnostics import Problems
-from explainer.pipeline import analyse, render_site
+from explainer.pipeline import Memory, build_site
 from explainer.render.cards import Card, card_file, draw
 from explainer.serve.engine import Engine
 
 BASE = "https://example.org/"
-
-
-class Files:
-    """A sink keeping what a render wrote."""
-
-    def __init__(self) -> None:
-        self.files: dict[str, bytes] = {}
-
-    def write(self, rel: str, data: bytes) -> None:
-        self.files[rel] = data
 
 
 def pages(site: Path) -> list[str]:
@@ -93,11 +84,10 @@ def test_share_cards_must_be_a_boolean(tmp_path: Path) -> None:
     assert any("share_cards" in p.format() and p.format().startswith("config.yaml:") for p in result.problems.items)
 
 
-def _render(root: Path) -> tuple[DiskMemo, Files]:
+def _render(root: Path) -> tuple[DiskMemo, Memory]:
     memo = DiskMemo(root)
-    site = analyse(root, Problems(), memo)
-    files = Files()
-    render_site(site, files, memo)
+    files = Memory()
+    build_site(root, Problems(), files, Layer(memo))
     memo.save()
     return memo, files
 

@@ -1,11 +1,11 @@
-"""`build` and `check`: the pipeline run the way each command runs it.
+"""`build` and `check`: thin callers of `pipeline.build_site`, each with its own output and layer.
 
-`check` runs stages 1-4 in memory, cold, in one process. `build` runs all five (or
-nothing, when `cache.noop` shows nothing changed): with the warm cache
-(`cache.disk.DiskMemo`) unless told not to, on every core for big sites
-(`workers.ForkedExecutor`), into a fresh folder swapped in when complete
-(`write.OutputDir`). Neither changes what the stages compute: they only decide how often
-a stage runs and where.
+`check` builds in memory, cold, in one process (`pipeline.Memory`), and keeps nothing.
+`build` runs nothing at all when `cache.noop` shows nothing changed; otherwise it builds
+with the warm cache (`cache.disk.DiskMemo`) unless told not to, on every core for big
+sites (`workers.ForkedExecutor`), into a fresh folder swapped in when complete
+(`FolderOutput`, `write.OutputDir`). Neither changes what the stages compute: they only
+decide how often a step runs and where.
 """
 
 from __future__ import annotations
@@ -108,50 +108,49 @@ def _build(root: Path, out: Path | None, strict: bool, jobs: int | None, use_cac
                 return BuildResult(problems)
             return BuildResult(problems, written=written, out=target, unchanged=True)
     from .cache.disk import DiskMemo
-    from .model import TemplateProblem
-    from .pipeline import NO_MEMO, Memo, analyse, render_site
+    from .cache.layer import NO_MEMO, Layer
+    from .pipeline import build_site
     from .workers import ForkedExecutor
 
     problems = Problems()
     if refused_cache is not None:
         problems.add("cache-unsafe", *refused_cache)
-    executor = ForkedExecutor(jobs)
-    with collector_paused():
-        memo: Memo = DiskMemo(root) if use_cache else NO_MEMO
-        site = analyse(root, problems, memo, executor)
-    for doc in site.project.all_documents:  # parsed: nothing reads the Markdown again (10,000 entries: 44 MB)
-        doc.body = ""
-    if base_url:  # only absolute URLs use it; bodies link relatively, so nothing parsed changes
-        site.project.config.values["base_url"] = base_url if base_url.endswith("/") else base_url + "/"
-    result = BuildResult(problems)
-    if problems.has_errors(strict):
-        return result
-    try:
-        output = OutputDir(target)
-    except OutputError as exc:
-        code = "build-locked" if isinstance(exc, BuildLocked) else "output-error"
-        problems.add(code, _shown(target, root), 1, 1, str(exc))
-        return result
-    try:
-        output.written = render_site(site, output, memo, executor)
-        output.commit()
-    except TemplateProblem as exc:
-        output.abort()
-        problems.add("template-error", exc.path, exc.line, 1, exc.message)
-        return result
-    except OutputError as exc:
-        output.abort()
-        problems.add("output-error", _shown(target, root), 1, 1, str(exc))
-        return result
-    except BaseException:
-        output.abort()
-        raise
+    memo = DiskMemo(root) if use_cache else NO_MEMO
+    layer = Layer(memo, ForkedExecutor(jobs), analysing=collector_paused, drop_markdown=True)
+    output = FolderOutput(target, root)
+    site, made = build_site(root, problems, output, layer, strict=strict, base_url=base_url)
+    if made is None:
+        return BuildResult(problems)
     if isinstance(memo, DiskMemo) and state is not None:
         with collector_paused():
             memo.save()
-            noop.record_build(root, target, state, output.written, problems)
-    result.site, result.written, result.out = site, output.written, target
-    return result
+            noop.record_build(root, target, state, made, problems)
+    return BuildResult(problems, site, made, target)
+
+
+class FolderOutput:
+    """A build's output folder (`write.OutputDir`): written beside `target`, swapped in whole."""
+
+    def __init__(self, target: Path, root: Path) -> None:
+        self.target, self.root = target, root
+        self.dir: OutputDir | None = None
+
+    def open(self) -> OutputDir:
+        self.dir = OutputDir(self.target)
+        return self.dir
+
+    def commit(self, written: list[str]) -> None:
+        assert self.dir is not None
+        self.dir.written = written  # forked workers wrote some of them: the list in build order
+        self.dir.commit()
+
+    def abort(self) -> None:
+        if self.dir is not None:
+            self.dir.abort()
+
+    def problem(self, error: OutputError) -> tuple[str, str, str]:
+        return "build-locked" if isinstance(error, BuildLocked) else "output-error", _shown(self.target, self.root), \
+            str(error)
 
 
 def cache_refusal(root: Path) -> tuple[tuple[str, int, int, str, str] | None, bool]:
@@ -208,18 +207,10 @@ def collector_paused() -> Iterator[None]:
 
 def check(root: Path) -> tuple[Problems, SiteData]:
     """Validate everything a build would, and render every file in memory; write nothing."""
-    from .model import TemplateProblem
-    from .pipeline import analyse
-    from .render import iter_outputs
+    from .pipeline import Memory, build_site
 
     problems = Problems()
-    site = analyse(root, problems)
-    if not problems.errors:
-        try:
-            for _ in iter_outputs(site):
-                pass
-        except TemplateProblem as exc:
-            problems.add("template-error", exc.path, exc.line, 1, exc.message)
+    site, _ = build_site(root, problems, Memory())
     return problems, site
 
 

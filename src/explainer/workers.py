@@ -17,7 +17,7 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from .pipeline import Executor
+from .cache.layer import Executor
 
 T = TypeVar("T")
 R = TypeVar("R")

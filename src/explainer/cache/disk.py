@@ -9,10 +9,10 @@ for it. A file that fails a check (corrupt, truncated, altered, sealed with anot
 from another project or another version of the tool) is ignored with a one-line note,
 and what it held is computed afresh.
 
-* `bodies/X.json`: parsed bodies by `pipeline.body_key`, with their problems and the
+* `bodies/X.json`: parsed bodies by `cache.layer.body_key`, with their problems and the
   lookups they made (the validity rule is the pipeline's, not this module's), in sixteen
   parts by the key's first digit (`cachefile.Table` rewrites only the changed ones);
-* `pages/KEY.html`, `pages/KEY.png` and `pages.json`: rendered pages by `pipeline.page_key`
+* `pages/KEY.html`, `pages/KEY.png` and `pages.json`: rendered pages by `cache.layer.page_key`
   and share cards by `render.cards.card_key`, with the SHA-256 of each;
 * `search/X.json`: every entry as the search index holds it, by `render.search.index_key`,
   in parts too (read and written by whichever process makes the index: a forked worker);
@@ -36,7 +36,6 @@ from typing import Any
 
 from ..diagnostics import Problem
 from ..model import Body, Cited, Dispute, Indexed
-from ..pipeline import Memo
 from ..write.writer import atomic_write
 from .files import (
     CACHE_DIR,
@@ -49,6 +48,7 @@ from .files import (
     read_json,
     write_json,
 )
+from .layer import Memo
 
 PAGE_NAME = re.compile(r"^[0-9a-f]{64}\.(html|png)$")
 """A cached page's file name in `pages/` (the SHA-256 of its key): nothing else there is ours."""

@@ -6,14 +6,14 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property, partial
-from typing import Any, Protocol
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
 from .. import schema
 from ..dates import PartialDate, display_range
-from ..model import HOME_ID, Body, Entry, Indexed, Page, SiteData
+from ..model import HOME_ID, Body, Entry, Page, SiteData
 from ..resolve.coverage import site_coverage
 from ..resolve.markup import letters
 from .cards import Card, card_file
@@ -45,14 +45,7 @@ class View:
 
 
 def view(entry: Entry) -> View:
-    """The entry's view, made once per entry object (pages show the same entry many times)."""
-    made = entry.__dict__.get("_view")
-    if made is None or made[0] is not entry.meta or made[1] != len(entry.meta):
-        made = entry.__dict__["_view"] = (entry.meta, len(entry.meta), _make_view(entry))
-    return made[2]
-
-
-def _make_view(entry: Entry) -> View:
+    """An entry's view, made afresh (`Renderer.view` keeps one per entry for a whole render)."""
     kind = schema.KINDS.get(entry.kind) or schema.HOME
     meta: dict[str, Any] = {f.name: None for f in kind.fields}  # templates may test any key
     meta.update({k: (v.iso if isinstance(v, PartialDate) else v) for k, v in entry.meta.items()})
@@ -97,12 +90,12 @@ def sources_list(entry: Entry, body: Body, site: SiteData,
     return items
 
 
-def corrections_of(site: SiteData) -> list[dict[str, Any]]:
+def corrections_of(site: SiteData, entry_view: Callable[[Entry], View] = view) -> list[dict[str, Any]]:
     """Every correction of every entry, newest first (then by page and order on the page)."""
     found = []
     for entry in site.project.all_documents:
         for n, item in enumerate(entry_corrections(entry), 1):
-            found.append({**item, "entry": view(entry), "url_path": entry.url_path, "where": entry.title, "n": n})
+            found.append({**item, "entry": entry_view(entry), "url_path": entry.url_path, "where": entry.title, "n": n})
     found.sort(key=lambda c: (tuple(-x for x in c["first_day"]), c["url_path"], c["n"]))
     return found
 
@@ -126,29 +119,30 @@ def entry_corrections(entry: Entry) -> list[dict[str, Any]]:
 
 # --- pages ------------------------------------------------------------------------------------
 
-class IndexMemo(Protocol):
-    """What earlier builds indexed for search, by `render.search.index_key` (`pipeline.Memo` is one)."""
-
-    def indexed(self, key: str) -> Indexed | None: ...
-
-    def keep_indexed(self, kept: dict[str, Indexed]) -> None:
-        """Every entry this build indexed, by key (the rest may be forgotten)."""
-
-
 class Renderer:
     """Builds page contexts and renders them with the layouts."""
 
-    def __init__(self, site: SiteData, env: jinja2.Environment, memo: IndexMemo | None = None) -> None:
+    def __init__(self, site: SiteData, env: jinja2.Environment) -> None:
         self.site = site
         self.env = env
-        self.memo = memo
-        """Where the search index looks up entries it indexed before (None: index every entry)."""
         self.config = site.project.config
         self.entries = site.project.entries
         self.story = Story(site.project)
         """The order, colours and pictures of the story, shared by every page."""
         self._references: dict[str, Markup] | None = None
         self._source_views: dict[str, View] = {}
+        self._views: dict[str, tuple[Entry, View]] = {}
+        self._nav: list[dict[str, str]] | None = None
+        self._has_corrections: bool | None = None
+        self._site_coverage: dict[str, object] | None = None
+
+    def view(self, entry: Entry) -> View:
+        """The entry's view, made once per entry in this render (pages show the same entry many
+        times, and the cache layer digests each view object once)."""
+        made = self._views.get(entry.id)
+        if made is None or made[0] is not entry:
+            made = self._views[entry.id] = (entry, view(entry))
+        return made[1]
 
     def with_bodies(self, site: SiteData) -> Renderer:
         """A renderer of `site`, which has this site's front matter with other bodies: it shares
@@ -158,14 +152,14 @@ class Renderer:
         other = Renderer(site, self.env)
         other.story = self.story
         other._references, other._source_views = self._references, self._source_views
-        other.__dict__["_nav"] = self.__dict__["_nav"]
-        other.__dict__["_has_corrections"] = self.has_corrections
+        other._nav, other._has_corrections = self._nav, self._has_corrections
         return other
 
     def warm(self) -> None:
         """Compute now what every entry page reads of the whole site (for a later `with_bodies`)."""
         self.prepare()
         self.nav()
+        _ = self.has_corrections
         for name in ("ordered", "position", "palette", "by_actor"):
             getattr(self.story, name)
 
@@ -181,10 +175,10 @@ class Renderer:
             self.prepare()
         formatted = self._references.get(entry.id) if self._references else None
         if not formatted:
-            return view(entry)
+            return self.view(entry)
         made = self._source_views.get(entry.id)
-        if made is None or made.meta is not view(entry).meta:
-            made = self._source_views[entry.id] = replace(view(entry), formatted=formatted)
+        if made is None or made.meta is not self.view(entry).meta:
+            made = self._source_views[entry.id] = replace(self.view(entry), formatted=formatted)
         return made
 
     @cached_property
@@ -194,11 +188,9 @@ class Renderer:
 
     @property
     def has_corrections(self) -> bool:
-        made = self.__dict__.get("_has_corrections")
-        if made is None:
-            made = self.__dict__["_has_corrections"] = any(
-                e.meta.get("corrections") for e in self.site.project.all_documents)
-        return made
+        if self._has_corrections is None:
+            self._has_corrections = any(e.meta.get("corrections") for e in self.site.project.all_documents)
+        return self._has_corrections
 
     @cached_property
     def site_coverage_pages(self) -> frozenset[str]:
@@ -211,19 +203,17 @@ class Renderer:
     def site_coverage(self) -> dict[str, object]:
         """Site-wide citation figures, shown on /disputes/ and on pages (the method page);
         computed on first use (a dev-server edit that renders no such page skips it)."""
-        made = self.__dict__.get("_site_coverage")
-        if made is None:
-            made = self.__dict__["_site_coverage"] = site_coverage(self.site)
-        return made
+        if self._site_coverage is None:
+            self._site_coverage = site_coverage(self.site)
+        return self._site_coverage
 
     def nav(self) -> list[dict[str, str]]:
         """The menu; computed once per renderer (it scans every entry, and every page shows it)."""
-        cached = self.__dict__.get("_nav")
-        if cached is None:
-            cached = self.__dict__["_nav"] = self._nav()
-        return [dict(item) for item in cached]
+        if self._nav is None:
+            self._nav = self._make_nav()
+        return [dict(item) for item in self._nav]
 
-    def _nav(self) -> list[dict[str, str]]:
+    def _make_nav(self) -> list[dict[str, str]]:
         items = self.config.nav
         pages = sorted((e for e in self.entries.values() if schema.kind_of(e.kind).in_menu and "nav" in e.meta),
                        key=lambda e: (e.meta["nav"], e.id))
@@ -259,7 +249,7 @@ class Renderer:
     def add_card(self, ctx: dict[str, Any], out: str, title: str, kind: str, date: str, count: str,
                  disputed: bool) -> None:
         """The page's share card (`render.cards`): what it shows and its address, unless
-        `share_cards: false`. `pipeline.render_site` draws it next to the page."""
+        `share_cards: false`. The build draws it next to the page (`cache.layer.Layer.render`)."""
         if self.config.values.get("share_cards", True):
             ctx["card"] = Card(str(self.config.title), title, kind, date, count, disputed)
             ctx["card_url"] = self.config.site_url + card_file(out)
@@ -270,7 +260,7 @@ class Renderer:
         ctx = self.common(entry.url_path, entry.title, str(entry.meta.get("summary", "")), entry.kind, None)
         sources = sources_list(entry, body, self.site, self.source_view)
         ctx.update(
-            entry=self.source_view(entry) if entry.kind == schema.BIBLIOGRAPHY_KIND else view(entry),
+            entry=self.source_view(entry) if entry.kind == schema.BIBLIOGRAPHY_KIND else self.view(entry),
             body=with_sidenotes(body.html, sources),
             sources=sources,
             letters=letters,
@@ -280,7 +270,7 @@ class Renderer:
             related=self.related(entry, kind),
         )
         self.add_card(ctx, entry.url_path + "index.html", entry.title, _card_kind(entry, kind),
-                      view(entry).date or view(entry).dates.get("updated", ""),
+                      self.view(entry).date or self.view(entry).dates.get("updated", ""),
                       _card_count(entry, kind, len(sources), self.site), bool(body.disputes))
         if kind is schema.HOME:
             ctx.update(self.story.home_who())
@@ -304,7 +294,7 @@ class Renderer:
             left_out = {v.id for name in rel.exclude for v in found[name]}
             chosen = [self.entries[i] for i in dict.fromkeys(ids) if i in self.entries and i not in left_out]
             chosen.sort(key=_date_key if rel.by_date else (lambda e: (e.title.lower(), e.id)))
-            found[rel.name] = [view(e) for e in chosen]
+            found[rel.name] = [self.view(e) for e in chosen]
             if rel.home:
                 found[rel.name + "_home"] = bool(graph.incoming.get(entry.id, {}).get(HOME_ID, set()) & set(rel.back))
         return found
@@ -320,7 +310,7 @@ class Renderer:
             for e in sorted(entries, key=_date_key):
                 named = e.meta.get(kind.participants, []) if kind.participants else []
                 years[str(e.date.year) if e.date else "Undated"].append(
-                    {"event": view(e), "actors": [view(self.entries[a]) for a in named if a in self.entries]})
+                    {"event": self.view(e), "actors": [self.view(self.entries[a]) for a in named if a in self.entries]})
             ctx["years"] = list(years.items())
         else:
             field = kind.field(spec.group_by)
@@ -328,7 +318,7 @@ class Renderer:
             groups: dict[str, list[View]] = defaultdict(list)
             for e in sorted(entries, key=_source_sort_key if kind.cited else (lambda e: (e.title.lower(), e.id))):
                 groups[str(e.meta.get(spec.group_by) or "")].append(
-                    self.source_view(e) if kind.cited else view(e))
+                    self.source_view(e) if kind.cited else self.view(e))
             ctx["groups"] = [(labels[value], groups[value]) for value in labels if groups.get(value)]
         if kind.dated:
             ctx.update(self.story.timeline())
@@ -348,7 +338,7 @@ class Renderer:
             body = self.site.bodies.get(e.id)
             items.append((e, d, body.html if body else "",
                           sources_list(e, body, self.site, self.source_view) if body else []))
-        found, cited = disputes_page(items, view)
+        found, cited = disputes_page(items, self.view)
         for item in found:
             item["html"] = with_sidenotes(str(item["html"]), cited)
         ctx.update(disputes=found, sources=cited, letters=letters)
@@ -361,7 +351,7 @@ class Renderer:
         """`/corrections/`: every correction, newest first, each linking to its place on its page."""
         ctx = self.common("corrections/", "Corrections", "Every correction made to this site, newest first.",
                           "corrections", None)
-        ctx["corrections"] = corrections_of(self.site)
+        ctx["corrections"] = corrections_of(self.site, self.view)
         n = len(ctx["corrections"])
         self.add_card(ctx, "corrections/index.html", "Corrections", "Index", "",
                       f"{n} correction{'s' if n != 1 else ''}", False)

@@ -49,7 +49,7 @@ import sys
 import unicodedata
 import zlib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from html import unescape
 
@@ -144,9 +144,9 @@ def index_order(site: SiteData) -> list[Entry]:
     return sorted(site.project.entries.values(), key=lambda e: (fold(e.title), e.kind, e.id))
 
 
-def index_inputs(site: SiteData, entry: Entry) -> IndexInputs:
-    """Everything `index_entry` reads of an entry: its digest is the entry's memo key."""
-    v = view(entry)
+def index_inputs(site: SiteData, entry: Entry, renderer: Renderer | None = None) -> IndexInputs:
+    """Everything `index_entry` reads of an entry (the build cache keys it by their digest)."""
+    v = renderer.view(entry) if renderer is not None else view(entry)
     extra = " ".join(t for t in (_as_text(entry.meta.get(name)) for name in schema.kind_of(entry.kind).search_fields)
                      if t)  # who published a source, an actor's other names: what readers type
     body = site.bodies.get(entry.id)
@@ -154,7 +154,7 @@ def index_inputs(site: SiteData, entry: Entry) -> IndexInputs:
 
 
 def index_key(inputs: IndexInputs) -> str:
-    """Digest of exactly what `index_entry` reads (the code is checked by the memo's file)."""
+    """Digest of exactly what `index_entry` reads: its argument (the code is checked by the cache's file)."""
     h = hashlib.sha256(json.dumps(inputs[:6], ensure_ascii=False).encode("utf-8", "surrogatepass"))
     h.update(inputs[6])
     return h.hexdigest()
@@ -281,18 +281,18 @@ def shard_groups(sizes: dict[str, int], budget: int = SHARD_BUDGET) -> list[tupl
 
 
 def search_index_output(site: SiteData, renderer: Renderer) -> Iterator[tuple[str, bytes]]:
-    """The search files for `/search/` (one of `render.SITE_WIDE`): result files
-    first, one group at a time, then the shards and the manifest.
+    """The search files for `/search/` (one of `render.SITE_WIDE`): every entry indexed
+    (`index_entry`), in `index_order`."""
+    return search_files(index_entry(index_inputs(site, e, renderer)) for e in index_order(site))
 
-    Each entry is looked up in the renderer's memo by `index_key` first: a warm build
-    makes only the changed entries into plain text and terms again (the rest of a 4,000-
-    entry index was a third of a second of every rebuild)."""
-    memo = renderer.memo
+
+def search_files(indexed: Iterable[Indexed]) -> Iterator[tuple[str, bytes]]:
+    """The search files from every entry as the index holds it, in `index_order`: result files
+    first, one group at a time, then the shards and the manifest."""
     index = Postings()
     group: list[bytes] = []
     groups: list[int] = []
     size = 0
-    kept: dict[str, Indexed] = {}
 
     def flush_docs() -> tuple[str, bytes]:
         data = b"[" + b",".join(group) + b"]\n"
@@ -300,13 +300,7 @@ def search_index_output(site: SiteData, renderer: Renderer) -> Iterator[tuple[st
         group.clear()
         return f"search/doc/{len(groups) - 1}.json", data
 
-    for entry in index_order(site):
-        inputs = index_inputs(site, entry)
-        if memo is None:
-            made = index_entry(inputs)
-        else:
-            key = index_key(inputs)
-            made = kept[key] = memo.indexed(key) or index_entry(inputs)
+    for made in indexed:
         index.add(made)
         doc = made.doc.encode("utf-8")
         if group and (size + 1 + len(doc) > DOC_BUDGET or len(group) == DOC_MAX):
@@ -315,8 +309,6 @@ def search_index_output(site: SiteData, renderer: Renderer) -> Iterator[tuple[st
         group.append(doc)
     if group:
         yield flush_docs()
-    if memo is not None:
-        memo.keep_indexed(kept)
     lists = {term: index.encode(term) for term in index.terms}
     del index.terms
     sizes = {term: _cost(term, posting) for term, posting in lists.items()}

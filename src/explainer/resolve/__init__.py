@@ -11,6 +11,7 @@ from typing import Any
 
 from .. import schema
 from ..diagnostics import Problem, Problems
+from ..inputs import reads
 from ..model import Body, Entry, Lookup, Project, SiteData
 from .coverage import check_coverage
 from .graph import build_graph, build_lookup, check_front_matter_refs, check_graph
@@ -23,8 +24,12 @@ def root_for(entry: Entry) -> str:
     return "../" * entry.url_path.count("/")
 
 
+@reads("path", "kind", "body", "body_line", "url_path")
 def parse_body(md: Any, entry: Entry, lookup: Lookup, overrides: dict[str, Any]) -> tuple[Body, list[Problem]]:
-    """One body rendered, with every problem it has (no per-file limit: the build applies it)."""
+    """One body rendered, with every problem it has (no per-file limit: the build applies it).
+
+    Reads of `entry` only the fields declared above, of `lookup` what the cache records
+    (`cache.layer`), and `md`'s one option (trusted HTML) and `overrides` whole."""
     problems = Problems(overrides, limit=None)
     env = PageEnv(
         path=entry.path, body_line=entry.body_line, lines=entry.body.split("\n"), lookup=lookup,

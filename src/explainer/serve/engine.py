@@ -1,7 +1,7 @@
 """The dev server's engine: the pipeline run after every save, with its memo kept in memory.
 
-Each rebuild runs the very same stages as `explainer build` (`pipeline.analyse`, then
-`pipeline.render_site`) with a `MemoryMemo`: a file whose stamp has not changed is not
+Each rebuild is `pipeline.build_site`, as for `explainer build`, run by a
+`cache.layer.Layer` whose memo is a `MemoryMemo`: a file whose stamp has not changed is not
 read again, a body is re-parsed only if its file or an entry it looked up changed, and a
 page is re-rendered only if its context changed — the pipeline's one rule. Only files
 whose bytes changed are written (`write.sync`), so the served folder always equals a
@@ -27,13 +27,15 @@ from pathlib import Path
 from typing import Any
 
 from .. import schema
+from ..cache.layer import Layer, Memo
 from ..diagnostics import Problem, Problems, Severity
 from ..load.bibliography import extra_inputs
 from ..load.files import CONFIG_FILE, CONTENT_DIR
 from ..model import Body, Entry, Project, SiteData, TemplateProblem
-from ..pipeline import Memo, Sink, analyse, load_entry, render_site, render_site_wide
+from ..pipeline import Memory, build_site, render_site_wide
 from ..render import Renderer, make_environment
 from ..resolve import build_lookup, make_markdown, parse_body
+from ..validate import load_entry
 from ..write import stamps, sync
 
 PREVIEW_KINDS = frozenset(k.name for k in schema.KINDS.values() if not k.site_figures)
@@ -116,16 +118,6 @@ class MemoryMemo(Memo):
         self.pages = {k: v for k, v in self.pages.items() if k in pages}
 
 
-class Collect(Sink):
-    """A sink that keeps the files in memory (the engine writes only what changed)."""
-
-    def __init__(self) -> None:
-        self.files: dict[str, bytes] = {}
-
-    def write(self, rel: str, data: bytes) -> None:
-        self.files[rel] = data
-
-
 @dataclass
 class _Good:
     """The last build that succeeded: what the served folder holds, and what it came from."""
@@ -160,6 +152,7 @@ class Engine:
         self.root = root
         self.out = out
         self.memo = MemoryMemo()
+        self.layer = Layer(self.memo)
         self.good: _Good | None = None
         self._tools: tuple[Any, ...] | None = None
         self._env: tuple[Any, Any] | None = None
@@ -187,22 +180,20 @@ class Engine:
         previewed = self._preview(inputs, changed)
         problems = Problems()
         self.memo.start()
-        site = analyse(self.root, problems, self.memo)
-        if problems.has_errors():
-            self._undo(previewed)
-            return Outcome(problems, ok=False)
         good = self.good
         defer = self.defer_extras and good is not None
-        pages = Collect()
-        try:
-            env = self._environment(inputs)
-            render_site(site, pages, self.memo, site_wide=False, env=env)
-            site_wide = Collect()
-            if not defer:
+        env = self._environment(inputs)
+        pages = Memory()
+        site, written_pages = build_site(self.root, problems, pages, self.layer, site_wide=False, env=env)
+        site_wide = Memory()
+        if written_pages is not None and not defer:
+            try:
                 render_site_wide(site, site_wide, env=env)
-        except TemplateProblem as exc:
+            except TemplateProblem as exc:
+                problems.add("template-error", exc.path, exc.line, 1, exc.message)
+                written_pages = None
+        if written_pages is None:
             self._undo(previewed)
-            problems.add("template-error", exc.path, exc.line, 1, exc.message)
             return Outcome(problems, ok=False)
         before = good.outputs if good is not None else None
         old_wide = {rel: before[rel] for rel in good.site_wide} if good is not None and before else {}
@@ -232,7 +223,7 @@ class Engine:
         problems = Problems()
         if self.pending is None or self.good is None:
             return Outcome(problems, ok=True)
-        wide = Collect()
+        wide = Memory()
         try:
             done = render_site_wide(self.pending, wide, interrupted, env=self._environment(self.good.inputs))
         except TemplateProblem as exc:

@@ -7,10 +7,11 @@ keys absent), so the stages after this one never meet a wrong type.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from .. import schema
-from ..diagnostics import Problems, did_you_mean
-from ..load.files import CONFIG_FILE
+from ..diagnostics import Problem, Problems, did_you_mean
+from ..load.files import CONFIG_FILE, read_document
 from ..model import HOME_ID, Config, Document, Entry, Project, YamlDoc
 from .fields import validate_fields
 
@@ -27,6 +28,16 @@ def validate_config(doc: YamlDoc | None, problems: Problems) -> Config:
     if not merged["base_url"].endswith("/"):
         merged["base_url"] += "/"
     return Config(merged, doc)
+
+
+def load_entry(root: Path, rel: str, kind: schema.Kind,
+               overrides: dict[str, Any]) -> tuple[Entry | None, list[Problem]]:
+    """Stages 1 and 2 for one file: read and parse it, then validate its front matter
+    (it reads the file `root/rel` and nothing else)."""
+    own = Problems(overrides, limit=None)
+    document = read_document(root, rel, kind, own)
+    entry = validate_entry(document, own) if document is not None else None
+    return entry, own.items
 
 
 def validate_entry(document: Document, problems: Problems) -> Entry:

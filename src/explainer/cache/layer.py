@@ -1,0 +1,410 @@
+"""The one cache layer: how a build runs the pipeline's repeated steps, and which results it reuses.
+
+`pipeline.build_site` runs the stages in order; three of them repeat one function over
+many inputs, and it runs those through a `Layer`:
+
+* `load_entries`: every entry file read and validated (`validate.load_entry`);
+* `parse_bodies`: every body parsed (`resolve.parse_body`);
+* `render`: every page, share card and site-wide file rendered (`render.Renderer`,
+  `render.cards.draw`, `render.SITE_WIDE`) into the build's sink.
+
+A layer is two parts. Its `Memo` is what earlier runs computed: nothing for a cold build
+(`NO_MEMO`), `.explainer-cache/` for the warm build (`cache.disk.DiskMemo`), memory for
+the dev server (`serve.engine.MemoryMemo`). Its `Executor` is where the work runs: here,
+in order (`SERIAL`), or in forked workers (`workers.ForkedExecutor`). Whatever they are,
+the same stage functions run with the same inputs, and a result is reused only if what
+it read answers the same now:
+
+* a body: the fields of its entry that `resolve.parse_body` declares (`inputs.reads`),
+  its options and the code, plus every lookup the parse made of other entries (recorded
+  as it happened: the whole `Target` seen, or that an id was missing, or that it scanned
+  every id for a suggestion), each of which must give the same answer now;
+* a page: its template, its place and its whole context, with the layouts and the code;
+* a page's share card: what it shows (`render.cards.Card`), the fonts and the code;
+* an entry in the search index: the argument of `render.search.index_entry`.
+
+Keys are digests of content, never file stamps (only the dev server's memo, which lives
+as long as the files it watches, trusts a stamp to skip reading an unchanged file).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import pickle
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from functools import partial
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from .. import schema
+from ..diagnostics import Problem
+from ..inputs import declared_values
+from ..model import Body, Entry, Indexed, Lookup, Page, SiteData
+from ..render import Renderer, site_files
+from ..render.cards import Card, card_file, card_key
+from ..render.cards import draw as draw_card
+from ..render.pages import View
+from ..render.search import index_entry, index_inputs, index_key, index_order, search_files, search_index_output
+from ..resolve import make_markdown, parse_body
+from ..validate import load_entry
+from ..write.stamps import code_digest
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class Sink(Protocol):
+    """Where rendered files go: a build's output folder (`write.OutputDir`) or memory."""
+
+    def write(self, rel: str, data: bytes) -> None: ...
+
+
+# --- the two parts of a layer -------------------------------------------------------------------
+
+class Memo:
+    """What earlier runs computed. This base remembers nothing: every step runs (a cold build)."""
+
+    keeps_pages = False
+    """Whether `page` can ever answer: computing a page's key costs a pickling of its context."""
+    keeps_index = False
+    """Whether `indexed` can ever answer (the search index then computes every entry's key)."""
+
+    def entry(self, root: Path, rel: str, kind: schema.Kind, overrides: dict[str, Any],
+              load: Callable[[], tuple[Entry | None, list[Problem]]]) -> tuple[Entry | None, list[Problem]]:
+        """A loaded and validated entry file: `load()` unless the file is known unchanged."""
+        return load()
+
+    def body(self, key: str, valid: Callable[[dict[str, str]], bool]) -> tuple[Body, list[Problem]] | None:
+        """A parsed body stored under `key` whose recorded lookups `valid` accepts, or None."""
+        return None
+
+    def keep_body(self, key: str, body: Body, problems: list[Problem], reads: dict[str, str]) -> None:
+        """Remember a parsed body, its problems and the lookups it made."""
+
+    def page(self, key: str) -> bytes | None:
+        """The bytes of a page rendered under `key`, or None."""
+        return None
+
+    def keep_page(self, key: str, data: bytes) -> str:
+        """Remember a rendered page (may run in a worker); returns what `used_pages` needs."""
+        return key
+
+    def used_pages(self, records: Iterable[str]) -> None:
+        """In the main process: the pages this run used or kept (the rest may be forgotten)."""
+
+    def card(self, key: str) -> bytes | None:
+        """The PNG of a share card drawn under `key` (`render.cards.card_key`), or None."""
+        return None
+
+    def keep_card(self, key: str, data: bytes) -> str:
+        """Remember a drawn card (may run in a worker); returns what `used_pages` needs."""
+        return key
+
+    def indexed(self, key: str) -> Indexed | None:
+        """An entry as the search index holds it, made under `key` (`render.search.index_key`), or None."""
+        return None
+
+    def keep_indexed(self, kept: dict[str, Indexed]) -> None:
+        """Every entry the search index used, by key (runs where the index is made: maybe a worker)."""
+
+
+class Executor:
+    """Runs a step's function over many inputs. This base runs them in this process, in order."""
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T], weight: int | None = None) -> list[R]:
+        """`fn` of every item, in order; `weight`: how many entries the items stand for."""
+        return [fn(item) for item in items]
+
+
+NO_MEMO = Memo()
+SERIAL = Executor()
+
+
+class Layer:
+    """How a build runs the pipeline's repeated steps: what it reuses (`memo`) and where it
+    runs them (`executor`). `PLAIN` reuses nothing and runs everything here, in order."""
+
+    def __init__(self, memo: Memo = NO_MEMO, executor: Executor = SERIAL,
+                 analysing: Callable[[], AbstractContextManager[None]] = nullcontext,
+                 drop_markdown: bool = False) -> None:
+        self.memo = memo
+        self.executor = executor
+        self.analysing = analysing
+        """A context the first three stages run in (`build.collector_paused` for a build)."""
+        self.drop_markdown = drop_markdown
+        """Forget each document's Markdown once every body is parsed (a build: at 10,000
+        entries it is 44 MB nothing reads again; the dev server keeps it)."""
+
+    # --- stages 1 and 2: entry files ------------------------------------------------------------
+
+    def load_entries(self, root: Path, files: Sequence[tuple[str, schema.Kind]],
+                     overrides: dict[str, Any]) -> list[tuple[Entry | None, list[Problem]]]:
+        """`validate.load_entry` of every file (reused when the memo knows the file unchanged)."""
+        memo = self.memo
+
+        def load(item: tuple[str, schema.Kind]) -> tuple[Entry | None, list[Problem]]:
+            rel, kind = item
+            return memo.entry(root, rel, kind, overrides, partial(load_entry, root, rel, kind, overrides))
+
+        return self.executor.map(load, files)
+
+    # --- stage 3: bodies, with the lookups they make recorded ----------------------------------
+
+    def parse_bodies(self, docs: Sequence[Entry], lookup: Lookup, trust_html: bool,
+                     overrides: dict[str, Any]) -> list[tuple[Body, list[Problem]]]:
+        """`resolve.parse_body` of every document, in order (each reused under the one rule)."""
+        options = parse_options(trust_html, overrides)
+        digests = LookupDigests(lookup)
+        keys = [body_key(options, doc) for doc in docs]
+        done: list[tuple[Body, list[Problem]] | None] = [self.memo.body(key, digests.valid) for key in keys]
+        todo = [i for i, hit in enumerate(done) if hit is None]
+        md = make_markdown(trust_html=trust_html) if todo else None
+
+        def parse(i: int) -> tuple[Body, list[Problem], list[str]]:
+            reads: set[str] = set()
+            recording = Lookup(*(_Recording(getattr(lookup, name), name, reads) for name in LOOKUP_TABLES))
+            body, found = parse_body(md, docs[i], recording, overrides)
+            return body, found, sorted(reads)
+
+        for i, (body, found, reads) in zip(todo, self.executor.map(parse, todo), strict=True):
+            self.memo.keep_body(keys[i], body, found, {read: digests(read) for read in reads})
+            done[i] = (body, found)
+        if self.drop_markdown:
+            for doc in docs:
+                doc.body = ""
+        return [hit for hit in done if hit is not None]
+
+    # --- stages 4 and 5: every file of the site into the sink ----------------------------------
+
+    def render(self, site: SiteData, renderer: Renderer, sink: Sink, site_wide: bool = True) -> list[str]:
+        """Every file of `render.site_files` into `sink`; returns their paths in build order.
+        `site_wide=False` leaves out the site-wide files (the dev server may defer them)."""
+        memo, executor = self.memo, self.executor
+        renderer.prepare(lambda fn, items: executor.map(fn, items, weight=len(site.project.entries)))  # citation style
+        files = site_files(site, renderer)
+        salt = f"{code_digest()}\0{layouts_digest(site.project.root)}" if memo.keeps_pages else ""
+        views: dict[int, tuple[View, bytes]] = {}  # each process's own (a forked worker starts with a copy)
+        chunk = 64
+
+        def put_page(page: Page) -> list[tuple[str, str | None]]:
+            key = page_key(salt, page, views) if memo.keeps_pages else None
+            data = memo.page(key) if key is not None else None
+            if data is None:
+                data = renderer.render(page).encode("utf-8")
+                record = memo.keep_page(key, data) if key is not None else None
+            else:
+                record = key
+            sink.write(page.out, data)
+            card = page.context.get("card")
+            return [(page.out, record)] + ([put_card(page.out, card)] if isinstance(card, Card) else [])
+
+        def put_card(out: str, card: Card) -> tuple[str, str | None]:
+            """The page's share card, drawn only if the memo has none that shows the same."""
+            key = card_key(salt, card) if memo.keeps_pages else None
+            data = memo.card(key) if key is not None else None
+            if data is None:
+                data = draw_card(card)
+                record = memo.keep_card(key, data) if key is not None else None
+            else:
+                record = key
+            rel = card_file(out)
+            sink.write(rel, data)
+            return rel, record
+
+        def task(job: tuple[str, int]) -> list[tuple[str, str | None]]:
+            what, n = job
+            if what == "entries":
+                return [done for doc in files.entries[n:n + chunk] for done in put_page(renderer.entry_page(doc))]
+            if what == "site-wide":
+                return [_put(sink, rel, data) for rel, data in self.site_wide_file(files.site_wide[n], site, renderer)]
+            done = [item for page in files.index_pages() for item in put_page(page)]
+            return done + [_put(sink, rel, path.read_bytes()) for rel, path in files.assets]
+
+        jobs = [("site-wide", i) for i in range(len(files.site_wide))] if site_wide else []
+        jobs += [("entries", n) for n in range(0, len(files.entries), chunk)] + [("rest", 0)]
+        results = executor.map(task, jobs, weight=len(files.entries))
+        order = {"entries": 0, "rest": 1, "site-wide": 2}  # the order a reader of the list expects
+        written: list[str] = []
+        records: list[str] = []
+        for _, part in sorted(zip(jobs, results, strict=True), key=lambda jr: (order[jr[0][0]], jr[0][1])):
+            for rel, record in part:
+                written.append(rel)
+                if record is not None:
+                    records.append(record)
+        memo.used_pages(records)
+        return written
+
+    def site_wide_file(self, make: Callable[[SiteData, Renderer], Iterable[tuple[str, str | bytes]]],
+                       site: SiteData, renderer: Renderer) -> Iterable[tuple[str, str | bytes]]:
+        """The files one maker of `render.SITE_WIDE` makes; the search index's entries are
+        reused from the memo when it keeps them."""
+        if make is search_index_output and self.memo.keeps_index:
+            return search_files(self._indexed(site, renderer))
+        return make(site, renderer)
+
+    def _indexed(self, site: SiteData, renderer: Renderer) -> Iterator[Indexed]:
+        """Every entry as the search index holds it, in index order, reused by `index_key`."""
+        kept: dict[str, Indexed] = {}
+        for entry in index_order(site):
+            inputs = index_inputs(site, entry, renderer)
+            key = index_key(inputs)
+            made = kept[key] = self.memo.indexed(key) or index_entry(inputs)
+            yield made
+        self.memo.keep_indexed(kept)
+
+
+PLAIN = Layer()
+
+
+def _put(sink: Sink, rel: str, data: str | bytes) -> tuple[str, None]:
+    sink.write(rel, data.encode("utf-8") if isinstance(data, str) else data)
+    return rel, None
+
+
+# --- keys ----------------------------------------------------------------------------------------
+
+def layouts_digest(root: Path) -> str:
+    """Hash of the project's own `layouts/` (the package's are in `code_digest`)."""
+    h = hashlib.sha256()
+    base = root / "layouts"
+    if base.is_dir():
+        for path in sorted(base.rglob("*")):
+            if path.is_file():
+                h.update(path.relative_to(base).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+LOOKUP_TABLES = ("by_id", "by_path", "unreadable", "names")
+"""The tables of `model.Lookup`, in its order: a body's reads of them are recorded."""
+
+
+class _Recording(dict):  # type: ignore[type-arg]
+    """A dict that records which keys were asked for, and whether all of them were looked at."""
+
+    def __init__(self, data: dict[str, Any], name: str, reads: set[str]) -> None:
+        super().__init__(data)
+        self._name, self._reads = name, reads
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        self._reads.add(f"{self._name}:{key}")
+        return super().get(key, default)
+
+    def __getitem__(self, key: Any) -> Any:
+        self._reads.add(f"{self._name}:{key}")
+        return super().__getitem__(key)
+
+    def __contains__(self, key: object) -> bool:
+        self._reads.add(f"{self._name}:{key}")
+        return super().__contains__(key)
+
+    def __iter__(self) -> Iterator[Any]:
+        self._reads.add(f"{self._name}*")
+        return super().__iter__()
+
+    def keys(self) -> Any:
+        self._reads.add(f"{self._name}*")
+        return super().keys()
+
+    def values(self) -> Any:
+        self._reads.add(f"{self._name}*")
+        return super().values()
+
+    def items(self) -> Any:
+        self._reads.add(f"{self._name}*")
+        return super().items()
+
+    def __len__(self) -> int:
+        self._reads.add(f"{self._name}*")
+        return super().__len__()
+
+
+class LookupDigests:
+    """What each possible lookup of a body answers in this build, as a short digest (cached)."""
+
+    def __init__(self, lookup: Lookup) -> None:
+        self.lookup = lookup
+        self._known: dict[str, str] = {}
+
+    def __call__(self, read: str) -> str:
+        found = self._known.get(read)
+        if found is None:
+            found = self._known[read] = _digest(self._answer(read))
+        return found
+
+    def _answer(self, read: str) -> str:
+        table_name, sep, key = read.partition(":")
+        if not sep:  # "by_id*": every key of the table was looked at
+            table = getattr(self.lookup, read[:-1])
+            return repr(sorted(table.items()))
+        table = getattr(self.lookup, table_name)
+        return repr(table.get(key, None)) + ("" if key in table else "\0missing")
+
+    def valid(self, reads: dict[str, str]) -> bool:
+        """Whether every recorded lookup still gives the recorded answer."""
+        return all(self(read) == digest for read, digest in reads.items())
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def parse_options(trust_html: bool, overrides: dict[str, Any]) -> str:
+    """What besides the entry and its lookups changes a parse: trusted HTML, problem severities."""
+    return f"trust_html={trust_html};overrides={sorted((k, int(v)) for k, v in overrides.items())!r}"
+
+
+def body_key(options: str, entry: Entry) -> str:
+    """Everything a body's parse reads besides the entries it looks up: the code, the options
+    and the fields of the entry `resolve.parse_body` declares."""
+    fields = declared_values(parse_body, entry)
+    return _digest("\0".join((code_digest(), options, repr(fields))))
+
+
+def _view_digest(digest: bytes) -> None:
+    """Stands for a view in the bytes `page_key` hashes (never called: nothing is unpickled)."""
+
+
+class _KeyPickler(pickle.Pickler):
+    """Pickles a context in "fast" mode, without pickle's memo: a value met twice is written
+    twice, so the bytes depend on the values alone. (With the memo they depended on which
+    equal values happened to be one object — a view cached by one worker, built afresh by
+    another — and a build with another number of workers missed every page.)
+
+    A `View` is written as the SHA-256 of its own pickled value, computed once per view
+    object (`views`): an entry page names dozens of other entries, and pickling each of
+    them again on every page was most of the key's cost."""
+
+    def __init__(self, buffer: io.BytesIO, views: dict[int, tuple[View, bytes]]) -> None:
+        super().__init__(buffer, protocol=5)
+        self.fast = True  # hashed only: nothing is ever unpickled
+        self.views = views
+
+    def reducer_override(self, obj: Any) -> Any:
+        if type(obj) is not View:
+            return NotImplemented
+        known = self.views.get(id(obj))
+        if known is None:
+            inner = io.BytesIO()
+            _KeyPickler(inner, self.views).dump(obj.__dict__)
+            known = self.views[id(obj)] = (obj, hashlib.sha256(inner.getbuffer()).digest())  # obj: its id stays its own
+        return _view_digest, (known[1],)
+
+
+def page_key(salt: str, page: Page, views: dict[int, tuple[View, bytes]] | None = None) -> str | None:
+    """Digest of a page's template, place and whole context; None if the context cannot be pickled.
+
+    `views`: the digests of views met so far in this render (see `_KeyPickler`)."""
+    buffer = io.BytesIO()
+    try:
+        _KeyPickler(buffer, {} if views is None else views).dump(page.context)
+    except Exception:
+        return None
+    h = hashlib.sha256(f"{salt}\0{page.template}\0{page.out}\0".encode())
+    h.update(buffer.getbuffer())
+    return h.hexdigest()
+
+
+__all__ = ["Executor", "Layer", "LookupDigests", "Memo", "NO_MEMO", "PLAIN", "SERIAL", "Sink", "body_key",
+           "layouts_digest", "page_key", "parse_options"]
