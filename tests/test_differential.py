@@ -20,13 +20,16 @@ sources). Each step is one of:
 * a `git commit` (the project is a git repository: entries without `updated` show their
   file's last commit date, unless `git_dates: false`), or no edit at all.
 
-After EVERY step the project is built five ways (six builds):
+After EVERY step the project is built five ways (seven builds):
 
 1. `default`: `explainer build`, exactly as an author runs it: into the project's `site/`,
    with `.explainer-cache/` kept from step to step (the warm path, including the
    "nothing changed" shortcut); and `warm-jobs2`, the same with `--jobs 2` in a copy of
    the project kept in step with it (what the default command does on sites of 200
-   entries or more: the cache and forked workers together);
+   entries or more: the cache and forked workers together); and `restored`, the same in a
+   fresh copy of the project made at one path every step (new file times, the git history
+   copied) with the `.explainer-cache/` the previous step's copy left restored, as CI
+   builds on every push;
 2. `no-cache`: `explainer build --no-cache --out FRESH` (the reference: a cold build);
 3. `jobs1`: `explainer build --no-cache --jobs 1 --out FRESH`;
 4. `jobs2`: `explainer build --no-cache --jobs 2 --out FRESH`, which forks workers even on
@@ -41,10 +44,10 @@ and `explainer check` once. What "the same" means:
 * every way gives the same exit status (0 or 1) and the same problems, as formatted
   `path:line:col: severity: message` lines in the same order, and `check` reports
   exactly those problems with the same status;
-* when the step's project builds (status 0), the six output trees are byte-identical:
+* when the step's project builds (status 0), the seven output trees are byte-identical:
   the same relative paths (folders included) with the same sha256;
-* when it has errors, a build writes nothing: the fresh folders of ways 2-4 must not
-  exist, and the folders of the ways that keep a site (1: both `site/` folders, 5: the
+* when it has errors, a build writes nothing: the fresh folders of ways 2-4 and the
+  restored copy's `site/` must not exist, and the folders of the ways that keep a site (1: both `site/` folders, 5: the
   served folder) must still hold exactly the last good tree (the reference of the last step
   that built; nothing before the first good build).
 
@@ -420,6 +423,10 @@ class AuthorEdits(RuleBasedStateMachine):
         self.mirror = self.tmp / "mirror"
         """A second copy of the project for the warm build with --jobs 2 (the cache lives in
         the project, and the default way's must not be shared)."""
+        self.clone = self.tmp / "clone"
+        """A fresh copy of the project at this same path every step, with the cache the last
+        step's copy left restored (what CI does on every push)."""
+        self.saved_cache = self.tmp / "saved-cache"
         self.inputs = inputs(self.root)
         self.good: Path | None = None
         """The reference tree of the last step that built (what `site/` and the served folder hold)."""
@@ -852,7 +859,9 @@ class AuthorEdits(RuleBasedStateMachine):
         self.inputs, self.events = now, []
         step = self.tmp / f"step-{self.steps}"
         step.mkdir()
-        fresh = {"no-cache": step / "no-cache", "jobs1": step / "jobs1", "jobs2": step / "jobs2"}
+        fresh = {"no-cache": step / "no-cache", "jobs1": step / "jobs1", "jobs2": step / "jobs2",
+                 "restored": self.clone / "site"}
+        fresh_clone(self.root, self.clone, self.saved_cache)
         runs = {
             "no-cache": build_cold(self.root, fresh["no-cache"], None),
             "jobs1": build_cold(self.root, fresh["jobs1"], 1),
@@ -860,7 +869,9 @@ class AuthorEdits(RuleBasedStateMachine):
             "default": build_default(self.root),
             "warm-jobs2": build_default(self.mirror, jobs=2),
             "engine": build_engine(self.engine, hint),
+            "restored": build_default(self.clone),
         }
+        keep_cache(self.clone, self.saved_cache)
         checked = check_project(self.root)
         reference = runs["no-cache"]
         found: list[str] = []
@@ -878,7 +889,7 @@ class AuthorEdits(RuleBasedStateMachine):
                 found.append("jobs2: --jobs 2 forked no worker")
             if runs["jobs1"].forks:
                 found.append(f"jobs1: --jobs 1 forked {runs['jobs1'].forks} processes")
-            others = {"jobs1": fresh["jobs1"], "jobs2": fresh["jobs2"], **kept}
+            others = {"jobs1": fresh["jobs1"], "jobs2": fresh["jobs2"], "restored": fresh["restored"], **kept}
         else:
             want_dir = self.good
             for name, path in fresh.items():
@@ -903,6 +914,24 @@ class AuthorEdits(RuleBasedStateMachine):
                     f"{' (first: ' + reference.problems[0] + ')' if reference.problems else ''}")
             found = [head, "this step's edit (of config.yaml, content/, layouts/):", edit, *found]
         return found
+
+
+def fresh_clone(root: Path, clone: Path, saved_cache: Path) -> None:
+    """`clone`: a new copy of the project's files and git history (every file with a new
+    mtime, as a checkout makes them), with `saved_cache` restored as its `.explainer-cache/`."""
+    shutil.rmtree(clone, ignore_errors=True)
+    shutil.copytree(root, clone, copy_function=shutil.copy,
+                    ignore=lambda folder, names: [n for n in names if folder == str(root) and
+                                                  (n in ("site", ".explainer-cache") or n.startswith(".site."))])
+    if saved_cache.is_dir():
+        shutil.copytree(saved_cache, clone / ".explainer-cache", copy_function=shutil.copy)
+
+
+def keep_cache(clone: Path, saved_cache: Path) -> None:
+    """Keep the clone's cache for the next step's fresh copy (CI's cache step)."""
+    shutil.rmtree(saved_cache, ignore_errors=True)
+    if (clone / ".explainer-cache").is_dir():
+        shutil.copytree(clone / ".explainer-cache", saved_cache, copy_function=shutil.copy)
 
 
 def mirror(root: Path, copy: Path) -> None:
