@@ -18,7 +18,7 @@ Drawing one must stay cheap (a build draws one per page; see `bench/share_cards.
   name) are drawn once per site (`_base`).
 
 A card is drawn again only when what it shows changes: the pipeline keeps it with the
-pages in the build cache under `card_key` (`pipeline.render_site`).
+pages in the build cache under `card_key` (`cache.layer.Layer.render`).
 """
 
 from __future__ import annotations

@@ -288,7 +288,7 @@ class Engine:
             shown = site.project.entries.get(new.id)
             if shown is None or shown.path != rel:
                 return {}
-            if "updated" in shown.meta and "updated" not in new.meta:  # filled from git, as analyse will
+            if "updated" in shown.meta and "updated" not in new.meta:  # filled from git, as the full rebuild will
                 new = _with_updated(new, shown)
             if new.meta != shown.meta:
                 return {}
