@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 from .cache import noop
 from .cache.files import CACHE_DIR, cache_key, key_file, unsafe_path
 from .diagnostics import Problems, UsageError
-from .load.bibliography import extra_inputs
 from .load.files import CONFIG_FILE, CONTENT_DIR, DEFAULT_LAYOUTS
+from .validate.project import extra_inputs
 from .write import BuildLocked, OutputDir, OutputError, stamps
 from .write.writer import check_output_folder, tidy_beside
 
@@ -122,7 +122,7 @@ def _build(root: Path, out: Path | None, strict: bool, jobs: int | None, use_cac
     for doc in site.project.all_documents:  # parsed: nothing reads the Markdown again (10,000 entries: 44 MB)
         doc.body = ""
     if base_url:  # only absolute URLs use it; bodies link relatively, so nothing parsed changes
-        site.project.config.values["base_url"] = base_url if base_url.endswith("/") else base_url + "/"
+        site.project.config = site.project.config.with_base_url(base_url)
     result = BuildResult(problems)
     if problems.has_errors(strict):
         return result

@@ -48,7 +48,6 @@ from .render.pages import View
 from .resolve import apply_git_dates, build_lookup, check_front_matter_refs, link, make_markdown, parse_body, root_for
 from .validate import assemble, validate_config, validate_entry
 from .validate.bibliography import record_entries
-from .validate.style import check_citation_style
 from .write.stamps import code_digest
 
 T = TypeVar("T")
@@ -144,10 +143,8 @@ def load_entry(root: Path, rel: str, kind: schema.Kind,
 def load_project(root: Path, problems: Problems, memo: Memo = NO_MEMO, executor: Executor = SERIAL) -> Project:
     """Config and every entry, loaded and validated (each file on its own: `executor` may
     spread them over workers); the project assembled (ids unique, menu known)."""
-    config = validate_config(read_config(root, problems), problems)
-    problems.overrides.update(config.problems or {})
+    config = validate_config(read_config(root, problems), problems, root)  # its `problems:` apply from here
     overrides = dict(problems.overrides)
-    check_citation_style(root, config, problems)
     imported = record_entries(read_bibliographies(root, config, problems), problems)
     companions = {f"content/{schema.KINDS[schema.BIBLIOGRAPHY_KIND].folder}/{e.slug}.md" for e in imported}
     entries: list[Entry] = []
