@@ -84,7 +84,7 @@ def test_config_cannot_be_changed(tmp_path: Path) -> None:
     with pytest.raises(TypeError):
         config.problems["entry-orphan"] = Severity.OFF  # type: ignore[index]
     with pytest.raises(AttributeError):
-        config.values  # type: ignore[attr-defined]  # noqa: B018  (no dict behind it any more)
+        config.values  # type: ignore[attr-defined]  # noqa: B018  (typed fields, no dict of values)
     moved = config.with_base_url("https://elsewhere.org/x")
     assert moved.base_url == "https://elsewhere.org/x/" and moved.base_path == "/x/"
     assert config.base_url == "https://example.org/sub/"

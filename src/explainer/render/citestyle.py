@@ -139,19 +139,23 @@ def format_item(style_path: str, item: dict[str, Any]) -> str:
     every text escaped, every other tag and attribute dropped), and only then do the
     private-use characters become the escaped characters they stand for.
     """
-    from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
-    from citeproc.source.json import CiteProcJSON
-
     hidden = hide_markup(item)
-    try:
-        style = _style(style_path)  # checked by validate.style; a file changed since then is not fatal
-        bib = CitationStylesBibliography(style, CiteProcJSON([hidden]), formatter.html)
-        bib.register(Citation([CitationItem(str(hidden["id"]))]))
-        entries = bib.bibliography()
-        made = str(entries[0]) if entries else ""
+    try:  # the style was checked by validate.style; a file changed since then is not fatal
+        made = bibliography_entry(_style(style_path), hidden)
     except Exception:  # a processor bug on an odd record must not cost the whole build
         return ""
     return show_markup(_link_urls(citeproc_markup(" ".join(made.split()))))
+
+
+def bibliography_entry(style: Any, item: dict[str, Any]) -> str:
+    """citeproc-py's HTML for `item` as a one-item bibliography in `style` ('' if it makes none)."""
+    from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
+    from citeproc.source.json import CiteProcJSON
+
+    bib = CitationStylesBibliography(style, CiteProcJSON([item]), formatter.html)
+    bib.register(Citation([CitationItem(str(item["id"]))]))
+    entries = bib.bibliography()
+    return str(entries[0]) if entries else ""
 
 
 _HIDDEN = {"<": "\ue000", ">": "\ue001", "&": "\ue002"}
