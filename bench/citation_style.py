@@ -7,6 +7,11 @@ Two copies of the same corpus (bench/generate.py) differ only in one line of con
 in a fresh process, the two interleaved (A, B, A, B, …) so that a change in the machine's
 load hits both alike. Prints the median wall and CPU time of each, the ratio (issue 20's
 target: at most 1.20) and the load average before and after, since the machine may be shared.
+
+Then, in this process, the CPU time of one reference: every source of the corpus formatted
+in the style by citeproc-py as shipped (its own `CitationStylesStyle`) and by explainer's
+(`render.citestyle.load_style`: the same classes, two lookups remembered per style), the
+two interleaved over `--repeat` rounds, median.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -31,6 +37,30 @@ def cold_build(root: Path) -> tuple[float, float, int]:
     shutil.rmtree(root / ".explainer-cache", ignore_errors=True)
     return timed([sys.executable, "-m", "explainer", "build", "--no-cache", "--root", str(root),
                   "--out", str(root / "site")])
+
+
+def per_reference(root: Path, rounds: int) -> dict[str, float]:
+    """CPU ms a reference, citeproc-py as shipped and explainer's style (see the module's docstring)."""
+    from citeproc import CitationStylesStyle
+
+    from explainer.diagnostics import Problems
+    from explainer.pipeline import analyse
+    from explainer.render import citestyle
+
+    site = analyse(root, Problems())
+    path = site.config.style_file
+    assert path is not None
+    items = [citestyle.hide_markup(citestyle.source_item(e)) for e in citestyle.sources_of(site)]
+    styles = {"shipped": citestyle.unnumbered(CitationStylesStyle(path, validate=False)),
+              "explainer": citestyle.unnumbered(citestyle.load_style(path))}
+    times: dict[str, list[float]] = {name: [] for name in styles}
+    for _ in range(rounds):
+        for name, style in styles.items():
+            start = time.process_time()
+            for item in items:
+                citestyle.bibliography_entry(style, item)
+            times[name].append((time.process_time() - start) * 1000 / len(items))
+    return {name: round(statistics.median(t), 2) for name, t in times.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,12 +94,16 @@ def main(argv: list[str] | None = None) -> int:
         "cpu_ratio": round(cpu["styled"] / cpu["plain"], 3),
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in load_after],
+        "ms_per_reference": per_reference(styled, args.repeat),
     }
     print(json.dumps(result, indent=1))
     print(f"{args.size} entries ({sources} sources), {args.style}: cold build {wall['plain']:.2f} s -> "
           f"{wall['styled']:.2f} s wall ({result['wall_ratio']:.2f}x), CPU {cpu['plain']:.2f} s -> "
           f"{cpu['styled']:.2f} s ({result['cpu_ratio']:.2f}x); load average {load_before[0]:.2f} -> "
           f"{load_after[0]:.2f}")
+    ms = result["ms_per_reference"]
+    print(f"CPU a reference, in one process: citeproc-py as shipped {ms['shipped']:.2f} ms, "
+          f"explainer's {ms['explainer']:.2f} ms")
     return 0
 
 

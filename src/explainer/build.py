@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 from .cache import noop
 from .cache.files import CACHE_DIR, cache_key, key_file, unsafe_path
 from .diagnostics import Problems, UsageError
-from .load.bibliography import extra_inputs
 from .load.files import CONFIG_FILE, CONTENT_DIR, DEFAULT_LAYOUTS
+from .validate.project import extra_inputs
 from .write import BuildLocked, OutputDir, OutputError, stamps
 from .write.writer import check_output_folder, tidy_beside
 

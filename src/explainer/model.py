@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import zlib
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -94,31 +95,93 @@ class Entry:
         return self.doc.pos(*path)
 
 
-@dataclass
+class Frozen(Mapping[str, Any]):
+    """A mapping nobody can change once made: a config value that is a mapping (`problems`,
+    `links`) and what templates get as `site`. Pickles as the dict it holds, so a page's
+    context that names it can still be hashed (`pipeline.page_key`)."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping[str, Any] | None = None) -> None:
+        self._items = dict(items or {})
+
+    def __getitem__(self, key: str) -> Any:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Mapping) and self._items == dict(other.items())
+
+    __hash__ = None  # type: ignore[assignment]  # equal to a dict, so unhashable like one
+
+    def __repr__(self) -> str:
+        return f"Frozen({self._items!r})"
+
+    def __reduce__(self) -> tuple[type, tuple[dict[str, Any]]]:
+        return (Frozen, (self._items,))
+
+
+def slashed(url: str) -> str:
+    """A base URL ending with '/' (every site URL is base URL + a relative path)."""
+    return url if url.endswith("/") else url + "/"
+
+
+@dataclass(frozen=True)
 class Config:
-    """config.yaml, validated, with defaults filled in."""
+    """config.yaml, validated once (`validate.validate_config`), defaults filled in; never
+    changed after (`with_base_url` makes a copy). One field per key of `schema.CONFIG`,
+    which holds each key's type, default and description
+    (tests/test_load_validate.py checks that the two agree)."""
 
-    values: dict[str, Any]
-    doc: YamlDoc | None = None
+    title: str
+    description: str
+    language: str
+    base_url: str
+    """Always ends with '/'."""
+    author: str
+    repository: str | None
+    nav: tuple[str, ...]
+    """The menu's items in order; () when config.yaml gives none (the built-in order)."""
+    trust_html: bool
+    git_dates: bool
+    coverage_min: int
+    problems: Frozen
+    """Problem code -> `Severity`, for the codes config.yaml turns up or down."""
+    bibliography: tuple[str, ...]
+    """Bibliography files as config.yaml names them, relative to the project root."""
+    citation_style: str | None
+    """The style as config.yaml names it (a name or a .csl path); `style_file` is its file."""
+    links: Frozen
+    """`links:` as config.yaml gives it (absent settings absent: `links.check.settings` fills them)."""
+    share_cards: bool
+    style_file: str | None = None
+    """The .csl file `citation_style` resolves to, once `validate.style` found it usable; else None."""
+    doc: YamlDoc | None = field(default=None, compare=False, repr=False)
+    """config.yaml as read, with the position of every value (None: no readable file)."""
 
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self.__dict__["values"][name]
-        except KeyError:
-            raise AttributeError(name) from None
+    def with_base_url(self, base_url: str) -> Config:
+        """The same config published at another address (`build --base-url`)."""
+        return replace(self, base_url=slashed(base_url))
+
+    def as_template_values(self) -> Frozen:
+        """What layouts see as `site`: every config.yaml key with its value (read-only)."""
+        return Frozen({f.name: getattr(self, f.name) for f in schema.CONFIG.fields})
 
     @property
     def base_path(self) -> str:
         """The path part of base_url, always starting and ending with '/'."""
         from urllib.parse import urlsplit
 
-        path = urlsplit(self.values["base_url"]).path or "/"
-        return path if path.endswith("/") else path + "/"
+        return slashed(urlsplit(self.base_url).path or "/")
 
     @property
     def site_url(self) -> str:
-        url = str(self.values["base_url"])
-        return url if url.endswith("/") else url + "/"
+        return self.base_url
 
 
 @dataclass

@@ -29,7 +29,6 @@ from .render import Renderer, make_environment, site_files
 from .resolve import apply_git_dates, build_lookup, check_front_matter_refs, link
 from .validate import assemble, validate_config
 from .validate.bibliography import record_entries
-from .validate.style import check_citation_style
 from .write import OutputError
 
 
@@ -94,9 +93,8 @@ def build_site(root: Path, problems: Problems, output: Output | None = None, lay
         for _, found in parsed:
             problems.extend(found)
         site = link(project, {doc.id: body for doc, (body, _) in zip(docs, parsed, strict=True)}, problems)
-    config = project.config
     if base_url:  # only absolute URLs use it; bodies link relatively, so nothing parsed changes
-        config.values["base_url"] = base_url if base_url.endswith("/") else base_url + "/"
+        project.config = project.config.with_base_url(base_url)
     if output is None or problems.has_errors(strict):
         return site, None
     # 4-5. render every file and write it
@@ -141,9 +139,7 @@ def render_site_wide(site: SiteData, sink: Sink, interrupted: Callable[[], bool]
 def load_project(root: Path, problems: Problems, layer: Layer = PLAIN) -> Project:
     """Stages 1 and 2: the config, the bibliographies and every entry file, loaded,
     validated and assembled (alone, what `explainer links` needs)."""
-    config = validate_config(read_config(root, problems), problems)
-    problems.overrides.update(config.problems or {})
-    check_citation_style(root, config, problems)
+    config = validate_config(read_config(root, problems), problems, root)  # its `problems:` apply from here
     imported = record_entries(read_bibliographies(root, config, problems), problems)
     files = walk(root, problems) or []
     loaded = layer.load_entries(root, files, dict(problems.overrides))

@@ -61,8 +61,8 @@ class Settings:
 def settings(config: Config) -> Settings:
     field = schema.CONFIG.field("links")
     assert field is not None
-    given = config.values.get("links") or {}
-    repository = config.values.get("repository")
+    given = config.links
+    repository = config.repository
     agent = f"explainer/{__version__} (link checker; +{repository})" if repository else USER_AGENT
     return Settings(**{f.name: given.get(f.name, f.default) for f in field.items}, user_agent=agent)
 

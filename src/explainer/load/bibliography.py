@@ -43,31 +43,8 @@ logging.getLogger("bibtexparser").propagate = False  # its warnings become our p
 
 def configured_paths(config: Config) -> list[tuple[str, tuple[int, int]]]:
     """(path, position in config.yaml) of every bibliography file the config names."""
-    value = config.values.get("bibliography")
-    if not value:
-        return []
     doc = config.doc
-    if isinstance(value, str):
-        return [(value, doc.pos("bibliography") if doc else (1, 1))]
-    return [(item, doc.pos("bibliography", i) if doc else (1, 1)) for i, item in enumerate(value)]
-
-
-def extra_inputs(root: Path) -> list[str]:
-    """Files outside content/ and layouts/ a build reads: the bibliographies and a .csl style
-    file config.yaml names (read cheaply, for the no-op build's record and the dev server's
-    watch); [] when the config cannot be read."""
-    from .yamlsafe import YamlError, load_yaml
-
-    try:
-        data = load_yaml((root / CONFIG_FILE).read_text(encoding="utf-8")).data
-    except (OSError, UnicodeDecodeError, YamlError):
-        return []
-    value = data.get("bibliography") if isinstance(data, dict) else None
-    items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
-    style = data.get("citation_style") if isinstance(data, dict) else None
-    if isinstance(style, str) and (style.endswith(".csl") or "/" in style):
-        items = [*items, style]
-    return [item for item in items if isinstance(item, str) and item and not Path(item).is_absolute()]
+    return [(item, doc.pos("bibliography", i) if doc else (1, 1)) for i, item in enumerate(config.bibliography)]
 
 
 def read_bibliographies(root: Path, config: Config, problems: Problems) -> list[Record]:

@@ -14,11 +14,13 @@ source's text depend on every other source.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import json
 import os
 import re
+import weakref
 from collections.abc import Callable, Sequence
 from html.parser import HTMLParser
 from pathlib import Path
@@ -33,10 +35,6 @@ from ..model import Entry, SiteData
 #: CSL item types by the source's `type` (no type: a web page if it has a URL, else a document).
 CSL_TYPES = {"news": "article-newspaper", "official": "document", "statement": "speech",
              "report": "report", "analysis": "article"}
-
-STYLE_FILE_KEY = "citation_style_file"
-"""`Config.values` key of the resolved .csl file (set by `validate.style`)."""
-
 
 def csl_name(name: str) -> dict[str, str]:
     """A credited name as CSL: 'Given Family' and 'Family, Given' split; anything else literal.
@@ -108,7 +106,7 @@ def format_references(site: SiteData, run: Callable[[Callable[[Any], Any], Seque
     `run(fn, chunks)`: how to run the formatting (the build's executor: forked workers);
     None: here, one after another.
     """
-    path = site.config.values.get(STYLE_FILE_KEY)
+    path = site.config.style_file
     if not path:
         return {}
     digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
@@ -141,19 +139,23 @@ def format_item(style_path: str, item: dict[str, Any]) -> str:
     every text escaped, every other tag and attribute dropped), and only then do the
     private-use characters become the escaped characters they stand for.
     """
-    from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
-    from citeproc.source.json import CiteProcJSON
-
     hidden = hide_markup(item)
-    try:
-        style = _style(style_path)  # checked by validate.style; a file changed since then is not fatal
-        bib = CitationStylesBibliography(style, CiteProcJSON([hidden]), formatter.html)
-        bib.register(Citation([CitationItem(str(hidden["id"]))]))
-        entries = bib.bibliography()
-        made = str(entries[0]) if entries else ""
+    try:  # the style was checked by validate.style; a file changed since then is not fatal
+        made = bibliography_entry(_style(style_path), hidden)
     except Exception:  # a processor bug on an odd record must not cost the whole build
         return ""
     return show_markup(_link_urls(citeproc_markup(" ".join(made.split()))))
+
+
+def bibliography_entry(style: Any, item: dict[str, Any]) -> str:
+    """citeproc-py's HTML for `item` as a one-item bibliography in `style` ('' if it makes none)."""
+    from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
+    from citeproc.source.json import CiteProcJSON
+
+    bib = CitationStylesBibliography(style, CiteProcJSON([item]), formatter.html)
+    bib.register(Citation([CitationItem(str(item["id"]))]))
+    entries = bib.bibliography()
+    return str(entries[0]) if entries else ""
 
 
 _HIDDEN = {"<": "\ue000", ">": "\ue001", "&": "\ue002"}
@@ -249,56 +251,113 @@ def _style(path: str) -> Any:
     key = f"{path}\0{stat.st_mtime_ns}\0{stat.st_size}"  # the dev server may see the file change
     style = _STYLES.get(key)
     if style is None:
-        from citeproc import CitationStylesStyle
-
-        _speed_up_citeproc()
-        style = CitationStylesStyle(path, validate=False)
-        ns = {"cs": "http://purl.org/net/xbiblio/csl"}
-        for number in style.root.xpath(".//cs:bibliography//cs:text[@variable='citation-number']", namespaces=ns):
-            number.getparent().remove(number)
-        _STYLES[key] = style
+        style = _STYLES[key] = unnumbered(load_style(path))
     return style
 
 
-_SPED_UP = False
+def unnumbered(style: Any) -> Any:
+    """`style` without the bibliography's `citation-number` texts (on a page the number is the page's)."""
+    ns = {"cs": "http://purl.org/net/xbiblio/csl"}
+    for number in style.root.xpath(".//cs:bibliography//cs:text[@variable='citation-number']", namespaces=ns):
+        number.getparent().remove(number)
+    return style
 
 
-def _speed_up_citeproc() -> None:
-    """Answer two of citeproc-py's questions once per style instead of once per use.
+# --- citeproc-py, with two answers remembered per style --------------------------------------
+
+def load_style(path: str) -> Any:
+    """A `citeproc.CitationStylesStyle` whose elements remember two answers (see `StyleMemo`).
+
+    citeproc-py maps each CSL tag to one of its element classes through the lxml parser
+    that reads the style. This parser maps each tag to a subclass of citeproc's class
+    (`_remembering`), so only the styles loaded here answer from their memo: citeproc's
+    own classes, and every style loaded by citeproc itself, are left as shipped.
+    """
+    from citeproc import CitationStylesStyle
+    from lxml import etree
+
+    parser = etree.XMLParser(remove_comments=True, encoding="UTF-8", no_network=True, resolve_entities=False)
+    parser.set_element_class_lookup(_lookup())
+    style = CitationStylesStyle.__new__(CitationStylesStyle)
+    # what citeproc's CitationStylesXML and CitationStylesStyle constructors do, with this parser
+    style.parser = parser
+    style.xml = etree.parse(path, parser)
+    style.root = style.xml.getroot()
+    style.root.set_locale_list(style.root.get("default-locale", "en-US"), validate=False)
+    return style
+
+
+class StyleMemo:
+    """Two of citeproc-py's questions, answered once for one loaded style.
 
     Formatting a reference asks, hundreds of times, for a macro by name (an XPath query
     each time) and whether an element of the style calls a variable (a walk of its
     subtree each time). Both answers depend only on the style, which never changes once
-    loaded: remembering them halves the time of apa (9 -> 4 ms a reference) with the same
-    output (tests/test_citation_style.py compares both ways). The element is kept with
-    its answer, so lxml keeps its proxy and the id is not reused.
+    loaded (and stripped of its numbers, before the first question): remembering them makes apa about twice as fast
+    with the same output (tests/test_citation_style.py formats with both and compares).
+    The elements are kept with their answers, so lxml keeps their proxies (and the ids
+    of the proxies stay theirs).
     """
-    global _SPED_UP
-    if _SPED_UP or os.environ.get("EXPLAINER_CITEPROC_AS_SHIPPED"):  # the test's other way
-        return
-    from citeproc import model
 
-    macros: dict[tuple[int, str], tuple[Any, Any]] = {}
-    original_macro = model.CitationStylesElement.get_macro
+    def __init__(self) -> None:
+        self.macros: dict[str, Any] = {}
+        self.calls: dict[int, tuple[Any, bool]] = {}
 
-    def get_macro(self: Any, name: str) -> Any:
-        root = self.get_root()
-        found = macros.get((id(root), name))
-        if found is None or found[0] is not root:
-            found = macros[(id(root), name)] = (root, original_macro(self, name))
+    @staticmethod
+    def of(element: Any) -> StyleMemo:
+        """The memo of the style `element` belongs to (made at its first question)."""
+        root = element.get_root()
+        memo = _MEMOS.get(root)
+        if memo is None:
+            memo = _MEMOS[root] = StyleMemo()
+        return memo
+
+
+_MEMOS: weakref.WeakKeyDictionary[Any, StyleMemo] = weakref.WeakKeyDictionary()
+"""A loaded style's root element -> its memo, kept while the style is (its `root` keeps the
+element: a style no longer used takes its memo with it)."""
+
+
+class _MacroMemo:
+    """Mixed into every element class of a style loaded by `load_style`: `get_macro` remembered."""
+
+    def get_macro(self, name: str) -> Any:
+        memo = StyleMemo.of(self)
+        found = memo.macros.get(name)
+        if found is None:
+            found = memo.macros[name] = super().get_macro(name)  # type: ignore[misc]
+        return found
+
+
+class _CallsMemo(_MacroMemo):
+    """… and, for the classes that have it, `calls_variable`."""
+
+    def calls_variable(self) -> bool:
+        memo = StyleMemo.of(self)
+        found = memo.calls.get(id(self))
+        if found is None:
+            found = memo.calls[id(self)] = (self, super().calls_variable())  # type: ignore[misc]
         return found[1]
 
-    calls: dict[int, tuple[Any, bool]] = {}
 
-    def remembered(original: Callable[[Any], bool]) -> Callable[[Any], bool]:
-        def calls_variable(self: Any) -> bool:
-            found = calls.get(id(self))
-            if found is None or found[0] is not self:
-                found = calls[id(self)] = (self, original(self))
-            return found[1]
-        return calls_variable
+@functools.cache
+def _lookup() -> Any:
+    """The lxml class lookup of `load_style`: citeproc's own table (the tag of each direct
+    subclass of `CitationStylesElement`), each class replaced by its `_remembering` subclass."""
+    from citeproc import model
+    from lxml import etree
 
-    model.CitationStylesElement.get_macro = get_macro
-    for cls in (model.Parent, model.Text):
-        cls.calls_variable = remembered(cls.__dict__["calls_variable"])
-    _SPED_UP = True
+    lookup = etree.ElementNamespaceClassLookup()
+    namespace = lookup.get_namespace("http://purl.org/net/xbiblio/csl")
+    namespace[None] = model.CitationStylesElement  # a tag CSL does not have: as citeproc does
+    for cls in model.CitationStylesElement.__subclasses__():
+        namespace[cls.__name__.replace("_", "-").lower()] = _remembering(cls)
+    return lookup
+
+
+def _remembering(cls: type) -> type:
+    """A subclass of citeproc's element class `cls` that answers from the style's memo. (A
+    subclass of a subclass: citeproc builds its own table from the direct subclasses of
+    `CitationStylesElement`, which this leaves as they are.)"""
+    memo = _CallsMemo if "calls_variable" in dir(cls) else _MacroMemo
+    return type(cls.__name__, (memo, cls), {"__module__": __name__})

@@ -214,7 +214,7 @@ class Renderer:
         return [dict(item) for item in self._nav]
 
     def _make_nav(self) -> list[dict[str, str]]:
-        items = self.config.nav
+        items = list(self.config.nav)
         pages = sorted((e for e in self.entries.values() if schema.kind_of(e.kind).in_menu and "nav" in e.meta),
                        key=lambda e: (e.meta["nav"], e.id))
         titles = {p.url.strip("/"): p.title for p in _list_pages()} | {s: s.capitalize() for s in schema.SECTIONS}
@@ -234,7 +234,7 @@ class Renderer:
     def common(self, url_path: str, title: str, description: str, kind: str, depth: int | None) -> dict[str, Any]:
         root = "../" * url_path.count("/") if depth is None else self.config.base_path
         ctx = {
-            "site": self.config.values,
+            "site": self.config.as_template_values(),
             "root": root,
             "nav": self.nav(),
             "extra_css": self.extra_css,
@@ -250,7 +250,7 @@ class Renderer:
                  disputed: bool) -> None:
         """The page's share card (`render.cards`): what it shows and its address, unless
         `share_cards: false`. The build draws it next to the page (`cache.layer.Layer.render`)."""
-        if self.config.values.get("share_cards", True):
+        if self.config.share_cards:
             ctx["card"] = Card(str(self.config.title), title, kind, date, count, disputed)
             ctx["card_url"] = self.config.site_url + card_file(out)
 

@@ -49,7 +49,7 @@ def totals(rows: list[Coverage], kinds: tuple[str, ...] | None = None) -> tuple[
 
 def check_coverage(site: SiteData, problems: Problems) -> None:
     """With `coverage_min` set, an entry below it is a warning (an error under --strict)."""
-    minimum = site.config.coverage_min or 0
+    minimum = site.config.coverage_min
     if not minimum:
         return
     for row in coverage_of(site):

@@ -105,7 +105,7 @@ def build_graph(project: Project, body_refs: dict[str, list[tuple[str, str]]]) -
 def check_graph(project: Project, graph: Graph, problems: Problems) -> None:
     """Warnings about the graph: sources nobody cites, unsourced events, orphans, unarchived URLs."""
     cited_ways = {"citation", "sources"}
-    in_nav = set(project.config.nav or [])
+    in_nav = set(project.config.nav)
     for entry in sorted(project.entries.values(), key=lambda e: e.path):
         kind = schema.kind_of(entry.kind)
         if kind.cited:

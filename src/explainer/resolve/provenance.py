@@ -52,7 +52,7 @@ def apply_git_dates(project: Project) -> int:
     Returns how many entries got a date (0 outside a repository, or with `git_dates: false`,
     which snapshot fixtures inside a repository need: their commit dates change).
     """
-    if project.config.values.get("git_dates") is False:
+    if not project.config.git_dates:
         return 0
     wanting = [e for e in project.all_documents
                if "updated" not in e.meta and schema.KINDS.get(e.kind) is not None

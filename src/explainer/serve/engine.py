@@ -29,13 +29,13 @@ from typing import Any
 from .. import schema
 from ..cache.layer import Layer, Memo
 from ..diagnostics import Problem, Problems, Severity
-from ..load.bibliography import extra_inputs
 from ..load.files import CONFIG_FILE, CONTENT_DIR
 from ..model import Body, Entry, Project, SiteData, TemplateProblem
 from ..pipeline import Memory, build_site, render_site_wide
 from ..render import Renderer, make_environment
 from ..resolve import build_lookup, make_markdown, parse_body
 from ..validate import load_entry
+from ..validate.project import extra_inputs
 from ..write import stamps, sync
 
 PREVIEW_KINDS = frozenset(k.name for k in schema.KINDS.values() if not k.site_figures)

