@@ -12,8 +12,9 @@ and what it held is computed afresh.
 * `bodies/X.json`: parsed bodies by `cache.layer.body_key`, with their problems and the
   lookups they made (the validity rule is the pipeline's, not this module's), in sixteen
   parts by the key's first digit (`cachefile.Table` rewrites only the changed ones);
-* `pages/KEY.html`, `pages/KEY.png` and `pages.json`: rendered pages by `cache.layer.page_key`
-  and share cards by `render.cards.card_key`, with the SHA-256 of each;
+* `pages.json`, `pages/SHA.html` and `pages/KEY.png`: for each page of the site, what
+  its context read (`cache.reads`) and the SHA-256 of its bytes (the name of its file),
+  and its share card by `render.cards.card_key` with the SHA-256 of its PNG;
 * `search/X.json`: every entry as the search index holds it, by `render.search.index_key`,
   in parts too (read and written by whichever process makes the index: a forked worker);
 * `site.json`: the record of the last build (`cache.noop`).
@@ -48,7 +49,7 @@ from .files import (
     read_json,
     write_json,
 )
-from .layer import Memo
+from .layer import Memo, PageRecord
 
 PAGE_NAME = re.compile(r"^[0-9a-f]{64}\.(html|png)$")
 """A cached page's file name in `pages/` (the SHA-256 of its key): nothing else there is ours."""
@@ -90,15 +91,18 @@ class DiskMemo(Memo):
         self.note = note
         self.hits = {"bodies": 0, "pages": 0, "cards": 0, "index": 0}
         self._new_bodies: dict[str, Any] = {}
-        self._page_sums: dict[str, str] = {}
-        self._used_pages: dict[str, str] = {}
+        self._records: dict[str, Any] = {}
+        self._card_sums: dict[str, str] = {}
+        self._used_pages: dict[str, PageRecord] = {}
         self._fresh_bodies: set[str] = set()
         self._bodies = Table(self.dir / "bodies", root, note)
         self._index: Table | None = None  # read on the first lookup, in the process that makes the index
         self._index_hits: set[str] = set()
-        sums = read_json(self.dir / "pages.json", root, note)
-        if isinstance(sums, dict):
-            self._page_sums = {k: v for k, v in sums.items() if isinstance(k, str) and isinstance(v, str)}
+        records = read_json(self.dir / "pages.json", root, note)
+        if isinstance(records, dict):
+            self._records = records
+            self._card_sums = {r["card"]: r["png"] for r in records.values() if isinstance(r, dict)
+                               and isinstance(r.get("card"), str) and isinstance(r.get("png"), str) and r["card"]}
 
     # --- bodies -----------------------------------------------------------------------------------
 
@@ -122,49 +126,57 @@ class DiskMemo(Memo):
         self._new_bodies[key] = {"body": body_to_json(body), "problems": [problem_to_json(p) for p in problems],
                                  "reads": reads}
 
-    # --- pages (may run in forked workers: they read and write page files, the main process the index)
+    # --- pages (may run in forked workers: they read and write page files, the main process the record)
 
-    def page(self, key: str) -> bytes | None:
-        return self._read(key, "html", "pages", "rendering the page afresh")
+    def page(self, out: str) -> PageRecord | None:
+        record = self._records.get(out)
+        if not isinstance(record, dict) or not isinstance(record.get("reads"), dict) \
+                or not all(isinstance(record.get(k), str) for k in ("salt", "html", "card", "png")):
+            return None
+        return record
 
-    def keep_page(self, key: str, data: bytes) -> str:
-        return self._write(key, "html", data)
+    def page_bytes(self, record: PageRecord) -> bytes | None:
+        return self._read(record["html"], "html", record["html"], "pages", "rendering the page afresh")
+
+    def keep_page(self, out: str, record: PageRecord, data: bytes) -> PageRecord:
+        digest = hashlib.sha256(data).hexdigest()
+        self._write(digest, "html", data)
+        return {**record, "html": digest}
 
     def card(self, key: str) -> bytes | None:
-        return self._read(key, "png", "cards", "drawing the card afresh")
+        expected = self._card_sums.get(key)
+        return self._read(key, "png", expected, "cards", "drawing the card afresh") if expected else None
 
     def keep_card(self, key: str, data: bytes) -> str:
-        return self._write(key, "png", data)
+        self._write(key, "png", data)
+        return hashlib.sha256(data).hexdigest()
 
-    def _read(self, key: str, suffix: str, what: str, instead: str) -> bytes | None:
-        """A kept page (`.html`) or share card (`.png`), if its checksum in pages.json holds."""
-        expected = self._page_sums.get(key)
-        if expected is None:
+    def _read(self, name: str, suffix: str, expected: str, what: str, instead: str) -> bytes | None:
+        """A kept page (`.html`, named by its digest) or share card (`.png`, by its key), if
+        its bytes have the digest the (sealed) record gives."""
+        if not PAGE_NAME.match(f"{name}.{suffix}"):
             return None
         try:
-            data = read_file(self.pages_dir / f"{key}.{suffix}")  # no symlink, FIFO or device; bounded
+            data = read_file(self.pages_dir / f"{name}.{suffix}")  # no symlink, FIFO or device; bounded
         except OSError:
             return None
         if hashlib.sha256(data).hexdigest() != expected:
-            self.note(f"{CACHE_DIR}/pages/{key}.{suffix} does not match its checksum; ignored, {instead}")
+            self.note(f"{CACHE_DIR}/pages/{name}.{suffix} does not match its checksum; ignored, {instead}")
             return None
         self.hits[what] += 1
         return data
 
-    def _write(self, key: str, suffix: str, data: bytes) -> str:
+    def _write(self, name: str, suffix: str, data: bytes) -> None:
+        path = self.pages_dir / f"{name}.{suffix}"
         try:
-            atomic_write(self.pages_dir / f"{key}.{suffix}", data)
+            if not path.is_file():
+                atomic_write(path, data)
         except OSError:
-            return key + ":"  # a cache that cannot be written only costs time
-        return f"{key}:{hashlib.sha256(data).hexdigest()}"
+            pass  # a cache that cannot be written only costs time
 
-    def used_pages(self, records: Iterable[str]) -> None:
-        for record in records:
-            key, sep, digest = record.partition(":")
-            if not sep:
-                digest = self._page_sums.get(key, "")
-            if digest:
-                self._used_pages[key] = digest
+    def used_pages(self, records: Iterable[tuple[str, PageRecord]]) -> None:
+        for out, record in records:
+            self._used_pages[out] = record
 
     # --- the search index's entries (wherever the index is made: its process reads and writes the file)
 
@@ -208,7 +220,8 @@ class DiskMemo(Memo):
             write_json(self.dir / "pages.json", self.root, self._used_pages)
             (self.dir / "bodies.json").unlink(missing_ok=True)  # where an earlier version kept the bodies
             if self.pages_dir.is_dir():
-                keep = {f"{k}.{suffix}" for k in self._used_pages for suffix in ("html", "png")}
+                keep = {f"{r['html']}.html" for r in self._used_pages.values()}
+                keep |= {f"{r['card']}.png" for r in self._used_pages.values() if r["card"]}
                 with os.scandir(self.pages_dir) as it:
                     for item in it:
                         if PAGE_NAME.match(item.name) and item.name not in keep:

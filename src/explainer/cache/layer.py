@@ -19,7 +19,9 @@ it read answers the same now:
   its options and the code, plus every lookup the parse made of other entries (recorded
   as it happened: the whole `Target` seen, or that an id was missing, or that it scanned
   every id for a suggestion), each of which must give the same answer now;
-* a page: its template, its place and its whole context, with the layouts and the code;
+* a page: every part of the site its context read (`cache.reads`: each entry's front
+  matter, body and referrers it looked at, the story's order and colour key, the menu…),
+  each of which must answer the same now, with the layouts, the config and the code;
 * a page's share card: what it shows (`render.cards.Card`), the fonts and the code;
 * an entry in the search index: the argument of `render.search.index_entry`.
 
@@ -30,8 +32,6 @@ as long as the files it watches, trusts a stamp to skip reading an unchanged fil
 from __future__ import annotations
 
 import hashlib
-import io
-import pickle
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from functools import partial
@@ -45,14 +45,19 @@ from ..model import Body, Entry, Indexed, Lookup, Page, SiteData
 from ..render import Renderer, site_files
 from ..render.cards import Card, card_file, card_key
 from ..render.cards import draw as draw_card
-from ..render.pages import View
 from ..render.search import index_entry, index_inputs, index_key, index_order, search_files, search_index_output
 from ..resolve import make_markdown, parse_body
 from ..validate import load_entry
 from ..write.stamps import code_digest
+from .reads import Answers, Recorder, WatchedRenderer, config_digest
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+PageRecord = dict[str, Any]
+"""What the memo keeps of a rendered page: `salt` (code, layouts, config), `reads` (each key
+its context read, `cache.reads`, with the digest of its answer), `html` (the digest of
+its bytes), `card` and `png` (its share card's key and the digest of its PNG, or "")."""
 
 
 class Sink(Protocol):
@@ -67,7 +72,7 @@ class Memo:
     """What earlier runs computed. This base remembers nothing: every step runs (a cold build)."""
 
     keeps_pages = False
-    """Whether `page` can ever answer: computing a page's key costs a pickling of its context."""
+    """Whether `page` can ever answer (pages are then rendered with their reads recorded)."""
     keeps_index = False
     """Whether `indexed` can ever answer (the search index then computes every entry's key)."""
 
@@ -83,24 +88,28 @@ class Memo:
     def keep_body(self, key: str, body: Body, problems: list[Problem], reads: dict[str, str]) -> None:
         """Remember a parsed body, its problems and the lookups it made."""
 
-    def page(self, key: str) -> bytes | None:
-        """The bytes of a page rendered under `key`, or None."""
+    def page(self, out: str) -> PageRecord | None:
+        """The record of the page last rendered at `out` (what it read, its bytes' digest), or None."""
         return None
 
-    def keep_page(self, key: str, data: bytes) -> str:
-        """Remember a rendered page (may run in a worker); returns what `used_pages` needs."""
-        return key
+    def page_bytes(self, record: PageRecord) -> bytes | None:
+        """The bytes of the page a record describes, or None."""
+        return None
 
-    def used_pages(self, records: Iterable[str]) -> None:
-        """In the main process: the pages this run used or kept (the rest may be forgotten)."""
+    def keep_page(self, out: str, record: PageRecord, data: bytes) -> PageRecord:
+        """Remember a rendered page (may run in a worker); returns its record, which `used_pages` gets."""
+        return record
+
+    def used_pages(self, records: Iterable[tuple[str, PageRecord]]) -> None:
+        """In the main process: the pages this run used or kept, by file (the rest may be forgotten)."""
 
     def card(self, key: str) -> bytes | None:
         """The PNG of a share card drawn under `key` (`render.cards.card_key`), or None."""
         return None
 
     def keep_card(self, key: str, data: bytes) -> str:
-        """Remember a drawn card (may run in a worker); returns what `used_pages` needs."""
-        return key
+        """Remember a drawn card (may run in a worker); returns the digest of its bytes."""
+        return ""
 
     def indexed(self, key: str) -> Indexed | None:
         """An entry as the search index holds it, made under `key` (`render.search.index_key`), or None."""
@@ -180,46 +189,69 @@ class Layer:
 
     def render(self, site: SiteData, renderer: Renderer, sink: Sink, site_wide: bool = True) -> list[str]:
         """Every file of `render.site_files` into `sink`; returns their paths in build order.
-        `site_wide=False` leaves out the site-wide files (the dev server may defer them)."""
+        `site_wide=False` leaves out the site-wide files (the dev server may defer them).
+
+        With a memo that keeps pages, each page is rendered through a watched copy of the
+        site (`cache.reads`) that records what its context read; a page whose every read
+        answers the same now is taken from the memo without building its context."""
         memo, executor = self.memo, self.executor
+        recorder = Recorder()
+        if memo.keeps_pages:
+            renderer = WatchedRenderer(site, renderer.env, recorder)
         renderer.prepare(lambda fn, items: executor.map(fn, items, weight=len(site.project.entries)))  # citation style
-        files = site_files(site, renderer)
-        salt = f"{code_digest()}\0{layouts_digest(site.project.root)}" if memo.keeps_pages else ""
-        views: dict[int, tuple[View, bytes]] = {}  # each process's own (a forked worker starts with a copy)
+        answers = Answers(site, renderer) if isinstance(renderer, WatchedRenderer) else None
+        files = site_files(renderer.site, renderer)
+        salt = _digest("\0".join((code_digest(), layouts_digest(site.project.root), config_digest(site),
+                                  str(renderer.extra_css)))) if answers is not None else ""
         chunk = 64
 
-        def put_page(page: Page) -> list[tuple[str, str | None]]:
-            key = page_key(salt, page, views) if memo.keeps_pages else None
-            data = memo.page(key) if key is not None else None
-            if data is None:
+        def put_page(out: str, make: Callable[[], Page]) -> list[tuple[str, PageRecord | None]]:
+            if answers is None:
+                page = make()
+                sink.write(out, renderer.render(page).encode("utf-8"))
+                card = page.context.get("card")
+                if isinstance(card, Card):
+                    sink.write(card_file(out), draw_card(card))
+                    return [(out, None), (card_file(out), None)]
+                return [(out, None)]
+            known = memo.page(out)
+            if known is not None and known.get("salt") == salt and answers.valid(known["reads"]):
+                data = memo.page_bytes(known)
+                png = memo.card(known["card"]) if known["card"] else b""
+                if data is not None and png is not None:
+                    sink.write(out, data)
+                    if not known["card"]:
+                        return [(out, known)]
+                    sink.write(card_file(out), png)
+                    return [(out, known), (card_file(out), None)]
+            with recorder.recording() as reads:
+                page = make()
                 data = renderer.render(page).encode("utf-8")
-                record = memo.keep_page(key, data) if key is not None else None
-            else:
-                record = key
-            sink.write(page.out, data)
+            record: PageRecord = {"salt": salt, "reads": {key: answers(key) for key in sorted(reads)},
+                                  "card": "", "png": ""}
+            sink.write(out, data)
             card = page.context.get("card")
-            return [(page.out, record)] + ([put_card(page.out, card)] if isinstance(card, Card) else [])
+            done: list[tuple[str, PageRecord | None]] = []
+            if isinstance(card, Card):
+                record["card"] = key = card_key(salt, card)
+                png = memo.card(key)
+                if png is None:
+                    png = draw_card(card)
+                    record["png"] = memo.keep_card(key, png)
+                else:
+                    record["png"] = hashlib.sha256(png).hexdigest()
+                sink.write(card_file(out), png)
+                done.append((card_file(out), None))
+            return [(out, memo.keep_page(out, record, data))] + done
 
-        def put_card(out: str, card: Card) -> tuple[str, str | None]:
-            """The page's share card, drawn only if the memo has none that shows the same."""
-            key = card_key(salt, card) if memo.keeps_pages else None
-            data = memo.card(key) if key is not None else None
-            if data is None:
-                data = draw_card(card)
-                record = memo.keep_card(key, data) if key is not None else None
-            else:
-                record = key
-            rel = card_file(out)
-            sink.write(rel, data)
-            return rel, record
-
-        def task(job: tuple[str, int]) -> list[tuple[str, str | None]]:
+        def task(job: tuple[str, int]) -> list[tuple[str, PageRecord | None]]:
             what, n = job
             if what == "entries":
-                return [done for doc in files.entries[n:n + chunk] for done in put_page(renderer.entry_page(doc))]
+                return [done for doc in files.entries[n:n + chunk]
+                        for done in put_page(doc.url_path + "index.html", partial(renderer.entry_page, doc))]
             if what == "site-wide":
                 return [_put(sink, rel, data) for rel, data in self.site_wide_file(files.site_wide[n], site, renderer)]
-            done = [item for page in files.index_pages() for item in put_page(page)]
+            done = [item for out, make in renderer.index_page_makers() for item in put_page(out, make)]
             return done + [_put(sink, rel, path.read_bytes()) for rel, path in files.assets]
 
         jobs = [("site-wide", i) for i in range(len(files.site_wide))] if site_wide else []
@@ -227,12 +259,12 @@ class Layer:
         results = executor.map(task, jobs, weight=len(files.entries))
         order = {"entries": 0, "rest": 1, "site-wide": 2}  # the order a reader of the list expects
         written: list[str] = []
-        records: list[str] = []
+        records: list[tuple[str, PageRecord]] = []
         for _, part in sorted(zip(jobs, results, strict=True), key=lambda jr: (order[jr[0][0]], jr[0][1])):
             for rel, record in part:
                 written.append(rel)
                 if record is not None:
-                    records.append(record)
+                    records.append((rel, record))
         memo.used_pages(records)
         return written
 
@@ -258,7 +290,7 @@ class Layer:
 PLAIN = Layer()
 
 
-def _put(sink: Sink, rel: str, data: str | bytes) -> tuple[str, None]:
+def _put(sink: Sink, rel: str, data: str | bytes) -> tuple[str, PageRecord | None]:
     sink.write(rel, data.encode("utf-8") if isinstance(data, str) else data)
     return rel, None
 
@@ -362,49 +394,5 @@ def body_key(options: str, entry: Entry) -> str:
     return _digest("\0".join((code_digest(), options, repr(fields))))
 
 
-def _view_digest(digest: bytes) -> None:
-    """Stands for a view in the bytes `page_key` hashes (never called: nothing is unpickled)."""
-
-
-class _KeyPickler(pickle.Pickler):
-    """Pickles a context in "fast" mode, without pickle's memo: a value met twice is written
-    twice, so the bytes depend on the values alone. (With the memo they depended on which
-    equal values happened to be one object — a view cached by one worker, built afresh by
-    another — and a build with another number of workers missed every page.)
-
-    A `View` is written as the SHA-256 of its own pickled value, computed once per view
-    object (`views`): an entry page names dozens of other entries, and pickling each of
-    them again on every page was most of the key's cost."""
-
-    def __init__(self, buffer: io.BytesIO, views: dict[int, tuple[View, bytes]]) -> None:
-        super().__init__(buffer, protocol=5)
-        self.fast = True  # hashed only: nothing is ever unpickled
-        self.views = views
-
-    def reducer_override(self, obj: Any) -> Any:
-        if type(obj) is not View:
-            return NotImplemented
-        known = self.views.get(id(obj))
-        if known is None:
-            inner = io.BytesIO()
-            _KeyPickler(inner, self.views).dump(obj.__dict__)
-            known = self.views[id(obj)] = (obj, hashlib.sha256(inner.getbuffer()).digest())  # obj: its id stays its own
-        return _view_digest, (known[1],)
-
-
-def page_key(salt: str, page: Page, views: dict[int, tuple[View, bytes]] | None = None) -> str | None:
-    """Digest of a page's template, place and whole context; None if the context cannot be pickled.
-
-    `views`: the digests of views met so far in this render (see `_KeyPickler`)."""
-    buffer = io.BytesIO()
-    try:
-        _KeyPickler(buffer, {} if views is None else views).dump(page.context)
-    except Exception:
-        return None
-    h = hashlib.sha256(f"{salt}\0{page.template}\0{page.out}\0".encode())
-    h.update(buffer.getbuffer())
-    return h.hexdigest()
-
-
-__all__ = ["Executor", "Layer", "LookupDigests", "Memo", "NO_MEMO", "PLAIN", "SERIAL", "Sink", "body_key",
-           "layouts_digest", "page_key", "parse_options"]
+__all__ = ["Executor", "Layer", "LookupDigests", "Memo", "NO_MEMO", "PLAIN", "PageRecord", "SERIAL", "Sink",
+           "body_key", "layouts_digest", "parse_options"]

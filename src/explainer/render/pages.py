@@ -181,6 +181,11 @@ class Renderer:
             made = self._source_views[entry.id] = replace(self.view(entry), formatted=formatted)
         return made
 
+    def reference(self, source_id: str) -> Markup | None:
+        """A source's reference in the citation style (None: the built-in format)."""
+        self.prepare()
+        return self._references.get(source_id) if self._references else None
+
     @cached_property
     def extra_css(self) -> bool:
         """Whether the project has `layouts/assets/extra.css`, loaded after the theme's style sheets."""
@@ -379,14 +384,14 @@ class Renderer:
 
     def index_pages(self) -> Iterator[Page]:
         """The pages that are not an entry's (lists, 404), after the entry pages in `pages()`."""
-        for _, make in self._index_pages():
+        for _, make in self.index_page_makers():
             yield make()
 
     def index_outs(self) -> list[str]:
         """The files of `index_pages`, without building their contexts (the sitemap's list)."""
-        return [out for out, _ in self._index_pages()]
+        return [out for out, _ in self.index_page_makers()]
 
-    def _index_pages(self) -> list[tuple[str, Callable[[], Page]]]:
+    def index_page_makers(self) -> list[tuple[str, Callable[[], Page]]]:
         """(file, how to make its page) of every page that is not an entry's: the one list of them."""
         found: list[tuple[str, Callable[[], Page]]] = []
         for spec in _list_pages():

@@ -20,14 +20,15 @@ Two ways to show a save sooner, neither of which decides what the site is:
 from __future__ import annotations
 
 import gc
+import hashlib
 import os
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .. import schema
-from ..cache.layer import Layer, Memo
+from ..cache.layer import Layer, Memo, PageRecord
 from ..diagnostics import Problem, Problems, Severity
 from ..load.files import CONFIG_FILE, CONTENT_DIR
 from ..model import Body, Entry, Project, SiteData, TemplateProblem
@@ -51,16 +52,19 @@ class MemoryMemo(Memo):
     def __init__(self) -> None:
         self.entries: dict[str, tuple[Any, Entry | None, list[Problem]]] = {}
         self.bodies: dict[str, tuple[Body, list[Problem], dict[str, str]]] = {}
+        self.records: dict[str, PageRecord] = {}
         self.pages: dict[str, bytes] = {}
+        """Page bytes by their digest."""
+        self.cards: dict[str, bytes] = {}
         self.rendered = 0
         self.drawn = 0
         """Share cards drawn in the last run (the others were kept: what they show is unchanged)."""
-        self._used: tuple[set[str], set[str], set[str]] = (set(), set(), set())
+        self._used: tuple[set[str], set[str], dict[str, PageRecord]] = (set(), set(), {})
 
     def start(self) -> None:
         self.rendered = 0
         self.drawn = 0
-        self._used = (set(), set(), set())
+        self._used = (set(), set(), {})
 
     def entry(self, root: Path, rel: str, kind: schema.Kind, overrides: dict[str, Any],
               load: Callable[[], tuple[Entry | None, list[Problem]]]) -> tuple[Entry | None, list[Problem]]:
@@ -88,34 +92,37 @@ class MemoryMemo(Memo):
         self._used[1].add(key)
         self.bodies[key] = (body, problems, reads)
 
-    def page(self, key: str) -> bytes | None:
-        data = self.pages.get(key)
-        if data is not None:
-            self._used[2].add(key)
-        return data
+    def page(self, out: str) -> PageRecord | None:
+        return self.records.get(out)
 
-    def keep_page(self, key: str, data: bytes) -> str:
+    def page_bytes(self, record: PageRecord) -> bytes | None:
+        return self.pages.get(record["html"])
+
+    def keep_page(self, out: str, record: PageRecord, data: bytes) -> PageRecord:
         self.rendered += 1
-        return self._keep(key, data)
+        digest = hashlib.sha256(data).hexdigest()
+        self.pages[digest] = data
+        return {**record, "html": digest}
+
+    def used_pages(self, records: Iterable[tuple[str, PageRecord]]) -> None:
+        self._used[2].update(records)
 
     def card(self, key: str) -> bytes | None:
-        return self.page(key)  # kept with the pages: a card's key never equals a page's
+        return self.cards.get(key)
 
     def keep_card(self, key: str, data: bytes) -> str:
         self.drawn += 1
-        return self._keep(key, data)
-
-    def _keep(self, key: str, data: bytes) -> str:
-        self._used[2].add(key)
-        self.pages[key] = data
-        return key
+        self.cards[key] = data
+        return hashlib.sha256(data).hexdigest()
 
     def prune(self) -> None:
         """Forget what the last run did not use (renamed files, old versions of bodies and pages)."""
         entries, bodies, pages = self._used
         self.entries = {k: v for k, v in self.entries.items() if k in entries}
         self.bodies = {k: v for k, v in self.bodies.items() if k in bodies}
-        self.pages = {k: v for k, v in self.pages.items() if k in pages}
+        self.records = dict(pages)
+        self.pages = {r["html"]: self.pages[r["html"]] for r in self.records.values() if r["html"] in self.pages}
+        self.cards = {r["card"]: self.cards[r["card"]] for r in self.records.values() if r["card"] in self.cards}
 
 
 @dataclass
