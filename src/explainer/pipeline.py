@@ -122,7 +122,7 @@ def build_site(root: Path, problems: Problems, output: Output | None = None, lay
 
 
 def render_site_wide(site: SiteData, sink: Sink, interrupted: Callable[[], bool] | None = None,
-                     env: jinja2.Environment | None = None) -> list[str] | None:
+                     env: jinja2.Environment | None = None, layer: Layer = PLAIN) -> list[str] | None:
     """Stage 4 for the site-wide files only (what the dev server deferred), one after
     another; None if `interrupted()` said stop between two."""
     renderer = Renderer(site, env or make_environment(site.project.root))
@@ -130,7 +130,7 @@ def render_site_wide(site: SiteData, sink: Sink, interrupted: Callable[[], bool]
     for make in site_files(site, renderer).site_wide:
         if interrupted is not None and interrupted():
             return None
-        for rel, data in make(site, renderer):
+        for rel, data in layer.site_wide_file(make, site, renderer):
             sink.write(rel, data.encode("utf-8") if isinstance(data, str) else data)
             written.append(rel)
     return written

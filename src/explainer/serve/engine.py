@@ -31,7 +31,7 @@ from .. import schema
 from ..cache.layer import Layer, Memo, PageRecord
 from ..diagnostics import Problem, Problems, Severity
 from ..load.files import CONFIG_FILE, CONTENT_DIR
-from ..model import Body, Entry, Project, SiteData, TemplateProblem
+from ..model import Body, Entry, Indexed, Project, SiteData, TemplateProblem
 from ..pipeline import Memory, build_site, render_site_wide
 from ..render import Renderer, make_environment
 from ..resolve import build_lookup, make_markdown, parse_body
@@ -48,6 +48,7 @@ class MemoryMemo(Memo):
     """The pipeline's memo in memory, trimmed after each run to what that run used."""
 
     keeps_pages = True
+    keeps_index = True
 
     def __init__(self) -> None:
         self.entries: dict[str, tuple[Any, Entry | None, list[Problem]]] = {}
@@ -56,6 +57,8 @@ class MemoryMemo(Memo):
         self.pages: dict[str, bytes] = {}
         """Page bytes by their digest."""
         self.cards: dict[str, bytes] = {}
+        self.index: dict[str, Indexed] = {}
+        """The search index's entries by `render.search.index_key`."""
         self.rendered = 0
         self.drawn = 0
         """Share cards drawn in the last run (the others were kept: what they show is unchanged)."""
@@ -109,6 +112,12 @@ class MemoryMemo(Memo):
 
     def card(self, key: str) -> bytes | None:
         return self.cards.get(key)
+
+    def indexed(self, key: str) -> Indexed | None:
+        return self.index.get(key)
+
+    def keep_indexed(self, kept: dict[str, Indexed]) -> None:
+        self.index = kept  # every entry of the last index, and no other
 
     def keep_card(self, key: str, data: bytes) -> str:
         self.drawn += 1
@@ -195,7 +204,7 @@ class Engine:
         site_wide = Memory()
         if written_pages is not None and not defer:
             try:
-                render_site_wide(site, site_wide, env=env)
+                render_site_wide(site, site_wide, env=env, layer=self.layer)
             except TemplateProblem as exc:
                 problems.add("template-error", exc.path, exc.line, 1, exc.message)
                 written_pages = None
@@ -232,7 +241,8 @@ class Engine:
             return Outcome(problems, ok=True)
         wide = Memory()
         try:
-            done = render_site_wide(self.pending, wide, interrupted, env=self._environment(self.good.inputs))
+            done = render_site_wide(self.pending, wide, interrupted, env=self._environment(self.good.inputs),
+                                    layer=self.layer)
         except TemplateProblem as exc:
             self.pending = None
             problems.add("template-error", exc.path, exc.line, 1, exc.message)
