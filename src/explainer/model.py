@@ -97,8 +97,7 @@ class Entry:
 
 class Frozen(Mapping[str, Any]):
     """A mapping nobody can change once made: a config value that is a mapping (`problems`,
-    `links`) and what templates get as `site`. Pickles as the dict it holds, so a page's
-    context that names it can still be hashed (`pipeline.page_key`)."""
+    `links`) and what templates get as `site`. Pickles as the dict it holds."""
 
     __slots__ = ("_items",)
 

@@ -3,7 +3,7 @@
 Each rebuild is `pipeline.build_site`, as for `explainer build`, run by a
 `cache.layer.Layer` whose memo is a `MemoryMemo`: a file whose stamp has not changed is not
 read again, a body is re-parsed only if its file or an entry it looked up changed, and a
-page is re-rendered only if its context changed — the pipeline's one rule. Only files
+page is re-rendered only if something it read changed (`cache.reads`) — the layer's one rule. Only files
 whose bytes changed are written (`write.sync`), so the served folder always equals a
 clean build of the same files (tests/test_serve.py and tests/test_differential.py).
 
