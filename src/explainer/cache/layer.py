@@ -49,7 +49,7 @@ from ..render.search import index_entry, index_inputs, index_key, index_order, s
 from ..resolve import make_markdown, parse_body
 from ..validate import load_entry
 from ..write.stamps import code_digest
-from .reads import Answers, Recorder, WatchedRenderer, config_digest
+from .reads import Answers, Recorder, Watched, WatchedRenderer, config_digest
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -173,7 +173,8 @@ class Layer:
 
         def parse(i: int) -> tuple[Body, list[Problem], list[str]]:
             reads: set[str] = set()
-            recording = Lookup(*(_Recording(getattr(lookup, name), name, reads) for name in LOOKUP_TABLES))
+            recording = Lookup(*(Watched(getattr(lookup, name), f"{name}:", f"{name}*", reads.add)
+                                 for name in LOOKUP_TABLES))
             body, found = parse_body(md, docs[i], recording, overrides)
             return body, found, sorted(reads)
 
@@ -310,46 +311,6 @@ def layouts_digest(root: Path) -> str:
 
 LOOKUP_TABLES = ("by_id", "by_path", "unreadable", "names")
 """The tables of `model.Lookup`, in its order: a body's reads of them are recorded."""
-
-
-class _Recording(dict):  # type: ignore[type-arg]
-    """A dict that records which keys were asked for, and whether all of them were looked at."""
-
-    def __init__(self, data: dict[str, Any], name: str, reads: set[str]) -> None:
-        super().__init__(data)
-        self._name, self._reads = name, reads
-
-    def get(self, key: Any, default: Any = None) -> Any:
-        self._reads.add(f"{self._name}:{key}")
-        return super().get(key, default)
-
-    def __getitem__(self, key: Any) -> Any:
-        self._reads.add(f"{self._name}:{key}")
-        return super().__getitem__(key)
-
-    def __contains__(self, key: object) -> bool:
-        self._reads.add(f"{self._name}:{key}")
-        return super().__contains__(key)
-
-    def __iter__(self) -> Iterator[Any]:
-        self._reads.add(f"{self._name}*")
-        return super().__iter__()
-
-    def keys(self) -> Any:
-        self._reads.add(f"{self._name}*")
-        return super().keys()
-
-    def values(self) -> Any:
-        self._reads.add(f"{self._name}*")
-        return super().values()
-
-    def items(self) -> Any:
-        self._reads.add(f"{self._name}*")
-        return super().items()
-
-    def __len__(self) -> int:
-        self._reads.add(f"{self._name}*")
-        return super().__len__()
 
 
 class LookupDigests:

@@ -78,16 +78,16 @@ class WatchedEntry:
         return getattr(entry, name)
 
 
-class _Watched(dict):  # type: ignore[type-arg]
-    """A dict noting `PREFIX` + the key for each key asked for (`every` when `prefix` is None),
-    and `every` when all of them are looked at."""
+class Watched(dict):  # type: ignore[type-arg]
+    """A dict calling `note(prefix + key)` for each key asked for (`note(every)` when `prefix`
+    is None), and `note(every)` when all of them are looked at."""
 
-    def __init__(self, data: dict[str, Any], prefix: str | None, every: str, recorder: Recorder) -> None:
+    def __init__(self, data: dict[str, Any], prefix: str | None, every: str, note: Callable[[str], None]) -> None:
         super().__init__(data)
-        self._prefix, self._every, self._recorder = prefix, every, recorder
+        self._prefix, self._every, self._note = prefix, every, note
 
     def _one(self, key: object) -> None:
-        self._recorder.note(self._every if self._prefix is None else self._prefix + str(key))
+        self._note(self._every if self._prefix is None else self._prefix + str(key))
 
     def get(self, key: Any, default: Any = None) -> Any:
         self._one(key)
@@ -102,23 +102,23 @@ class _Watched(dict):  # type: ignore[type-arg]
         return super().__contains__(key)
 
     def __iter__(self) -> Iterator[Any]:
-        self._recorder.note(self._every)
+        self._note(self._every)
         return super().__iter__()
 
     def keys(self) -> Any:
-        self._recorder.note(self._every)
+        self._note(self._every)
         return super().keys()
 
     def values(self) -> Any:
-        self._recorder.note(self._every)
+        self._note(self._every)
         return super().values()
 
     def items(self) -> Any:
-        self._recorder.note(self._every)
+        self._note(self._every)
         return super().items()
 
     def __len__(self) -> int:
-        self._recorder.note(self._every)
+        self._note(self._every)
         return super().__len__()
 
 
@@ -126,8 +126,8 @@ class _WatchedGraph(Graph):
     """The graph, noting `g:ID` for each entry whose referrers are asked for."""
 
     def __init__(self, graph: Graph, recorder: Recorder) -> None:
-        super().__init__(outgoing=_Watched(graph.outgoing, None, "graph*", recorder),
-                         incoming=_Watched(graph.incoming, "g:", "graph*", recorder))
+        super().__init__(outgoing=Watched(graph.outgoing, None, "graph*", recorder.note),
+                         incoming=Watched(graph.incoming, "g:", "graph*", recorder.note))
 
 
 class _WatchedSite(SiteData):
@@ -136,12 +136,12 @@ class _WatchedSite(SiteData):
     def __init__(self, site: SiteData, recorder: Recorder) -> None:
         watched = {e.id: WatchedEntry(e, recorder) for e in site.project.entries.values()}
         home = WatchedEntry(site.project.home, recorder) if site.project.home is not None else None
-        entries = _Watched(watched, "has:", "entries*", recorder)
+        entries = Watched(watched, "has:", "entries*", recorder.note)
         project = Project(root=site.project.root, config=site.project.config, entries=cast(dict[str, Entry], entries),
                           home=cast(Entry | None, home), unreadable=site.project.unreadable)
         both = {**watched, **({HOME_ID: home} if home is not None else {})}
         disputes = [(cast(Entry, both.get(e.id, e)), d) for e, d in site.disputes]
-        super().__init__(project, _Watched(site.bodies, "b:", "bodies*", recorder),
+        super().__init__(project, Watched(site.bodies, "b:", "bodies*", recorder.note),
                          _WatchedGraph(site.graph, recorder), [])
         object.__setattr__(self, "_disputes", disputes)
         self._recorder = recorder
@@ -311,4 +311,4 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-__all__ = ["Answers", "Recorder", "WatchedEntry", "WatchedRenderer", "config_digest"]
+__all__ = ["Answers", "Recorder", "Watched", "WatchedEntry", "WatchedRenderer", "config_digest"]
