@@ -137,7 +137,7 @@ def _page_keys(root: Path) -> set[str]:
     import json
 
     text = (root / CACHE_DIR / "pages.json").read_text(encoding="utf-8")
-    return {record["html"] for record in json.loads(text.split("\n", 1)[1]).values()}
+    return {record["html"] for record in json.loads(text.split("\n", 1)[1])["pages"].values()}
 
 
 @pytest.mark.parametrize("first, second", [(2, 1), (1, 2)])

@@ -627,13 +627,11 @@ def forge(root: Path) -> None:
     sums_path = root / CACHE / "pages.json"
     head, _, payload = sums_path.read_bytes().partition(b"\n")
     header, sums = json.loads(head), json.loads(payload)
-    for key in list(sums):
-        page = root / CACHE / "pages" / f"{key}.html"
-        if not page.is_file():  # a share card (`KEY.png`), kept beside the pages: forged as it is
-            page = page.with_suffix(".png")
+    for record in sums["pages"].values():  # each page's file is named by its SHA-256: forged ones too
+        page = root / CACHE / "pages" / f"{record['html']}.html"
         data = page.read_bytes().replace(b"</main>", HOSTILE_PAGE + b"</main>")
-        page.write_bytes(data)
-        sums[key] = hashlib.sha256(data).hexdigest()
+        record["html"] = hashlib.sha256(data).hexdigest()
+        (root / CACHE / "pages" / f"{record['html']}.html").write_bytes(data)
     body = json.dumps(sums, sort_keys=True, separators=(",", ":")).encode()
     header["sha256"] = hashlib.sha256(body).hexdigest()
     header["seal"] = hmac.new(b"a key of the forger's own", body, hashlib.sha256).hexdigest()

@@ -92,15 +92,19 @@ class DiskMemo(Memo):
         self.hits = {"bodies": 0, "pages": 0, "cards": 0, "index": 0}
         self._new_bodies: dict[str, Any] = {}
         self._records: dict[str, Any] = {}
+        self._keys: list[str] = []
+        """Every key the pages read, once: a record names its keys by their place here."""
         self._card_sums: dict[str, str] = {}
         self._used_pages: dict[str, PageRecord] = {}
         self._fresh_bodies: set[str] = set()
         self._bodies = Table(self.dir / "bodies", root, note)
         self._index: Table | None = None  # read on the first lookup, in the process that makes the index
         self._index_hits: set[str] = set()
-        records = read_json(self.dir / "pages.json", root, note)
-        if isinstance(records, dict):
-            self._records = records
+        found = read_json(self.dir / "pages.json", root, note)
+        records = found.get("pages") if isinstance(found, dict) else None
+        keys = found.get("keys") if isinstance(found, dict) else None
+        if isinstance(records, dict) and isinstance(keys, list) and all(isinstance(k, str) for k in keys):
+            self._records, self._keys = records, keys
             self._card_sums = {r["card"]: r["png"] for r in records.values() if isinstance(r, dict)
                                and isinstance(r.get("card"), str) and isinstance(r.get("png"), str) and r["card"]}
 
@@ -130,10 +134,13 @@ class DiskMemo(Memo):
 
     def page(self, out: str) -> PageRecord | None:
         record = self._records.get(out)
-        if not isinstance(record, dict) or not isinstance(record.get("reads"), dict) \
-                or not all(isinstance(record.get(k), str) for k in ("salt", "html", "card", "png")):
+        if not isinstance(record, dict) or not all(isinstance(record.get(k), str)
+                                                   for k in ("salt", "sum", "html", "card", "png")):
             return None
-        return record
+        reads = record.get("reads")
+        if not isinstance(reads, list) or not all(isinstance(i, int) and 0 <= i < len(self._keys) for i in reads):
+            return None
+        return {**record, "reads": tuple(self._keys[i] for i in reads)}
 
     def page_bytes(self, record: PageRecord) -> bytes | None:
         return self._read(record["html"], "html", record["html"], "pages", "rendering the page afresh")
@@ -217,7 +224,7 @@ class DiskMemo(Memo):
             if not (self.dir / "CACHEDIR.TAG").exists():
                 atomic_write(self.dir / "CACHEDIR.TAG", CACHEDIR_TAG)
             self._bodies.save(self._new_bodies, self._fresh_bodies)
-            write_json(self.dir / "pages.json", self.root, self._used_pages)
+            write_json(self.dir / "pages.json", self.root, _interned(self._used_pages))
             (self.dir / "bodies.json").unlink(missing_ok=True)  # where an earlier version kept the bodies
             if self.pages_dir.is_dir():
                 keep = {f"{r['html']}.html" for r in self._used_pages.values()}
@@ -228,3 +235,12 @@ class DiskMemo(Memo):
                             os.unlink(item.path)
         except OSError:
             pass
+
+
+def _interned(records: dict[str, PageRecord]) -> dict[str, Any]:
+    """pages.json: every key once (`keys`), and each page's record naming its keys by number."""
+    numbers: dict[str, int] = {}
+    pages = {out: {**r, "reads": [numbers.setdefault(k, len(numbers)) for k in r["reads"]]}
+             for out, r in sorted(records.items())}
+    return {"keys": list(numbers), "pages": pages}
+

@@ -55,9 +55,10 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 PageRecord = dict[str, Any]
-"""What the memo keeps of a rendered page: `salt` (code, layouts, config), `reads` (each key
-its context read, `cache.reads`, with the digest of its answer), `html` (the digest of
-its bytes), `card` and `png` (its share card's key and the digest of its PNG, or "")."""
+"""What the memo keeps of a rendered page: `salt` (code, layouts, config), `reads` (the
+keys its context read, `cache.reads`, sorted), `sum` (one digest of all their answers),
+`html` (the digest of its bytes), `card` and `png` (its share card's key and the digest of
+its PNG, or "")."""
 
 
 class Sink(Protocol):
@@ -216,7 +217,7 @@ class Layer:
                     return [(out, None), (card_file(out), None)]
                 return [(out, None)]
             known = memo.page(out)
-            if known is not None and known.get("salt") == salt and answers.valid(known["reads"]):
+            if known is not None and known["salt"] == salt and answers.sum(known["reads"]) == known["sum"]:
                 data = memo.page_bytes(known)
                 png = memo.card(known["card"]) if known["card"] else b""
                 if data is not None and png is not None:
@@ -228,8 +229,8 @@ class Layer:
             with recorder.recording() as reads:
                 page = make()
                 data = renderer.render(page).encode("utf-8")
-            record: PageRecord = {"salt": salt, "reads": {key: answers(key) for key in sorted(reads)},
-                                  "card": "", "png": ""}
+            keys = tuple(sorted(reads))
+            record: PageRecord = {"salt": salt, "reads": keys, "sum": answers.sum(keys), "card": "", "png": ""}
             sink.write(out, data)
             card = page.context.get("card")
             done: list[tuple[str, PageRecord | None]] = []
