@@ -151,6 +151,7 @@ class Problems:
         self._seen: set[tuple[str, int, int, str, str]] = set()
         self._per_file: dict[str, int] = {}
         self._dropped: dict[str, Severity] = {}
+        self._sorted: list[Problem] | None = None
         self.overrides: dict[str, Severity] = dict(overrides or {})
 
     def add(
@@ -164,47 +165,58 @@ class Problems:
         end: tuple[int, int] | None = None,
     ) -> None:
         """Record a problem; the code decides its severity (possibly turned off by config)."""
+        severity = self._admit(code, path, line, column, message)
+        if severity is not None:
+            self._items.append(Problem(path, max(line, 1), max(column, 1), code, message, hint, severity,
+                                       end[0] if end else None, end[1] if end else None))
+
+    def _admit(self, code: str, path: str, line: int, column: int, message: str) -> Severity | None:
+        """The severity a new problem is kept with, or None: turned off, already recorded, or
+        past the file's limit (an author fixes the first hundred; the rest is noise)."""
         severity = self.overrides.get(code, CODES[code].severity)
         if severity is Severity.OFF:
-            return
+            return None
         key = (path, line, column, code, message)
         if key in self._seen:
-            return
+            return None
         self._seen.add(key)
+        self._sorted = None
         shown = self._per_file.get(path, 0)
         self._per_file[path] = shown + 1
-        if self.limit is not None and shown >= self.limit:  # an author fixes the first hundred; the rest is noise
+        if self.limit is not None and shown >= self.limit:
             worst = self._dropped.get(path, Severity.WARNING)
             self._dropped[path] = max(worst, severity)
-            return
-        self._items.append(
-            Problem(
-                path,
-                max(line, 1),
-                max(column, 1),
-                code,
-                message,
-                hint,
-                severity,
-                end[0] if end else None,
-                end[1] if end else None,
-            )
-        )
+            return None
+        return severity
 
     @classmethod
     def restore(cls, items: Iterable[Problem]) -> Problems:
         """Problems exactly as a finished build reported them (severities included)."""
         made = cls(limit=None)
         made._items = list(items)
+        made._sorted = None
         return made
 
     def extend(self, problems: Iterable[Problem]) -> None:
+        """Record problems another list made (a stage's own, the cache's): each as `add` would,
+        the same object kept when it already has the severity it gets here."""
         for p in problems:
-            self.add(p.code, p.path, p.line, p.column, p.message, p.hint,
-                     (p.end_line, p.end_column) if p.end_line and p.end_column else None)
+            severity = self._admit(p.code, p.path, p.line, p.column, p.message)
+            if severity is None:
+                continue
+            if severity is not p.severity or p.line < 1 or p.column < 1 or bool(p.end_line) != bool(p.end_column):
+                p = Problem(p.path, max(p.line, 1), max(p.column, 1), p.code, p.message, p.hint, severity,
+                            p.end_line if p.end_column else None, p.end_column if p.end_line else None)
+            self._items.append(p)
 
     @property
     def items(self) -> list[Problem]:
+        """Every problem kept, sorted (made once until the next one is added)."""
+        if self._sorted is None:
+            self._sorted = self._sort()
+        return list(self._sorted)
+
+    def _sort(self) -> list[Problem]:
         notes = [
             Problem(path, 1, 1, "too-many-problems",
                     f"{self._per_file[path] - (self.limit or 0)} more problems in this file are not shown",
