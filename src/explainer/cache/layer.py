@@ -104,6 +104,10 @@ class Memo:
     def used_pages(self, records: Iterable[tuple[str, PageRecord]]) -> None:
         """In the main process: the pages this run used or kept, by file (the rest may be forgotten)."""
 
+    def carried_answers(self) -> dict[str, tuple[object, str]] | None:
+        """Where answers about unchanged objects are kept from one run to the next (`cache.reads.Answers`)."""
+        return None
+
     def card(self, key: str) -> bytes | None:
         """The PNG of a share card drawn under `key` (`render.cards.card_key`), or None."""
         return None
@@ -201,7 +205,7 @@ class Layer:
         if memo.keeps_pages:
             renderer = WatchedRenderer(site, renderer.env, recorder)
         renderer.prepare(lambda fn, items: executor.map(fn, items, weight=len(site.project.entries)))  # citation style
-        answers = Answers(site, renderer) if isinstance(renderer, WatchedRenderer) else None
+        answers = Answers(site, renderer, memo.carried_answers()) if isinstance(renderer, WatchedRenderer) else None
         files = site_files(renderer.site, renderer)
         salt = _digest("\0".join((code_digest(), layouts_digest(site.project.root), config_digest(site),
                                   str(renderer.extra_css)))) if answers is not None else ""

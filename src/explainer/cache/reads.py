@@ -230,12 +230,17 @@ class WatchedRenderer(Renderer):
 class Answers:
     """What each key answers in this build, as a short digest (each computed once, when first asked)."""
 
-    def __init__(self, site: SiteData, renderer: WatchedRenderer) -> None:
+    def __init__(self, site: SiteData, renderer: WatchedRenderer,
+                 carried: dict[str, tuple[object, str]] | None = None) -> None:
         self.site = site
         self.renderer = renderer
         self.entries: dict[str, Entry] = {**site.project.entries,
                                           **({HOME_ID: site.project.home} if site.project.home else {})}
         self._known: dict[str, str] = {}
+        self.carried = {} if carried is None else carried
+        """Answers about one object (an entry, a body) from earlier builds, by key, with the
+        object they were computed from: the dev server's memo keeps the objects of unchanged
+        files, so their answers need not be computed again."""
 
     def __call__(self, key: str) -> str:
         found = self._known.get(key)
@@ -255,27 +260,39 @@ class Answers:
 
     def _answer(self, key: str) -> str:
         kind, _, name = key.partition(":")
-        site, project = self.site, self.site.project
+        if kind in ("e", "f", "b"):
+            obj: object = self.site.bodies.get(name) if kind == "b" else self.entries.get(name)
+            carried = self.carried.get(key)
+            if carried is not None and carried[0] is obj and obj is not None:
+                return carried[1]
+            found = self._of_object(kind, name)
+            self.carried[key] = (obj, found)
+            return found
+        return self._site_wide(key)
+
+    def _of_object(self, kind: str, name: str) -> str:
+        site = self.site
         if kind == "e":
             e = self.entries.get(name)
             return "missing" if e is None else repr((e.id, e.kind, e.path, e.slug, e.meta, e.csl))
         if kind == "f":
             e = self.entries.get(name)
             return "missing" if e is None else repr((e.digest, e.body_line))
-        if kind == "has":
-            return repr(name in project.entries)
         if kind == "b":
             b = site.bodies.get(name)
             return "missing" if b is None else repr((hashlib.sha256(b.packed).hexdigest(), b.cited, b.disputes,
                                                     b.claims_total, b.claims_cited, b.refs))
+        raise KeyError(kind)
+
+    def _site_wide(self, key: str) -> str:
+        site, project, renderer = self.site, self.site.project, self.renderer
+        kind, _, name = key.partition(":")
+        if kind == "has":
+            return repr(name in project.entries)
         if kind == "g":
             return repr(sorted((src, sorted(ways)) for src, ways in site.graph.incoming.get(name, {}).items()))
         if kind == "ref":
             return repr(self.renderer.reference(name))
-        return self._site_wide(key)
-
-    def _site_wide(self, key: str) -> str:
-        site, project, renderer = self.site, self.site.project, self.renderer
         if key == "entries*":
             return repr(sorted((e.id, e.kind) for e in project.entries.values()))
         if key == "bodies*":

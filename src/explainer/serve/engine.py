@@ -58,6 +58,8 @@ class MemoryMemo(Memo):
         """Page bytes by their digest."""
         self.cards: dict[str, bytes] = {}
         self.index: dict[str, Indexed] = {}
+        self.answers: dict[str, tuple[object, str]] = {}
+        """What keys about one entry or body answered (`cache.reads.Answers`), with the object."""
         """The search index's entries by `render.search.index_key`."""
         self.rendered = 0
         self.drawn = 0
@@ -109,6 +111,9 @@ class MemoryMemo(Memo):
 
     def used_pages(self, records: Iterable[tuple[str, PageRecord]]) -> None:
         self._used[2].update(records)
+
+    def carried_answers(self) -> dict[str, tuple[object, str]] | None:
+        return self.answers
 
     def card(self, key: str) -> bytes | None:
         return self.cards.get(key)
