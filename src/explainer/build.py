@@ -127,7 +127,7 @@ def _build(root: Path, out: Path | None, strict: bool, jobs: int | None, use_cac
     if problems.has_errors(strict):
         return result
     try:
-        output = OutputDir(target)
+        output = OutputDir(target, noop.last_files(root, target) if state is not None else None)
     except OutputError as exc:
         code = "build-locked" if isinstance(exc, BuildLocked) else "output-error"
         problems.add(code, _shown(target, root), 1, 1, str(exc))
@@ -149,7 +149,7 @@ def _build(root: Path, out: Path | None, strict: bool, jobs: int | None, use_cac
     if isinstance(memo, DiskMemo) and state is not None:
         with collector_paused():
             memo.save()
-            noop.record_build(root, target, state, output.written, problems)
+            noop.record_build(root, target, state, output.written, problems, output.files)
     result.site, result.written, result.out = site, output.written, target
     return result
 
