@@ -601,7 +601,8 @@ class OutputDir:
         """Read the workers' journals into `files` and remove them; a line that cannot be read
         leaves its file out of the record (the next build writes it afresh)."""
         with os.scandir(self._tmp) as items:
-            journals = [item.path for item in items if item.name.startswith(JOURNAL)]
+            journals = [item.path for item in items
+                        if item.name.startswith(JOURNAL) and item.name[len(JOURNAL):].isdigit()]
         for path in journals:
             if self.files is not None:
                 with open(path, encoding="utf-8", errors="replace") as fh:
