@@ -114,6 +114,8 @@ def main() -> None:
                     wall, write = run(src, "build", "--root", root, "--jobs", "1", timed_write=True)
                     figures[name].setdefault("write", []).append(write)
                     figures[name].setdefault("write wall", []).append(wall)
+                    print(f"  {shape} {name}: " + ", ".join(f"{k} {v[-1]:.2f}" for k, v in figures[name].items()),
+                          file=sys.stderr, flush=True)
             for name in versions:
                 med = {k: statistics.median(v) for k, v in figures[name].items()}
                 ratio, share = med["warm"] / med["cold"], med["write"] / med["write wall"]

@@ -79,10 +79,14 @@ def test_a_hand_edited_output_file_is_written_again_not_linked(tmp_path: Path) -
     with page.open("r+b") as fh:  # in place, same size: only its stamp tells
         fh.write(data[:1].swapcase() if data[:1].isalpha() else b"X")
     edited = os.lstat(page).st_ino
+    robots = site / "robots.txt"
+    mode = stat.S_IMODE(os.stat(robots).st_mode)
+    os.chmod(robots, 0o600)  # another mode than a new file's: written again too, with a new file's
     result = build(root, use_cache=True, jobs=1)
     assert result.ok and not result.unchanged  # the output changed: no no-op
     assert page.read_bytes() == data
     assert os.lstat(page).st_ino != edited
+    assert stat.S_IMODE(os.stat(robots).st_mode) == mode
     assert tree_hash(site) == clean(root, tmp_path / "clean")
 
 

@@ -452,8 +452,9 @@ class OutputDir:
     (`FileRecord`s by site path: `cache.noop.last_files`). A file whose new bytes have the
     recorded digest is hard-linked from `target` instead of written, when the file there
     is listed by `target`'s site marker, is a regular file (never a symlink: `lstat`),
-    lies on the same file system and still has the recorded stamp; any doubt (another
-    stamp, a link that fails, EXDEV) and it is written. The new folder is still complete
+    lies on the same file system, has the owner and mode a new file would have, and
+    still has the recorded stamp; any doubt (another stamp, a link that fails, EXDEV)
+    and it is written. The new folder is still complete
     and swapped in whole: the old site's removal leaves the linked files to the new one.
 
     A file written while keeping a record is dated `stamps.RACY_NS` before the build
@@ -493,6 +494,7 @@ class OutputDir:
         self._pid = os.getpid()
         self._journal: int | None = None
         self._dev = -1
+        self._owner = (os.geteuid(), os.stat(self.tmp / TMP_MARKER).st_mode)  # as a file written now would be
         self._previous = self._linkable(previous) if previous else {}
 
     def _linkable(self, previous: dict[str, FileRecord]) -> dict[str, FileRecord]:
@@ -573,7 +575,7 @@ class OutputDir:
         old = self._old + path[len(self._tmp):]  # the same site path in the old folder
         try:
             st = os.lstat(old)
-            if (not stat.S_ISREG(st.st_mode) or st.st_dev != self._dev
+            if (not stat.S_ISREG(st.st_mode) or st.st_dev != self._dev or (st.st_uid, st.st_mode) != self._owner
                     or (st.st_mtime_ns, st.st_size, st.st_ino) != known[1:]):
                 return None
             os.link(old, path, follow_symlinks=False)
