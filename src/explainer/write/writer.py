@@ -454,8 +454,8 @@ class OutputDir:
     is listed by `target`'s site marker, is a regular file (never a symlink: `lstat`),
     lies on the same file system, has the owner and mode a new file would have, and
     still has the recorded stamp; any doubt (another stamp, a link that fails, EXDEV)
-    and it is written. The new folder is still complete
-    and swapped in whole: the old site's removal leaves the linked files to the new one.
+    and it is written. The new folder is still complete and swapped in whole: the old
+    site's removal leaves the linked files to the new one.
 
     A file written while keeping a record is dated `stamps.RACY_NS` before the build
     started: any later change to it, even within the file system's clock tick (2 s on
@@ -480,6 +480,7 @@ class OutputDir:
             tidy(self.target)
             self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.tmp-", dir=self.target.parent))
             (self.tmp / TMP_MARKER).write_bytes(b"explainer: an unfinished build; the next build removes it\n")
+            mode = os.stat(self.tmp / TMP_MARKER).st_mode  # what a file written now has
         except OSError as exc:
             self._release_lock()
             raise OutputError(f"cannot create the output folder beside '{target}': {exc.strerror or exc}") from None
@@ -494,7 +495,7 @@ class OutputDir:
         self._pid = os.getpid()
         self._journal: int | None = None
         self._dev = -1
-        self._owner = (os.geteuid(), os.stat(self.tmp / TMP_MARKER).st_mode)  # as a file written now would be
+        self._owner = (os.geteuid(), mode)
         self._previous = self._linkable(previous) if previous else {}
 
     def _linkable(self, previous: dict[str, FileRecord]) -> dict[str, FileRecord]:
