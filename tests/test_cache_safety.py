@@ -197,7 +197,7 @@ def test_a_checksum_valid_file_of_another_shape_is_ignored(project: tuple[Path, 
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(name=st.sampled_from(["bodies", "search", "pages.json", "site.json"]),
+@given(name=st.sampled_from(["bodies", "search", "pages.json", "site.json", "files.json"]),
        data=st.one_of(st.binary(max_size=300), st.builds(lambda v: json.dumps(v).encode(), st.recursive(
            st.none() | st.booleans() | st.integers() | st.text(max_size=20),
            lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),

@@ -24,7 +24,7 @@ from .diagnostics import Problems, UsageError
 from .load.files import CONFIG_FILE, CONTENT_DIR, DEFAULT_LAYOUTS
 from .validate.project import extra_inputs
 from .write import BuildLocked, OutputDir, OutputError, stamps
-from .write.writer import check_output_folder, tidy_beside
+from .write.writer import FileRecord, check_output_folder, tidy_beside
 
 if TYPE_CHECKING:
     from .model import SiteData
@@ -117,26 +117,27 @@ def _build(root: Path, out: Path | None, strict: bool, jobs: int | None, use_cac
         problems.add("cache-unsafe", *refused_cache)
     memo = DiskMemo(root) if use_cache else NO_MEMO
     layer = Layer(memo, ForkedExecutor(jobs), analysing=collector_paused, drop_markdown=True)
-    output = FolderOutput(target, root)
+    output = FolderOutput(target, root, noop.last_files(root, target) if state is not None else None)
     site, made = build_site(root, problems, output, layer, strict=strict, base_url=base_url)
     if made is None:
         return BuildResult(problems)
-    if isinstance(memo, DiskMemo) and state is not None:
+    if isinstance(memo, DiskMemo) and state is not None and output.dir is not None:
         with collector_paused():
             memo.save()
-            noop.record_build(root, target, state, made, problems)
+            noop.record_build(root, target, state, made, problems, output.dir.files)
     return BuildResult(problems, site, made, target)
 
 
 class FolderOutput:
-    """A build's output folder (`write.OutputDir`): written beside `target`, swapped in whole."""
+    """A build's output folder (`write.OutputDir`): written beside `target`, swapped in whole;
+    `previous`: the last cached build's record of its files, so unchanged ones are linked."""
 
-    def __init__(self, target: Path, root: Path) -> None:
-        self.target, self.root = target, root
+    def __init__(self, target: Path, root: Path, previous: dict[str, FileRecord] | None = None) -> None:
+        self.target, self.root, self.previous = target, root, previous
         self.dir: OutputDir | None = None
 
     def open(self) -> OutputDir:
-        self.dir = OutputDir(self.target)
+        self.dir = OutputDir(self.target, self.previous)
         return self.dir
 
     def commit(self, written: list[str]) -> None:

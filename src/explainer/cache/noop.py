@@ -1,16 +1,23 @@
-"""The record of the last cached build, for skipping a build when nothing changed.
+"""The record of the last cached build: for skipping a build when nothing changed, and for
+linking the files that did not change.
 
 `.explainer-cache/site.json` holds the stamp of every input (`config.yaml`, `content/`,
 `layouts/`, the bibliography and style files), of every file the build wrote, the tool's
 code, `--base-url` and the git commit. If all still match, and no input was saved within
 `stamps.RACY_NS` of that record, the output folder already is what the build would
-write (`unchanged`). This module imports no stage: such a build never loads the pipeline.
+write (`unchanged`). `.explainer-cache/files.json` holds, for each file the build wrote,
+the digest of its bytes and its stamp when written (`write.writer.FileRecord`): the next
+build links a file that still has that stamp instead of writing the same bytes again
+(`last_files`, `write.OutputDir`). It is a file of its own, read only by a build that
+runs: at 10,000 files it is 1.5 MB, and the no-op check reads only `site.json`. This
+module imports no stage: a build that does nothing never loads the pipeline.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import time
 from collections.abc import Iterable
@@ -20,6 +27,7 @@ from typing import Any
 from ..diagnostics import Problems
 from ..write import stamps
 from ..write.stamps import code_digest
+from ..write.writer import MARKER, FileRecord
 from .files import CACHE_DIR, note, problem_from_json, problem_to_json, read_json, write_json
 
 
@@ -60,7 +68,8 @@ def unchanged(root: Path, out: Path, state: dict[str, Any],
         moment = int(record["time"])
         if any(st is not None and stamps.racy(tuple(st), moment) for st in state["inputs"].values()):
             return None
-        if record["outputs"] != _digest(stamps.tree(out) if listing is None else listing):
+        seen = _seen(stamps.tree(out) if listing is None else listing)
+        if seen is None or record["outputs"] != _digest(seen):
             return None
         problems = Problems.restore(problem_from_json(p) for p in record["problems"])
         return problems, [str(w) for w in record["written"]]
@@ -68,17 +77,75 @@ def unchanged(root: Path, out: Path, state: dict[str, Any],
         return None
 
 
-def record_build(root: Path, out: Path, state: dict[str, Any], written: list[str], problems: Problems) -> None:
-    """Remember a successful cached build: its inputs' stamps, its output's, its problems."""
+def record_build(root: Path, out: Path, state: dict[str, Any], written: list[str], problems: Problems,
+                 files: dict[str, FileRecord] | None = None) -> None:
+    """Remember a successful cached build: its inputs' stamps, its output's, its problems, and
+    `files` (`write.OutputDir.files`: each file's digest and stamp when written). Without
+    `files` the output's stamps are taken now, and no file can be linked by the next build."""
     try:
+        seen = _expected(files) if files is not None else _seen(stamps.tree(out))
+        outputs = "" if seen is None else _digest(seen)  # "": matches no folder
+        if files is not None:
+            write_json(root / CACHE_DIR / FILES, root, {"out": str(out.resolve()), "dev": os.stat(out).st_dev,
+                                                        "files": {rel: list(r) for rel, r in files.items()}})
         write_json(root / CACHE_DIR / "site.json", root,
-                   {"state": _digest(state), "time": time.time_ns(), "outputs": _digest(stamps.tree(out)),
+                   {"state": _digest(state), "time": time.time_ns(), "outputs": outputs,
                     "written": written, "problems": [problem_to_json(p) for p in problems.items]})
     except OSError:
         pass
 
 
-def _digest(value: dict[str, Any]) -> str:
+FILES = "files.json"
+"""The record of the files the last cached build wrote (see the module's docstring)."""
+
+
+def last_files(root: Path, out: Path) -> dict[str, FileRecord]:
+    """What the last cached build recorded of the files it wrote into `out` (`FileRecord`s by
+    site path); nothing when there is no record, or it is of another folder or file system."""
+    record = read_json(root / CACHE_DIR / FILES, root, note)
+    try:
+        if (not isinstance(record, dict) or record["out"] != str(out.resolve())
+                or record["dev"] != os.stat(out).st_dev):
+            return {}
+        return {str(rel): (str(d), int(m), int(size), int(ino)) for rel, (d, m, size, ino) in record["files"].items()}
+    except (KeyError, TypeError, ValueError, AttributeError, OSError):
+        return {}
+
+
+Outputs = list[list[str | int]]
+"""An output folder as the no-op check compares it: a file is [path, mtime, size, inode], a
+folder ['path/'] and the site marker [its name]; sorted."""
+
+
+def _expected(files: dict[str, FileRecord]) -> Outputs:
+    """The output folder a build left, from its record: its files' stamps when written (not
+    now: a file changed between its writing and this record is a change), their folders
+    and the marker. No ctime: linking a file changes it, and so does the removal of the
+    old site, which may still run when the record is made."""
+    folders: set[str] = set()
+    for rel in files:
+        cut = rel.rfind("/")
+        while cut > 0 and rel[:cut + 1] not in folders:
+            folders.add(rel[:cut + 1])
+            cut = rel.rfind("/", 0, cut)
+    found: Outputs = [[rel, r[1], r[2], r[3]] for rel, r in files.items()]
+    names: Outputs = [[folder] for folder in folders]
+    names.append([MARKER])
+    return sorted(found + names)
+
+
+def _seen(listing: dict[str, stamps.Stamp | None]) -> Outputs | None:
+    """The output folder as it is (`stamps.tree`) in the form of `_expected`; None if it holds
+    a symlink or something that cannot be stat-ed (never what a build left)."""
+    found: Outputs = []
+    for rel, st in listing.items():
+        if st is None or "\0" in rel:
+            return None
+        found.append([rel] if rel.endswith("/") or rel == MARKER else [rel, st[0], st[1], st[2]])
+    return sorted(found)
+
+
+def _digest(value: dict[str, Any] | Outputs) -> str:
     """A stamp list (or a state holding one) as one SHA-256: equal exactly when the lists are."""
     text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()

@@ -19,12 +19,14 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import hashlib
 import json
 import os
 import shutil
 import stat
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
@@ -50,12 +52,25 @@ def _remove_detached(path: Path) -> bool:
     return True
 
 
+def site_file(folder: str, rel: str) -> str:
+    """The file for a site-relative path inside `folder` (both strings); refuses anything that
+    would leave it. A plain path (`a/b.html`: no empty, `.` or `..` part) is joined as it is,
+    without `pathlib` (a build checks 10,000 of them); any other is normalised as
+    `PurePosixPath` does (`a//b`, `./a`) or refused."""
+    if "\\" in rel or "\x00" in rel:
+        raise OutputError(f"refusing to write outside the output folder: '{rel}'")
+    parts = rel.split("/")
+    if "" in parts or "." in parts or ".." in parts:
+        pure = PurePosixPath(rel)
+        if pure.is_absolute() or ".." in pure.parts or not pure.parts:
+            raise OutputError(f"refusing to write outside the output folder: '{rel}'")
+        parts = list(pure.parts)
+    return "/".join([folder.removesuffix("/"), *parts])
+
+
 def site_path(folder: Path, rel: str) -> Path:
     """The file for a site-relative path inside `folder`; refuses anything that would leave it."""
-    pure = PurePosixPath(rel)
-    if pure.is_absolute() or ".." in pure.parts or "\\" in rel or "\x00" in rel or not pure.parts:
-        raise OutputError(f"refusing to write outside the output folder: '{rel}'")
-    return folder.joinpath(*pure.parts)
+    return Path(site_file(str(folder), rel))
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -414,10 +429,42 @@ class BuildLocked(OutputError):
     """Another build holds the output folder's lock."""
 
 
-class OutputDir:
-    """A build's output: files go to a temporary sibling of `target` until `commit()`."""
+FileRecord = tuple[str, int, int, int]
+"""What a build knows of a file it wrote: the digest of its bytes (`content_digest`), then the
+mtime (ns), size and inode it had when written or linked. While a file's stamp is still
+that one, it holds those bytes (see `OutputDir`)."""
 
-    def __init__(self, target: Path) -> None:
+JOURNAL = f"{TMP_MARKER}-files-"
+"""A forked worker's record of the files it wrote, `JOURNAL + pid` in the temporary folder
+(one JSON line a file): workers write straight into the folder and send back only names,
+so `commit` reads these and removes them before the swap."""
+
+
+def content_digest(data: bytes) -> str:
+    """The digest a `FileRecord` keeps of a file's bytes (SHA-256, 128 bits of it)."""
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
+class OutputDir:
+    """A build's output: files go to a temporary sibling of `target` until `commit()`.
+
+    `previous`: what the last cached build recorded of the files it wrote into `target`
+    (`FileRecord`s by site path: `cache.noop.last_files`). A file whose new bytes have the
+    recorded digest is hard-linked from `target` instead of written, when the file there
+    is listed by `target`'s site marker, is a regular file (never a symlink: `lstat`),
+    lies on the same file system, has the owner and mode a new file would have, and
+    still has the recorded stamp; any doubt (another stamp, a link that fails, EXDEV)
+    and it is written. The new folder is still complete and swapped in whole: the old
+    site's removal leaves the linked files to the new one.
+
+    A file written while keeping a record is dated `stamps.RACY_NS` before the build
+    started: any later change to it, even within the file system's clock tick (2 s on
+    some), gives it another mtime, so its stamp proves its bytes. `files` is this
+    build's record after `commit` (None without `previous`: such a build writes every
+    file and keeps no record, as a `--no-cache` build does).
+    """
+
+    def __init__(self, target: Path, previous: dict[str, FileRecord] | None = None) -> None:
         # A symlinked output (site -> /srv/www/site) is followed: the swap happens beside
         # the real folder (on its file system: a rename cannot cross one), so the link
         # stays and names the new site (renaming the link itself would leave it, dangling,
@@ -433,6 +480,7 @@ class OutputDir:
             tidy(self.target)
             self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.tmp-", dir=self.target.parent))
             (self.tmp / TMP_MARKER).write_bytes(b"explainer: an unfinished build; the next build removes it\n")
+            mode = os.stat(self.tmp / TMP_MARKER).st_mode  # what a file written now has
         except OSError as exc:
             self._release_lock()
             raise OutputError(f"cannot create the output folder beside '{target}': {exc.strerror or exc}") from None
@@ -440,6 +488,27 @@ class OutputDir:
             self._release_lock()
             raise
         self.written: list[str] = []
+        self.files: dict[str, FileRecord] | None = None if previous is None else {}
+        self._tmp, self._old = str(self.tmp), str(self.target)
+        self._folders = {self._tmp}  # folders known to exist in the new one: one `makedirs` each
+        self._mtime = time.time_ns() - stamps.RACY_NS
+        self._pid = os.getpid()
+        self._journal: int | None = None
+        self._dev = -1
+        self._owner = (os.geteuid(), mode)
+        self._previous = self._linkable(previous) if previous else {}
+
+    def _linkable(self, previous: dict[str, FileRecord]) -> dict[str, FileRecord]:
+        """The records of `previous` that may be linked: files the site marker of `target`
+        lists, when `target` lies on the file system of the new folder."""
+        listed = read_marker(self.target)
+        try:
+            self._dev = os.lstat(self.target).st_dev
+            if listed is None or os.lstat(self.tmp).st_dev != self._dev:
+                return {}
+        except OSError:
+            return {}
+        return {rel: record for rel, record in previous.items() if rel in listed}
 
     def _acquire_lock(self) -> None:
         self._lock = take_lock(self._lock_path, self.target.name)
@@ -454,21 +523,105 @@ class OutputDir:
         return site_path(self.tmp, rel)
 
     def write(self, rel: str, data: str | bytes) -> None:
-        path = self.path_for(rel)
+        path = site_file(self._tmp, rel)
+        if isinstance(data, str):
+            data = data.encode("utf-8")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(data, str):
-                data = data.encode("utf-8")
-            with open(path, "wb") as fh:
-                fh.write(data)
+            folder = path.rpartition("/")[0]
+            if folder not in self._folders:
+                try:
+                    os.mkdir(folder)  # its parent is there most often: one call, not `makedirs`' two
+                except FileNotFoundError:
+                    os.makedirs(folder, exist_ok=True)
+                except FileExistsError:
+                    pass  # made by another worker
+                self._folders.add(folder)
+            if self.files is None:
+                self._write(path, data, None)
+            else:
+                digest = content_digest(data)
+                record = self._link(rel, path, digest) or self._write(path, data, digest)
+                if record is not None:
+                    self._keep(rel, record)
         except OSError as exc:
             raise OutputError(f"cannot write '{rel}': {exc.strerror or exc}") from None
         self.written.append(rel)
+
+    def _write(self, path: str, data: bytes, digest: str | None) -> FileRecord | None:
+        """Write a new file at `path` (never into an existing one: that may be a link to the
+        old site's file); with a `digest`, date it and return its record."""
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+        try:
+            fd = os.open(path, flags, 0o666)
+        except FileExistsError:  # the same path written twice: the last bytes win, as in a fresh file
+            os.unlink(path)
+            fd = os.open(path, flags, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            if digest is None:
+                return None
+            os.utime(fd, ns=(self._mtime, self._mtime))
+            st = os.fstat(fd)
+        finally:
+            os.close(fd)
+        return (digest, st.st_mtime_ns, st.st_size, st.st_ino)
+
+    def _link(self, rel: str, path: str, digest: str) -> FileRecord | None:
+        """Link the old site's file to `path` if it is known to hold the bytes of `digest`; its record then."""
+        known = self._previous.get(rel)
+        if known is None or known[0] != digest:
+            return None
+        old = self._old + path[len(self._tmp):]  # the same site path in the old folder
+        try:
+            st = os.lstat(old)
+            if (not stat.S_ISREG(st.st_mode) or st.st_dev != self._dev or (st.st_uid, st.st_mode) != self._owner
+                    or (st.st_mtime_ns, st.st_size, st.st_ino) != known[1:]):
+                return None
+            os.link(old, path, follow_symlinks=False)
+        except OSError:  # gone meanwhile, another file system (EXDEV), too many links: written instead
+            return None
+        now = os.lstat(path)  # what was linked: the file may have been replaced since `st`
+        if not stat.S_ISREG(now.st_mode) or (now.st_mtime_ns, now.st_size, now.st_ino) != known[1:]:
+            os.unlink(path)
+            return None
+        return known
+
+    def _keep(self, rel: str, record: FileRecord) -> None:
+        """Add to the record: in this process's `files`, or in a forked worker's journal."""
+        if os.getpid() == self._pid:
+            assert self.files is not None
+            self.files[rel] = record
+            return
+        if self._journal is None:  # a worker starts with its parent's None: its own file
+            name = f"{self._tmp}/{JOURNAL}{os.getpid()}"
+            self._journal = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_NOFOLLOW
+                                    | os.O_CLOEXEC, 0o600)
+        os.write(self._journal, (json.dumps([rel, *record], ensure_ascii=False) + "\n").encode("utf-8"))
+
+    def _gather(self) -> None:
+        """Read the workers' journals into `files` and remove them; a line that cannot be read
+        leaves its file out of the record (the next build writes it afresh)."""
+        with os.scandir(self._tmp) as items:
+            journals = [item.path for item in items
+                        if item.name.startswith(JOURNAL) and item.name[len(JOURNAL):].isdigit()]
+        for path in journals:
+            if self.files is not None:
+                with open(path, encoding="utf-8", errors="replace") as fh:
+                    for line in fh:
+                        try:
+                            rel, digest, mtime, size, ino = json.loads(line)
+                            self.files[str(rel)] = (str(digest), int(mtime), int(size), int(ino))
+                        except (ValueError, TypeError):
+                            continue
+            os.unlink(path)
 
     def commit(self) -> None:
         """Swap the finished folder into place and remove the previous one."""
         old = None
         try:
+            self._gather()
             write_marker(self.tmp, self.written)
             os.unlink(self.tmp / TMP_MARKER)  # complete: from here `_ours` knows it by its site marker
             if self.target.exists():  # again at the last moment: files may have appeared during the build
