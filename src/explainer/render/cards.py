@@ -217,28 +217,83 @@ def png(raw: bytes) -> bytes:
     The data is one zlib stream made of deflate segments, one per run of rows that are all
     background or all not: a run is compressed on its own (ending on a byte boundary,
     `Z_FULL_FLUSH`), so a run met before (the background between the lines, the band and
-    the site's name every card shares) is copied from `_segment`'s cache instead of
-    compressed again."""
+    the site's name every card shares, a count line) is copied instead of compressed again:
+    a blank run by its number of rows (`_blank`), a drawn one if the same rows held the same
+    bytes on a recent card (`_drawn`). The stream's Adler-32 is put together from each run's
+    own (`_adler_join`), so only the rows compressed afresh are read for it."""
     blank = bytes(ROW)
     empty = [raw[y * ROW:(y + 1) * ROW] == blank for y in range(HEIGHT)]
     parts = [b"\x78\x01"]
+    adler = 1
     start = 0
     for y in range(1, HEIGHT + 1):
         if y == HEIGHT or empty[y] != empty[start]:
-            parts.append(_segment(raw[start * ROW:y * ROW]))
+            size = (y - start) * ROW
+            if empty[start]:
+                segment, check = _blank(y - start)
+            else:
+                segment, check = _drawn(start, raw[start * ROW:y * ROW])
+            parts.append(segment)
+            adler = _adler_join(adler, check, size)
             start = y
-    parts.append(zlib.compressobj(1, zlib.DEFLATED, -15).flush(zlib.Z_FINISH))  # the final, empty block
-    parts.append(struct.pack(">I", zlib.adler32(raw)))
+    parts.append(_FINAL)
+    parts.append(struct.pack(">I", adler))
     header = struct.pack(">IIBBBBB", WIDTH, HEIGHT, 8, 3, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"PLTE", _palette_bytes())
             + _chunk(b"IDAT", b"".join(parts)) + _chunk(b"IEND", b""))
 
 
-@lru_cache(maxsize=64)
-def _segment(raw: bytes) -> bytes:
+_FINAL = zlib.compressobj(1, zlib.DEFLATED, -15).flush(zlib.Z_FINISH)
+"""The deflate stream's last block: final and empty."""
+_ADLER = 65521
+
+
+def _adler_join(first: int, second: int, length: int) -> int:
+    """The Adler-32 of two byte strings one after the other, from the first's checksum, the
+    second's (each started at 1) and the second's length (zlib's `adler32_combine`)."""
+    a1, b1 = first & 0xFFFF, first >> 16
+    a2, b2 = second & 0xFFFF, second >> 16
+    a = (a1 + a2 - 1) % _ADLER
+    b = (b1 + b2 + length * (a1 - 1)) % _ADLER
+    return b << 16 | a
+
+
+def _deflate(raw: bytes) -> bytes:
     """`raw` as raw deflate blocks that end on a byte boundary (to be followed by more)."""
     c = zlib.compressobj(1, zlib.DEFLATED, -15)
     return c.compress(raw) + c.flush(zlib.Z_FULL_FLUSH)
+
+
+@lru_cache(maxsize=64)
+def _blank(rows: int) -> tuple[bytes, int]:
+    """`rows` background rows: their deflate segment and Adler-32."""
+    raw = bytes(rows * ROW)
+    return _deflate(raw), zlib.adler32(raw)
+
+
+_RECENT = 6
+"""Drawn runs kept for each first row. A run found again moves to the front and a new one
+takes the last place, so the runs many cards share (the site's name, the common count and
+kind lines) stay while a title's lines, met once, pass through the last place."""
+_drawn_runs: dict[int, list[tuple[bytes, bytes, int]]] = {}
+
+
+def _drawn(first: int, raw: bytes) -> tuple[bytes, int]:
+    """The deflate segment and Adler-32 of a drawn run of rows starting at row `first`,
+    copied if a recent card had the same bytes there (compared, never hashed: the
+    comparison stops at the first byte that differs)."""
+    kept = _drawn_runs.setdefault(first, [])
+    for i, (seen, segment, check) in enumerate(kept):
+        if seen == raw:
+            if i:
+                kept.insert(0, kept.pop(i))
+            return segment, check
+    segment, check = _deflate(raw), zlib.adler32(raw)
+    if len(kept) < _RECENT:
+        kept.append((raw, segment, check))
+    else:
+        kept[-1] = (raw, segment, check)
+    return segment, check
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
