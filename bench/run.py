@@ -15,7 +15,7 @@ resident set of any one process (ru_maxrss of the build and of its children). If
 `scripts/install-bench-tools.sh` puts in bench/tools/) are found, they build the same text
 without our syntax, in the same rounds as the cold builds, and the summary gives each
 round's cold build / Eleventy ratio. `--shape` lists the
-corpus shapes to run (bench/generate.py --shape; default: both), each size and shape
+corpus shapes to run (bench/generate.py --shape; default: default and varied), each size and shape
 with its own floor measured in the same run.
 """
 
@@ -200,8 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1000,4000,10000", help="comma-separated corpus sizes")
     parser.add_argument("--work", type=Path, default=HERE / "corpus", help="scratch folder (git-ignored)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (the median is shown)")
-    parser.add_argument("--shape", default=",".join(generate.SHAPES),
-                        help=f"comma-separated corpus shapes ({', '.join(generate.SHAPES)})")
+    parser.add_argument("--shape", default="default,varied",
+                        help=f"comma-separated corpus shapes ({', '.join(generate.SHAPES)}; default: default,varied)")
     args = parser.parse_args(argv)
     shapes = args.shape.split(",")
     for shape in shapes:
