@@ -1,6 +1,6 @@
 """The benchmark: our builds against the bare-pipeline floor (and peers, if installed).
 
-    python bench/run.py [--sizes 1000,4000,10000] [--work DIR] [--repeat 3] [--shape default,varied]
+    python bench/run.py [--sizes 1000,4000,10000] [--work DIR] [--repeat 3] [--shape default,varied] [--cold-only]
 
 For each size it generates a corpus (bench/generate.py), then times, each in a fresh
 process (`python -m explainer build`): a cold build (no cache, every core), a warm build
@@ -149,10 +149,11 @@ def peers(plain: Path) -> dict[str, Callable[[], tuple[float, float, int]]]:
     return found
 
 
-def run_size(n: int, work: Path, repeat: int, shape: str = "default"
+def run_size(n: int, work: Path, repeat: int, shape: str = "default", cold_only: bool = False
              ) -> tuple[dict[str, tuple[float, float, int]], dict[str, list[float]]]:
     """Every figure of one corpus, and the ratio of each round's cold build to its 2-process
-    floor and (if installed) to its Eleventy build, keyed by the other figure's name."""
+    floor and (if installed) to its Eleventy build, keyed by the other figure's name.
+    `cold_only`: the cold build (every core) and the peers alone, in rounds."""
     suffix = "" if shape == "default" else f"-{shape}"
     root = work / f"corpus-{n}{suffix}"
     if root.exists():
@@ -164,19 +165,21 @@ def run_size(n: int, work: Path, repeat: int, shape: str = "default"
     generate.generate(n, plain, plain_text=True, shape=shape)
     floor_out = work / "floor-out"
     floor = [sys.executable, str(HERE / "floor.py"), str(root), str(floor_out)]
-    rounds = interleaved(repeat, {
+    runs: dict[str, Callable[[], tuple[float, float, int]]] = {
         "floor 1 process": lambda: timed_into(floor_out, floor + ["--jobs", "1"]),
         "floor 2 processes": lambda: timed_into(floor_out, floor + ["--jobs", "2"]),
         "cold build": lambda: timed_into(root / "site", build_cmd(root, "--no-cache")),
         "cold build, 1 process": lambda: timed_into(root / "site", build_cmd(root, "--no-cache", "--jobs", "1")),
         **peers(plain),
-    })
+    }
+    if cold_only:
+        runs = {name: run for name, run in runs.items() if not name.startswith(("floor", "cold build,"))}
+    rounds = interleaved(repeat, runs)
     results = {name: median_of_runs(runs) for name, runs in rounds.items()}
-    ratios = {"floor 2 processes": [cold[0] / two[0] for cold, two in
-                                    zip(rounds["cold build"], rounds["floor 2 processes"], strict=True)]}
-    if "eleventy" in rounds:
-        ratios["eleventy"] = [cold[0] / peer[0] for cold, peer in
-                              zip(rounds["cold build"], rounds["eleventy"], strict=True)]
+    ratios = {other: [cold[0] / peer[0] for cold, peer in zip(rounds["cold build"], rounds[other], strict=True)]
+              for other in ("floor 2 processes", "eleventy") if other in rounds}
+    if cold_only:
+        return results, ratios
     shutil.rmtree(root / ".explainer-cache", ignore_errors=True)
     timed(build_cmd(root))  # fills the cache
     results["warm build, nothing changed"] = median_of(repeat, lambda: timed(build_cmd(root)))
@@ -187,7 +190,9 @@ def run_size(n: int, work: Path, repeat: int, shape: str = "default"
 
 
 def report(n: int, results: dict[str, tuple[float, float, int]], shape: str = "default") -> str:
-    f1, f2, cold = results["floor 1 process"][0], results["floor 2 processes"][0], results["cold build"][0]
+    cold = results["cold build"][0]
+    f1, f2 = (results[name][0] if name in results else float("nan")
+              for name in ("floor 1 process", "floor 2 processes"))
     lines = [f"\n== {n:,} entries, {shape} shape ==",
              f"{'':32s} {'wall s':>8s} {'CPU s':>8s} {'peak MB':>8s} {'/floor1':>8s} {'/floor2':>8s} {'/cold':>7s}"]
     for name, (wall, cpu, rss) in results.items():
@@ -202,6 +207,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (the median is shown)")
     parser.add_argument("--shape", default="default,varied",
                         help=f"comma-separated corpus shapes ({', '.join(generate.SHAPES)}; default: default,varied)")
+    parser.add_argument("--cold-only", action="store_true",
+                        help="only the cold build (every core) and the installed peers, in rounds: "
+                             "no floors, no one-process, warm or edit builds")
     args = parser.parse_args(argv)
     shapes = args.shape.split(",")
     for shape in shapes:
@@ -212,24 +220,29 @@ def main(argv: list[str] | None = None) -> int:
     summary, peer_summary = [], []
     for n in (int(s) for s in args.sizes.split(",")):
         for shape in shapes:
-            results, ratios = run_size(n, args.work, args.repeat, shape)
+            results, ratios = run_size(n, args.work, args.repeat, shape, args.cold_only)
             print(report(n, results, shape), flush=True)
-            f1, f2 = results["floor 1 process"][0], results["floor 2 processes"][0]
-            rounds = " ".join(f"{r:.2f}" for r in ratios["floor 2 processes"])
-            summary.append(f"{n:>8,} {shape:>8s} {results['cold build'][0] / f2:8.2f} "
-                           f"{statistics.median(ratios['floor 2 processes']):8.2f}   {rounds:18s} {f1 / f2:8.2f}")
+            if "floor 2 processes" in ratios:
+                f1, f2 = results["floor 1 process"][0], results["floor 2 processes"][0]
+                rounds = " ".join(f"{r:.2f}" for r in ratios["floor 2 processes"])
+                summary.append(f"{n:>8,} {shape:>8s} {results['cold build'][0] / f2:8.2f} "
+                               f"{statistics.median(ratios['floor 2 processes']):8.2f}   {rounds:18s} {f1 / f2:8.2f}")
             if "eleventy" in ratios:
-                cold, peer = results["cold build"][0], results["eleventy"][0]
+                (cold, cold_cpu, _), (peer, peer_cpu, _) = results["cold build"], results["eleventy"]
                 rounds = " ".join(f"{r:.2f}" for r in ratios["eleventy"])
-                peer_summary.append(f"{n:>8,} {shape:>8s} {cold:8.2f} {peer:9.2f} {cold / peer:8.2f}   {rounds}")
-    print("\ncold build / 2-process floor, same run (by round: cold and floor seconds apart; the floor's\n"
-          "speed-up from 2 processes far below ~1.7 means the machine did not give this run two cores):\n"
-          f"{'entries':>8s} {'shape':>8s} {'ratio':>8s} {'rounds':>8s}   {'each round':18s} {'floor 1/2':>8s}",
-          flush=True)
-    print("\n".join(summary), flush=True)
+                peer_summary.append(f"{n:>8,} {shape:>8s} {cold:8.2f} {peer:9.2f} {cold / peer:8.2f}   {rounds:18s} "
+                                    f"{cold_cpu:8.2f} {peer_cpu:9.2f} {cold_cpu / peer_cpu:8.2f}")
+    if summary:
+        print("\ncold build / 2-process floor, same run (by round: cold and floor seconds apart; the floor's\n"
+              "speed-up from 2 processes far below ~1.7 means the machine did not give this run two cores):\n"
+              f"{'entries':>8s} {'shape':>8s} {'ratio':>8s} {'rounds':>8s}   {'each round':18s} {'floor 1/2':>8s}",
+              flush=True)
+        print("\n".join(summary), flush=True)
     if peer_summary:
-        print("\ncold build / Eleventy, same rounds (medians in seconds, then the ratio of each round):\n"
-              f"{'entries':>8s} {'shape':>8s} {'cold':>8s} {'eleventy':>9s} {'ratio':>8s}   each round", flush=True)
+        print("\ncold build / Eleventy, same rounds (wall: medians in seconds, their ratio, each round's ratio;\n"
+              "then the median CPU seconds, every process, and their ratio):\n"
+              f"{'entries':>8s} {'shape':>8s} {'cold':>8s} {'eleventy':>9s} {'ratio':>8s}   {'each round':18s} "
+              f"{'cold CPU':>8s} {'11ty CPU':>9s} {'ratio':>8s}", flush=True)
         print("\n".join(peer_summary), flush=True)
     return 0
 
