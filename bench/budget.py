@@ -7,8 +7,8 @@ process and on one core, times the floor's parts (`floor.render_files(parts=...)
 and front matter, markdown-it, the template, writing) and a cold one-process build's
 parts (`explainer.build.build(jobs=1)`, no cache), taken from timers wrapped around the
 pipeline's own functions: loading and validating, parsing bodies (and, inside it,
-markdown-it itself), resolving, page contexts, layouts, the search index, the other
-site-wide files, writing. The best of `--repeat` runs of each, interleaved.
+markdown-it itself), resolving, page contexts, layouts, share cards, the search index, the
+other site-wide files, writing. The best of `--repeat` runs of each, interleaved.
 
 Why: issue 19 asks for a cold build within 1.15x the two-process floor. On two cores a
 build cannot beat its CPU time over two, so the one-process ratio printed last is what
@@ -38,7 +38,7 @@ from explainer.render import pages  # noqa: E402
 from explainer.write.writer import OutputDir  # noqa: E402
 
 OURS = ("load and validate", "parse bodies", "of which markdown-it", "resolve and the rest", "page contexts",
-        "layouts (Jinja)", "search index", "other site-wide files", "writing")
+        "layouts (Jinja)", "share cards", "search index", "other site-wide files", "writing")
 
 
 class Timers:
@@ -93,6 +93,7 @@ def time_ours(root: Path, out: Path, made: dict[str, int] | None = None) -> tupl
     for name in ("entry_page", "list_page", "disputes", "corrections", "search", "not_found", "prepare"):
         timers.wrap(pages.Renderer, name, "page contexts")
     timers.wrap(pages.Renderer, "render", "layouts (Jinja)")
+    timers.wrap(pipeline, "draw_card", "share cards")
     for i, make in enumerate(render.SITE_WIDE):
         timers.wrap(render.SITE_WIDE, i, "search index" if make is render.search_index_output
                     else "other site-wide files", lazy=True)

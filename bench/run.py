@@ -1,6 +1,6 @@
 """The benchmark: our builds against the bare-pipeline floor (and peers, if installed).
 
-    python bench/run.py [--sizes 1000,4000,10000] [--work DIR] [--repeat 3] [--shape default,varied]
+    python bench/run.py [--sizes 1000,4000,10000] [--work DIR] [--repeat 3] [--shape default,varied] [--cold-only]
 
 For each size it generates a corpus (bench/generate.py), then times, each in a fresh
 process (`python -m explainer build`): a cold build (no cache, every core), a warm build
@@ -10,10 +10,12 @@ the same run so ratios compare like with like. The floors and the cold builds ru
 turn, one of each a round (`interleaved`), and the summary gives each round's cold /
 2-process floor ratio beside the ratio of the medians. Wall time is the median of
 `--repeat` runs; CPU is user+sys of the build and its workers; memory is the largest
-resident set of any one process (ru_maxrss of the build and of its children). If `hugo` or
-Eleventy (`npx @11ty/eleventy`, or `ELEVENTY=path/to/cli.js`) are found, they build
-the same text without our syntax and their ratios are printed too. `--shape` lists the
-corpus shapes to run (bench/generate.py --shape; default: both), each size and shape
+resident set of any one process (ru_maxrss of the build and of its children). If Hugo
+(`hugo` on the PATH, or `HUGO=path`) or Eleventy (`ELEVENTY=path/to/cmd.cjs`, else the copy
+`scripts/install-bench-tools.sh` puts in bench/tools/) are found, they build the same text
+without our syntax, in the same rounds as the cold builds, and the summary gives each
+round's cold build / Eleventy ratio. `--shape` lists the
+corpus shapes to run (bench/generate.py --shape; default: default and varied), each size and shape
 with its own floor measured in the same run.
 """
 
@@ -113,9 +115,20 @@ def edit_title(root: Path, n: int) -> None:
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
-def peers(plain: Path, repeat: int) -> dict[str, tuple[float, float, int]]:
-    """Time Hugo and Eleventy on the plain corpus, if they are installed."""
-    found: dict[str, tuple[float, float, int]] = {}
+ELEVENTY = HERE / "tools" / "node_modules" / "@11ty" / "eleventy" / "cmd.cjs"
+"""Where scripts/install-bench-tools.sh installs Eleventy (bench/tools/, git-ignored)."""
+
+
+def eleventy_cli() -> str | None:
+    """Eleventy's command-line script: `ELEVENTY`, else bench/tools/'s copy, else None."""
+    if os.environ.get("ELEVENTY"):
+        return os.environ["ELEVENTY"]
+    return str(ELEVENTY) if ELEVENTY.is_file() else None
+
+
+def peers(plain: Path) -> dict[str, Callable[[], tuple[float, float, int]]]:
+    """A timed run of Hugo and of Eleventy on the plain corpus, for those installed."""
+    found: dict[str, Callable[[], tuple[float, float, int]]] = {}
     hugo = os.environ.get("HUGO") or shutil.which("hugo")
     if hugo:
         (plain / "hugo.toml").write_text('baseURL = "http://127.0.0.1/"\ndisableKinds = ["taxonomy", "term"]\n')
@@ -124,50 +137,62 @@ def peers(plain: Path, repeat: int) -> dict[str, tuple[float, float, int]]:
         page = "<!DOCTYPE html><html><head><title>{{ .Title }}</title></head><body>{{ .Content }}</body></html>\n"
         for name in ("single.html", "list.html"):
             (layouts / name).write_text(page)
-        hugo_build = [hugo, "--quiet", "-s", str(plain), "-d", str(plain / "public-hugo")]
-        found["hugo"] = median_of(repeat, lambda: timed(hugo_build))
-    eleventy = os.environ.get("ELEVENTY")
+        hugo_out = plain / "public-hugo"
+        hugo_build = [hugo, "--quiet", "-s", str(plain), "-d", str(hugo_out)]
+        found["hugo"] = lambda: timed_into(hugo_out, hugo_build)
+    eleventy = eleventy_cli()
     if eleventy:
-        found["eleventy"] = median_of(repeat, lambda: timed(
-            ["node", eleventy, "--quiet", "--input=content", "--output=public-11ty"], cwd=plain))
+        eleventy_out = plain / "public-11ty"
+        eleventy_build = ["node", eleventy, "--quiet", "--input=content", f"--output={eleventy_out}"]
+        found["eleventy"] = lambda: (shutil.rmtree(eleventy_out, ignore_errors=True),
+                                     timed(eleventy_build, cwd=plain))[1]
     return found
 
 
-def run_size(n: int, work: Path, repeat: int, shape: str = "default"
-             ) -> tuple[dict[str, tuple[float, float, int]], list[float]]:
-    """Every figure of one corpus, and the cold build / 2-process floor ratio of each round."""
+def run_size(n: int, work: Path, repeat: int, shape: str = "default", cold_only: bool = False
+             ) -> tuple[dict[str, tuple[float, float, int]], dict[str, list[float]]]:
+    """Every figure of one corpus, and the ratio of each round's cold build to its 2-process
+    floor and (if installed) to its Eleventy build, keyed by the other figure's name.
+    `cold_only`: the cold build (every core) and the peers alone, in rounds."""
     suffix = "" if shape == "default" else f"-{shape}"
     root = work / f"corpus-{n}{suffix}"
     if root.exists():
         shutil.rmtree(root)
     generate.generate(n, root, shape=shape)
+    plain = work / f"plain-{n}{suffix}"
+    if plain.exists():
+        shutil.rmtree(plain)
+    generate.generate(n, plain, plain_text=True, shape=shape)
     floor_out = work / "floor-out"
     floor = [sys.executable, str(HERE / "floor.py"), str(root), str(floor_out)]
-    rounds = interleaved(repeat, {
+    runs: dict[str, Callable[[], tuple[float, float, int]]] = {
         "floor 1 process": lambda: timed_into(floor_out, floor + ["--jobs", "1"]),
         "floor 2 processes": lambda: timed_into(floor_out, floor + ["--jobs", "2"]),
         "cold build": lambda: timed_into(root / "site", build_cmd(root, "--no-cache")),
         "cold build, 1 process": lambda: timed_into(root / "site", build_cmd(root, "--no-cache", "--jobs", "1")),
-    })
+        **peers(plain),
+    }
+    if cold_only:
+        runs = {name: run for name, run in runs.items() if not name.startswith(("floor", "cold build,"))}
+    rounds = interleaved(repeat, runs)
     results = {name: median_of_runs(runs) for name, runs in rounds.items()}
-    pairs = zip(rounds["cold build"], rounds["floor 2 processes"], strict=True)
-    round_ratios = [cold[0] / two[0] for cold, two in pairs]
+    ratios = {other: [cold[0] / peer[0] for cold, peer in zip(rounds["cold build"], rounds[other], strict=True)]
+              for other in ("floor 2 processes", "eleventy") if other in rounds}
+    if cold_only:
+        return results, ratios
     shutil.rmtree(root / ".explainer-cache", ignore_errors=True)
     timed(build_cmd(root))  # fills the cache
     results["warm build, nothing changed"] = median_of(repeat, lambda: timed(build_cmd(root)))
     count = iter(range(1000))
     results["one body edit"] = median_of(repeat, lambda: (edit_body(root, next(count)), timed(build_cmd(root)))[1])
     results["one title edit"] = median_of(repeat, lambda: (edit_title(root, next(count)), timed(build_cmd(root)))[1])
-    plain = work / f"plain-{n}{suffix}"
-    if plain.exists():
-        shutil.rmtree(plain)
-    generate.generate(n, plain, plain_text=True, shape=shape)
-    results.update(peers(plain, repeat))
-    return results, round_ratios
+    return results, ratios
 
 
 def report(n: int, results: dict[str, tuple[float, float, int]], shape: str = "default") -> str:
-    f1, f2, cold = results["floor 1 process"][0], results["floor 2 processes"][0], results["cold build"][0]
+    cold = results["cold build"][0]
+    f1, f2 = (results[name][0] if name in results else float("nan")
+              for name in ("floor 1 process", "floor 2 processes"))
     lines = [f"\n== {n:,} entries, {shape} shape ==",
              f"{'':32s} {'wall s':>8s} {'CPU s':>8s} {'peak MB':>8s} {'/floor1':>8s} {'/floor2':>8s} {'/cold':>7s}"]
     for name, (wall, cpu, rss) in results.items():
@@ -180,8 +205,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1000,4000,10000", help="comma-separated corpus sizes")
     parser.add_argument("--work", type=Path, default=HERE / "corpus", help="scratch folder (git-ignored)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (the median is shown)")
-    parser.add_argument("--shape", default=",".join(generate.SHAPES),
-                        help=f"comma-separated corpus shapes ({', '.join(generate.SHAPES)})")
+    parser.add_argument("--shape", default="default,varied",
+                        help=f"comma-separated corpus shapes ({', '.join(generate.SHAPES)}; default: default,varied)")
+    parser.add_argument("--cold-only", action="store_true",
+                        help="only the cold build (every core) and the installed peers, in rounds: "
+                             "no floors, no one-process, warm or edit builds")
     args = parser.parse_args(argv)
     shapes = args.shape.split(",")
     for shape in shapes:
@@ -189,20 +217,33 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"unknown shape {shape!r} (one of {', '.join(generate.SHAPES)})")
     args.work.mkdir(parents=True, exist_ok=True)
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}", flush=True)
-    summary = []
+    summary, peer_summary = [], []
     for n in (int(s) for s in args.sizes.split(",")):
         for shape in shapes:
-            results, round_ratios = run_size(n, args.work, args.repeat, shape)
+            results, ratios = run_size(n, args.work, args.repeat, shape, args.cold_only)
             print(report(n, results, shape), flush=True)
-            f1, f2 = results["floor 1 process"][0], results["floor 2 processes"][0]
-            rounds = " ".join(f"{r:.2f}" for r in round_ratios)
-            summary.append(f"{n:>8,} {shape:>8s} {results['cold build'][0] / f2:8.2f} "
-                           f"{statistics.median(round_ratios):8.2f}   {rounds:18s} {f1 / f2:8.2f}")
-    print("\ncold build / 2-process floor, same run (by round: cold and floor seconds apart; the floor's\n"
-          "speed-up from 2 processes far below ~1.7 means the machine did not give this run two cores):\n"
-          f"{'entries':>8s} {'shape':>8s} {'ratio':>8s} {'rounds':>8s}   {'each round':18s} {'floor 1/2':>8s}",
-          flush=True)
-    print("\n".join(summary), flush=True)
+            if "floor 2 processes" in ratios:
+                f1, f2 = results["floor 1 process"][0], results["floor 2 processes"][0]
+                rounds = " ".join(f"{r:.2f}" for r in ratios["floor 2 processes"])
+                summary.append(f"{n:>8,} {shape:>8s} {results['cold build'][0] / f2:8.2f} "
+                               f"{statistics.median(ratios['floor 2 processes']):8.2f}   {rounds:18s} {f1 / f2:8.2f}")
+            if "eleventy" in ratios:
+                (cold, cold_cpu, _), (peer, peer_cpu, _) = results["cold build"], results["eleventy"]
+                rounds = " ".join(f"{r:.2f}" for r in ratios["eleventy"])
+                peer_summary.append(f"{n:>8,} {shape:>8s} {cold:8.2f} {peer:9.2f} {cold / peer:8.2f}   {rounds:18s} "
+                                    f"{cold_cpu:8.2f} {peer_cpu:9.2f} {cold_cpu / peer_cpu:8.2f}")
+    if summary:
+        print("\ncold build / 2-process floor, same run (by round: cold and floor seconds apart; the floor's\n"
+              "speed-up from 2 processes far below ~1.7 means the machine did not give this run two cores):\n"
+              f"{'entries':>8s} {'shape':>8s} {'ratio':>8s} {'rounds':>8s}   {'each round':18s} {'floor 1/2':>8s}",
+              flush=True)
+        print("\n".join(summary), flush=True)
+    if peer_summary:
+        print("\ncold build / Eleventy, same rounds (wall: medians in seconds, their ratio, each round's ratio;\n"
+              "then the median CPU seconds, every process, and their ratio):\n"
+              f"{'entries':>8s} {'shape':>8s} {'cold':>8s} {'eleventy':>9s} {'ratio':>8s}   {'each round':18s} "
+              f"{'cold CPU':>8s} {'11ty CPU':>9s} {'ratio':>8s}", flush=True)
+        print("\n".join(peer_summary), flush=True)
     return 0
 
 

@@ -11,7 +11,9 @@ Drawing one must stay cheap (a build draws one per page; see `bench/share_cards.
   from the background to the ink, 192–255 from the background to the accent, so
   anti-aliased text keeps its smooth edges at a third of an RGB image's bytes;
 * its image data is compressed in runs of rows, and a run met before (the background
-  between the lines, the band and the site's name) is not compressed again (`png`);
+  between the lines, the band and the site's name, a common count line) is not compressed
+  again: it is known by its rows and what was drawn on them, never by reading its bytes
+  (`png`);
 * each glyph is rendered once per process and size (`Face`), then pasted: a card is some
   sixty pastes instead of a FreeType layout per line;
 * the parts every card shares (the background, the accent band, the rule, the site's
@@ -26,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import struct
 import zlib
+from collections import OrderedDict
 from dataclasses import astuple, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -40,6 +43,10 @@ def card_file(out: str) -> str:
         return out[:-len("index.html")] + "card.png"
     return out.rsplit(".", 1)[0] + ".card.png"
 
+
+Drawn = list[tuple[int, int, object]]
+"""What a card's drawing put where, in order: (first row, row after the last, what: the
+site for its base, or a text's font, size, position, text and fill)."""
 
 WIDTH, HEIGHT = 1200, 630
 FONTS = Path(__file__).resolve().parent / "fonts"
@@ -91,6 +98,7 @@ class Face:
 
     def __init__(self, path: Path, size: int) -> None:
         self.font = ImageFont.truetype(str(path), size, layout_engine=ImageFont.Layout.BASIC)
+        self.path = path
         self.size = size
         self.glyphs: dict[str, tuple[Image.Image | None, int, int, float]] = {}
 
@@ -109,15 +117,19 @@ class Face:
     def width(self, text: str) -> float:
         return sum(self.glyph(ch)[3] for ch in text)
 
-    def draw(self, im: Image.Image, x: float, baseline: int, text: str, fill: int) -> float:
-        """Paste `text` with its baseline at `baseline`; returns the x after it."""
+    def draw(self, im: Image.Image, x: float, baseline: int, text: str, fill: int, drawn: Drawn) -> None:
+        """Paste `text` with its baseline at `baseline`, and add to `drawn` the rows it covers."""
+        first, end = HEIGHT, 0
+        start = x
         for ch in text:
             mask, left, top, advance = self.glyph(ch)
             if mask is not None:
                 at = (round(x) + left, baseline + top)
                 im.paste(fill, at + (at[0] + mask.width, at[1] + mask.height), mask)
+                first, end = min(first, at[1]), max(end, at[1] + mask.height)
             x += advance
-        return x
+        if end > first:
+            drawn.append((first, end, (self.path.name, self.size, start, baseline, text, fill)))
 
 
 @lru_cache(maxsize=16)
@@ -171,7 +183,7 @@ def _base(site: str) -> Image.Image:
     draw.rectangle((LEFT, 500, RIGHT, 501), fill=RULE)
     name = face(BOLD, 30)
     text = site if name.width(site) <= RIGHT - LEFT else site[:60] + "…"
-    name.draw(im, LEFT, 84, text, MUTED)
+    name.draw(im, LEFT, 84, text, MUTED, [])
     return im
 
 
@@ -190,55 +202,116 @@ def _palette() -> list[int]:
 def draw(card: Card) -> bytes:
     """The card's PNG."""
     im = _base(card.site).copy()
+    drawn: Drawn = [(0, HEIGHT, card.site)]  # the base: every row is the site's
     label = face(REGULAR, 28)
     kind = card.kind.upper() + (f"  ·  {card.date}" if card.date else "")
-    label.draw(im, LEFT, 158, kind, MUTED)
+    label.draw(im, LEFT, 158, kind, MUTED, drawn)
     title, lines = _title_lines(card.title)
     y = 158 + round(title.size * 1.25)
     for line in lines:
-        title.draw(im, LEFT, y, line, INK_TOP)
+        title.draw(im, LEFT, y, line, INK_TOP, drawn)
         y += round(title.size * 1.16)
     if card.count:
-        face(REGULAR, 32).draw(im, LEFT, 566, card.count, INK_TOP)
+        face(REGULAR, 32).draw(im, LEFT, 566, card.count, INK_TOP, drawn)
     if card.disputed:
         mark = face(BOLD, 30)
         text = "Sources disagree"
         w = round(mark.width(text))
         x0 = RIGHT - w - 44
         ImageDraw.Draw(im).rounded_rectangle((x0, 526, RIGHT, 582), radius=28, fill=255)
-        mark.draw(im, x0 + 22, 565, text, INK_TOP + 1)
-    return png(im.tobytes())
+        drawn.append((526, 583, ("mark", x0)))
+        mark.draw(im, x0 + 22, 565, text, INK_TOP + 1, drawn)
+    return png(im.tobytes(), drawn)
 
 
-def png(raw: bytes) -> bytes:
+def png(raw: bytes, drawn: Drawn | None = None) -> bytes:
     """A palette PNG of the card from its image data: HEIGHT rows of ROW bytes, each a 0
     (filter type "none", as for any palette image) and WIDTH palette indexes.
 
     The data is one zlib stream made of deflate segments, one per run of rows that are all
     background or all not: a run is compressed on its own (ending on a byte boundary,
     `Z_FULL_FLUSH`), so a run met before (the background between the lines, the band and
-    the site's name every card shares) is copied from `_segment`'s cache instead of
-    compressed again."""
+    the site's name every card shares, a common count line) is copied instead of
+    compressed again: a blank run by its number of rows (`_blank`), a drawn one by its
+    rows and what `drawn` (in drawing order) says was drawn on them (`_drawn`). The
+    stream's Adler-32 is put together from each run's own (`_adler_join`), so only the rows
+    compressed afresh are read for it."""
     blank = bytes(ROW)
     empty = [raw[y * ROW:(y + 1) * ROW] == blank for y in range(HEIGHT)]
     parts = [b"\x78\x01"]
+    adler = 1
     start = 0
     for y in range(1, HEIGHT + 1):
         if y == HEIGHT or empty[y] != empty[start]:
-            parts.append(_segment(raw[start * ROW:y * ROW]))
+            if empty[start]:
+                segment, check = _blank(y - start)
+            else:
+                key = None if drawn is None else (start, y, *(what for first, end, what in drawn
+                                                               if first < y and end > start))
+                segment, check = _drawn(key, raw, start * ROW, y * ROW)
+            parts.append(segment)
+            adler = _adler_join(adler, check, (y - start) * ROW)
             start = y
-    parts.append(zlib.compressobj(1, zlib.DEFLATED, -15).flush(zlib.Z_FINISH))  # the final, empty block
-    parts.append(struct.pack(">I", zlib.adler32(raw)))
+    parts.append(_FINAL)
+    parts.append(struct.pack(">I", adler))
     header = struct.pack(">IIBBBBB", WIDTH, HEIGHT, 8, 3, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"PLTE", _palette_bytes())
             + _chunk(b"IDAT", b"".join(parts)) + _chunk(b"IEND", b""))
 
 
-@lru_cache(maxsize=64)
-def _segment(raw: bytes) -> bytes:
+_FINAL = zlib.compressobj(1, zlib.DEFLATED, -15).flush(zlib.Z_FINISH)
+"""The deflate stream's last block: final and empty."""
+_ADLER = 65521
+
+
+def _adler_join(first: int, second: int, length: int) -> int:
+    """The Adler-32 of two byte strings one after the other, from the first's checksum, the
+    second's (each started at 1) and the second's length (zlib's `adler32_combine`)."""
+    a1, b1 = first & 0xFFFF, first >> 16
+    a2, b2 = second & 0xFFFF, second >> 16
+    a = (a1 + a2 - 1) % _ADLER
+    b = (b1 + b2 + length * (a1 - 1)) % _ADLER
+    return b << 16 | a
+
+
+def _deflate(raw: bytes) -> bytes:
     """`raw` as raw deflate blocks that end on a byte boundary (to be followed by more)."""
     c = zlib.compressobj(1, zlib.DEFLATED, -15)
     return c.compress(raw) + c.flush(zlib.Z_FULL_FLUSH)
+
+
+@lru_cache(maxsize=64)
+def _blank(rows: int) -> tuple[bytes, int]:
+    """`rows` background rows: their deflate segment and Adler-32."""
+    raw = bytes(rows * ROW)
+    return _deflate(raw), zlib.adler32(raw)
+
+
+_KEPT = 128
+"""Drawn runs kept, the least recently used dropped first: each holds its compressed bytes
+only (a few KB), so the runs many cards share stay (the site's name, the common count
+lines) while a title's lines, met once, pass through."""
+_drawn_runs: OrderedDict[tuple[object, ...], tuple[bytes, int]] = OrderedDict()
+
+
+def _drawn(key: tuple[object, ...] | None, raw: bytes, start: int, end: int) -> tuple[bytes, int]:
+    """The deflate segment and Adler-32 of the drawn rows `raw[start:end]`, copied if `key`
+    (the rows and what was drawn on them) was met before.
+
+    The same drawing on the same rows gives the same bytes, so the key stands for them and
+    the rows are neither compared nor hashed."""
+    if key is not None:
+        found = _drawn_runs.get(key)
+        if found is not None:
+            _drawn_runs.move_to_end(key)
+            return found
+    rows = raw[start:end]
+    found = _deflate(rows), zlib.adler32(rows)
+    if key is not None:
+        _drawn_runs[key] = found
+        if len(_drawn_runs) > _KEPT:
+            _drawn_runs.popitem(last=False)
+    return found
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:

@@ -86,21 +86,31 @@ _ASCII_TOKEN = re.compile(rf"[a-z0-9]{{1,{MAX_TERM}}}")
 _POSSESSIVE = re.compile(r"['\u2019]s\b")
 
 
-_HEADING_END = re.compile(r"([^\s>])\s*(</(?:h[1-6]|li|dt)>)", re.I)
+_ITEM_END = re.compile(r"(</(?:h[1-6]|li|dt)>)", re.I)
+_STOPS = ".?!:;…\"'”’)"
 
 
-def _stop(match: re.Match[str]) -> str:
+def _end_sentences(html: str) -> str:
     """A heading or list item ends with a full stop (unless it has its own) before the text
-    after it, so that a snippet never runs a heading into the next sentence."""
-    last = match.group(1)
-    return last + ("" if last in ".?!:;…\"'”’)" else ".") + match.group(2)
+    after it, so that a snippet never runs a heading into the next sentence: the text
+    before each closing tag loses its trailing whitespace and gains a "." unless it is
+    empty or ends with a tag's ">".
+
+    Why split rather than one regex matching "a character, spaces, a closing tag": such a
+    pattern is tried at every character of the body (about 0.5 ms a body); splitting on the
+    closing tags, found by their literal `</`, does the same in a twentieth of that."""
+    parts = _ITEM_END.split(html)
+    for i in range(0, len(parts) - 1, 2):
+        kept = parts[i].rstrip()
+        if kept and kept[-1] != ">":
+            parts[i] = kept if kept[-1] in _STOPS else kept + "."
+    return "".join(parts)
 
 
 def plain_text(html: str) -> str:
     """Body HTML as one line of readable text: markers and tags gone, entities decoded; a
     heading or list item ends with a full stop, like a sentence."""
-    text = _CITE.sub("", html)
-    text = _HEADING_END.sub(_stop, text)
+    text = _end_sentences(_CITE.sub("", html))
     text = _BLOCK_END.sub(" ", text)
     text = _TAG.sub("", text)
     # str.split() and the regex's \s agree on what whitespace is (both use str.isspace);
