@@ -4,8 +4,9 @@
 
 For each size it generates a corpus (bench/generate.py), then times, each in a fresh
 process (`python -m explainer build`): a cold build (no cache, every core), a warm build
-with nothing changed, a rebuild after a one-entry body edit and after a title edit
-(both with the cache), and the floor (bench/floor.py) with 1 and 2 processes, all in
+with nothing changed, a rebuild after a one-entry body edit and after a title edit (both
+with the cache), a fresh copy of the project at the same path with only the cache kept
+and one body edit (what CI builds on a push), and the floor (bench/floor.py) with 1 and 2 processes, all in
 the same run so ratios compare like with like. The floors and the cold builds run in
 turn, one of each a round (`interleaved`), and the summary gives each round's cold /
 2-process floor ratio beside the ratio of the medians. Wall time is the median of
@@ -115,6 +116,16 @@ def edit_title(root: Path, n: int) -> None:
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
+def fresh_copy(root: Path) -> None:
+    """What CI builds on a push: the project checked out afresh at the same path (every file
+    a new mtime, no `site/`), with `.explainer-cache/` restored from the last build."""
+    aside = root.with_name(root.name + "-aside")
+    shutil.rmtree(aside, ignore_errors=True)
+    os.rename(root, aside)
+    shutil.copytree(aside, root, copy_function=shutil.copy, ignore=shutil.ignore_patterns("site", ".site.*"))
+    shutil.rmtree(aside)
+
+
 ELEVENTY = HERE / "tools" / "node_modules" / "@11ty" / "eleventy" / "cmd.cjs"
 """Where scripts/install-bench-tools.sh installs Eleventy (bench/tools/, git-ignored)."""
 
@@ -186,6 +197,8 @@ def run_size(n: int, work: Path, repeat: int, shape: str = "default", cold_only:
     count = iter(range(1000))
     results["one body edit"] = median_of(repeat, lambda: (edit_body(root, next(count)), timed(build_cmd(root)))[1])
     results["one title edit"] = median_of(repeat, lambda: (edit_title(root, next(count)), timed(build_cmd(root)))[1])
+    results["fresh copy, cache kept, 1 edit"] = median_of(
+        repeat, lambda: (fresh_copy(root), edit_body(root, next(count)), timed(build_cmd(root)))[2])
     return results, ratios
 
 
