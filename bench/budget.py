@@ -34,6 +34,7 @@ from markdown_it import MarkdownIt  # noqa: E402
 
 from explainer import build as build_module  # noqa: E402
 from explainer import pipeline, render  # noqa: E402
+from explainer.cache import layer  # noqa: E402
 from explainer.render import pages  # noqa: E402
 from explainer.write.writer import OutputDir  # noqa: E402
 
@@ -88,12 +89,12 @@ def time_ours(root: Path, out: Path, made: dict[str, int] | None = None) -> tupl
     `made`: if given, gets how many files each site-wide part made while timed."""
     timers = Timers()
     timers.wrap(pipeline, "load_project", "load and validate")
-    timers.wrap(pipeline, "parse_bodies", "parse bodies")
+    timers.wrap(layer.Layer, "parse_bodies", "parse bodies")
     timers.wrap(MarkdownIt, "render", "of which markdown-it")
     for name in ("entry_page", "list_page", "disputes", "corrections", "search", "not_found", "prepare"):
         timers.wrap(pages.Renderer, name, "page contexts")
     timers.wrap(pages.Renderer, "render", "layouts (Jinja)")
-    timers.wrap(pipeline, "draw_card", "share cards")
+    timers.wrap(layer, "draw_card", "share cards")
     for i, make in enumerate(render.SITE_WIDE):
         timers.wrap(render.SITE_WIDE, i, "search index" if make is render.search_index_output
                     else "other site-wide files", lazy=True)
