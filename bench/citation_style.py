@@ -44,10 +44,10 @@ def per_reference(root: Path, rounds: int) -> dict[str, float]:
     from citeproc import CitationStylesStyle
 
     from explainer.diagnostics import Problems
-    from explainer.pipeline import analyse
+    from explainer.pipeline import build_site
     from explainer.render import citestyle
 
-    site = analyse(root, Problems())
+    site, _ = build_site(root, Problems())
     path = site.config.style_file
     assert path is not None
     items = [citestyle.hide_markup(citestyle.source_item(e)) for e in citestyle.sources_of(site)]
