@@ -34,7 +34,7 @@ from .write import OutputError
 
 class Output(Protocol):
     """Where a build's files go: opened once the site has no errors, then committed (or
-    aborted). `write.OutputFolder` (a folder swapped in whole) and `Memory` are two."""
+    aborted). `build.FolderOutput` (a folder swapped in whole) and `Memory` are two."""
 
     def open(self) -> Sink: ...
 
