@@ -33,7 +33,11 @@ from explainer.links.results import MAX_BYTES, read_results
 from explainer.pipeline import load_project
 from explainer.render.outputs.data import SCHEMA_FILE
 
-TODAY = datetime.now(UTC).date().isoformat()
+
+def today() -> str:
+    """The date the tool stamps now (asked when a test builds what it expects, not at import:
+    a run that crosses midnight UTC would otherwise expect yesterday)."""
+    return datetime.now(UTC).date().isoformat()
 NO_PROXY = {"HTTP_PROXY": "", "HTTPS_PROXY": "", "ALL_PROXY": "", "http_proxy": "", "https_proxy": "",
             "all_proxy": "", "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"}
 
@@ -188,7 +192,7 @@ def col(base: str, path: str, line: int, needle: str) -> int:
 
 
 def expected_problems(base: str) -> list[str]:
-    when = f"(checked {TODAY})"
+    when = f"(checked {today()})"
     summit = "content/events/summit.md"
     return [
         f"{summit}:6:{col(base, summit, 6, 'gone410')}: warning: link-broken: {base}gone410 answered 410 Gone {when} "
@@ -244,7 +248,7 @@ def test_formats_json_and_github(tmp_path: Path, server: Server) -> None:
     code, lines, _, _ = links(root, "--format", "github")
     assert code == 0
     assert lines[3] == (f"::warning file=content/sources/gone.md,line=5,col=6,title=explainer link-broken::"
-                        f"link-broken: {server.base}gone404 answered 404 Not Found (checked {TODAY}) "
+                        f"link-broken: {server.base}gone404 answered 404 Not Found (checked {today()}) "
                         "(run 'explainer links --archive' to look for an archived copy)")
 
 
@@ -377,17 +381,17 @@ def test_archive_write_adds_two_lines_and_keeps_every_other_byte(tmp_path: Path,
     assert code == 0, err
     lines = before.decode().splitlines(keepends=True)
     expected = "".join(lines[:6] + [f'archive_url: "{snapshot}"\n', 'archive_date: "2023-07-13"\n',
-                                    'url_status: "dead"\n', f'url_checked: "{TODAY}"\n'] + lines[6:])
+                                    'url_status: "dead"\n', f'url_checked: "{today()}"\n'] + lines[6:])
     assert (root / "content/sources/gone.md").read_text() == expected
     crlf_lines = crlf.splitlines(keepends=True)
     assert (root / "content/sources/crlf.md").read_bytes() == "".join(
-        crlf_lines[:6] + ['url_status: "dead"\r\n', f'url_checked: "{TODAY}"\r\n'] + crlf_lines[6:]).encode()
+        crlf_lines[:6] + ['url_status: "dead"\r\n', f'url_checked: "{today()}"\r\n'] + crlf_lines[6:]).encode()
     assert {p: p.read_bytes() for p in unchanged} == unchanged
     assert f"content/sources/gone.md: wrote archive_url: {snapshot}, archive_date: 2023-07-13" in out.splitlines()
     # the broken link's report now names the copy; a second --write changes nothing
     code, lines, _, _ = links(root, "--archive", "--write")
     assert (f"content/sources/gone.md:5:6: warning: link-broken: {base}gone404 answered 404 Not Found "
-            f"(checked {TODAY}); an archived copy exists: {snapshot} (readers are sent to the copy)") in lines
+            f"(checked {today()}); an archived copy exists: {snapshot} (readers are sent to the copy)") in lines
     assert (root / "content/sources/gone.md").read_text() == expected
 
 
@@ -415,7 +419,7 @@ def test_readers_get_the_archived_copy_when_the_original_is_gone(tmp_path: Path,
     assert warm.ok and not warm.unchanged and build(root, out=clean).ok
     assert tree_hash(out_before) == tree_hash(clean)
     page = (clean / "sources/gone/index.html").read_text()
-    checked = f'(checked <time datetime="{TODAY}">{datetime.now(UTC).day} {datetime.now(UTC):%B %Y}</time>)'
+    checked = f'(checked <time datetime="{today()}">{datetime.now(UTC).day} {datetime.now(UTC):%B %Y}</time>)'
     assert (f'<dt>Archived</dt><dd><a href="{snapshot}">Archived copy</a><span class="link-gone">: the original '
             f'is no longer available {checked}</span></dd>') in page  # the source's key facts: the copy first
     assert (f'<dt>Original</dt><dd><span class="link-gone">No longer available {checked}:</span> '
@@ -514,7 +518,7 @@ def test_a_machine_without_network_marks_nothing_broken(tmp_path: Path) -> None:
     code, lines, out, err = links(root, "--write")
     assert code == 0, err
     assert lines == [f"content/sources/offline.md:4:6: warning: link-unreachable: {closed} could not be checked: "
-                     f"the connection was refused (checked {TODAY}) (not marked broken; open it in a browser, "
+                     f"the connection was refused (checked {today()}) (not marked broken; open it in a browser, "
                      "or run again later)"]
     assert out.splitlines()[-1] == "No link could be reached: is this machine offline? Nothing was marked broken."
     assert (root / "content/sources/offline.md").read_text() == source
