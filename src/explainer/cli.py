@@ -143,6 +143,24 @@ def cmd_new(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_translate(args: argparse.Namespace) -> int:
+    from .translate import mark, status
+
+    root = _root(args)
+    if args.action == "mark":
+        if not args.files:
+            raise UsageError("name the translations to mark: explainer translate mark content/actors/nato.ja.md")
+        for line in mark(root, args.files):
+            print(line)
+        return 0
+    problems, lines = status(root)
+    if problems.errors:
+        _problems_out(Problems.restore(problems.errors), False, args)
+    for line in lines:
+        print(line)
+    return 1 if problems.errors else 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from .jsonschema_export import DEFAULT_DIR, write_schemas
 
@@ -265,6 +283,14 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--url", help="a source's address (accessed: the day you run this)")
     p.add_argument("--summary", help="one or two sentences for lists and previews")
     p.set_defaults(func=cmd_new)
+
+    p = sub.add_parser("translate", parents=[common], help="where translations stand; mark one as up to date",
+                       description="status: per language, the entries missing a translation, the translations "
+                       "whose original changed since they were marked, and the current ones. mark FILE...: record "
+                       "that each translation (ID.LANG.md) translates its original as it is now.")
+    p.add_argument("action", choices=["status", "mark"], help="status or mark")
+    p.add_argument("files", nargs="*", metavar="FILE", help="translations to mark (with mark)")
+    p.set_defaults(func=cmd_translate)
 
     p = sub.add_parser("init", help="start a new explainer project in DIR",
                        description="Start a project that builds and publishes: config.yaml, one entry of each kind, "

@@ -59,7 +59,17 @@ CODES: dict[str, Code] = {
         Code("value-url", Severity.ERROR, "a URL is not an absolute http(s) URL"),
         Code("value-control-character", Severity.ERROR,
              "a text value holds a control character or noncharacter (a YAML escape such as \"\\u0000\")"),
-        Code("value-duplicate", Severity.ERROR, "a nav: item is listed twice"),
+        Code("value-duplicate", Severity.ERROR, "a nav: or languages: item is listed twice"),
+        Code("value-language", Severity.ERROR, "a language code is malformed or not in the built-in table "
+             "without a name"),
+        # translations (ID.LANG.md)
+        Code("translation-orphan", Severity.ERROR, "a translation has no original beside it (ID.md)"),
+        Code("translation-language", Severity.ERROR, "a translation's language is not one of config.yaml's "
+             "other languages"),
+        Code("translation-key", Severity.ERROR, "a translation gives a key that is not translated (or "
+             "disagrees with the original's value)"),
+        Code("translation-stale", Severity.WARNING, "the original changed after the translation was marked "
+             "as up to date (explainer translate mark)"),
         Code("date-order", Severity.ERROR, "an event ends before it starts"),
         Code("date-precision", Severity.ERROR, "date_precision disagrees with how precisely the date is written"),
         # bibliographies and citation styles

@@ -71,6 +71,9 @@ class Entry:
     """The URL segment when it is not the id (a bibliography key: `smithTitle2020` -> `smithtitle2020`)."""
     csl: dict[str, Any] | None = None
     """A bibliography record's CSL-JSON item, as imported (with a companion file's keys laid over it)."""
+    language: str = ""
+    """The language of its text when it is a translation (`ID.LANG.md` laid over its original);
+    '' for an original, written in the site's default language."""
 
     @property
     def title(self) -> str:
@@ -158,6 +161,12 @@ class Config:
     links: Frozen
     """`links:` as config.yaml gives it (absent settings absent: `links.check.settings` fills them)."""
     share_cards: bool
+    languages: tuple[tuple[str, str], ...] = (("en", "English"),)
+    """(code, name) of every language of the site, the default first (`language` alone when
+    config.yaml names no `languages`)."""
+    edition_path: str = ""
+    """'' for the default language's site; 'CODE/' for the edition in another language
+    (`validate.languages.edition`), whose `base_url` and `language` are the edition's."""
     style_file: str | None = None
     """The .csl file `citation_style` resolves to, once `validate.style` found it usable; else None."""
     doc: YamlDoc | None = field(default=None, compare=False, repr=False)
@@ -165,7 +174,7 @@ class Config:
 
     def with_base_url(self, base_url: str) -> Config:
         """The same config published at another address (`build --base-url`)."""
-        return replace(self, base_url=slashed(base_url))
+        return replace(self, base_url=slashed(base_url) + self.edition_path)
 
     def as_template_values(self) -> Frozen:
         """What layouts see as `site`: every config.yaml key with its value (read-only)."""
@@ -191,6 +200,10 @@ class Project:
     config: Config
     entries: dict[str, Entry] = field(default_factory=dict)
     home: Entry | None = None
+    translated: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Language code -> ids of the entries translated into it ('' stands for the home page)."""
+    stale: dict[str, list[str]] = field(default_factory=dict)
+    """In an edition: id -> the parts of its original that changed after its translation was marked."""
     unreadable: dict[str, str] = field(default_factory=dict)
     """Path -> id of entry files that exist but could not be loaded (already reported):
     references to them are not reported again as unknown ids."""

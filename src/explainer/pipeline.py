@@ -29,6 +29,7 @@ from .render import Renderer, make_environment, site_files
 from .resolve import apply_git_dates, build_lookup, check_front_matter_refs, link
 from .validate import assemble, validate_config
 from .validate.bibliography import record_entries
+from .validate.languages import edition, load_translations
 from .write import OutputError
 
 
@@ -82,43 +83,55 @@ def build_site(root: Path, problems: Problems, output: Output | None = None, lay
     rest); `env`: the layouts' Jinja2 environment, if the caller keeps one.
     """
     with layer.analysing():
-        # 1-2. load and validate: the config, the bibliographies, every entry file
+        # 1-2. load and validate: the config, the bibliographies, every entry file, every translation
         project = load_project(root, problems, layer)
-        # 3. resolve: dates from git, references, every body parsed, the graph
+        translations = load_translations(project, problems)
+        project.translated = {code: frozenset(found) for code, found in translations.items()}
+        # 3. resolve: dates from git, references, every body parsed, the graph — for the
+        #    site and for its edition in each other language
         apply_git_dates(project)
         check_front_matter_refs(project, problems)
-        docs = project.all_documents
-        parsed = layer.parse_bodies(docs, build_lookup(project), bool(project.config.trust_html),
-                                    dict(problems.overrides))
-        for _, found in parsed:
-            problems.extend(found)
-        site = link(project, {doc.id: body for doc, (body, _) in zip(docs, parsed, strict=True)}, problems)
+        sites = [resolve(project, problems, layer)]
+        sites += [resolve(edition(project, code, found), problems, layer) for code, found in translations.items()]
     if base_url:  # only absolute URLs use it; bodies link relatively, so nothing parsed changes
-        project.config = project.config.with_base_url(base_url)
+        for site in sites:
+            site.project.config = site.project.config.with_base_url(base_url)
     if output is None or problems.has_errors(strict):
-        return site, None
-    # 4-5. render every file and write it
+        return sites[0], None
+    # 4-5. render every file of every edition and write it
     try:
         sink = output.open()
     except OutputError as exc:
         problems.add(*_output_problem(output, exc))
-        return site, None
+        return sites[0], None
     try:
-        renderer = Renderer(site, env or make_environment(root))
-        written = layer.render(site, renderer, sink, site_wide)
+        written = []
+        for site in sites:
+            renderer = Renderer(site, env or make_environment(root))
+            written += layer.render(site, renderer, sink, site_wide)
         output.commit(written)
     except TemplateProblem as exc:
         output.abort()
         problems.add("template-error", exc.path, exc.line, 1, exc.message)
-        return site, None
+        return sites[0], None
     except OutputError as exc:
         output.abort()
         problems.add(*_output_problem(output, exc))
-        return site, None
+        return sites[0], None
     except BaseException:
         output.abort()
         raise
-    return site, written
+    return sites[0], written
+
+
+def resolve(project: Project, problems: Problems, layer: Layer = PLAIN) -> SiteData:
+    """Stage 3 for one edition of the project: every body parsed, references linked, the graph built."""
+    docs = project.all_documents
+    parsed = layer.parse_bodies(docs, build_lookup(project), bool(project.config.trust_html),
+                                dict(problems.overrides))
+    for _, found in parsed:
+        problems.extend(found)
+    return link(project, {doc.id: body for doc, (body, _) in zip(docs, parsed, strict=True)}, problems)
 
 
 def render_site_wide(site: SiteData, sink: Sink, interrupted: Callable[[], bool] | None = None,

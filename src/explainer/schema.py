@@ -23,6 +23,7 @@ CHOICE = "choice"
 REF = "ref"
 REF_LIST = "ref-list"
 NAV_LIST = "nav-list"
+LANGUAGE_LIST = "language-list"
 SEVERITY_MAP = "severity-map"
 RECORD_LIST = "record-list"
 """A list of mappings, each with the keys `Field.items` lists (corrections: date and text)."""
@@ -351,6 +352,9 @@ CONFIG = Kind(
         Field("description", TEXT, "One sentence about the site, for search engines and feeds.", default=""),
         Field("language", TEXT, "Language of the site as a BCP 47 tag (the html lang attribute).",
               default="en"),
+        Field("languages", LANGUAGE_LIST, "The site's languages, the default first: [en, ja] (a name from the "
+              "built-in table) or {code: ja, name: 日本語}; each other language is an edition under /CODE/, "
+              "with translations in ID.CODE.md beside their originals.", default=None),
         Field("base_url", URL, "Absolute URL the site is published at, ending with '/'; "
               "may include a path (https://user.example.io/project/).",
               default="http://127.0.0.1:8000/"),
@@ -424,6 +428,29 @@ def builtin_sections() -> tuple[str, ...]:
     """Menu items that name a built-in page: each kind's list page, then disputes and search."""
     pages = sorted((k.list_page for k in KINDS.values() if k.list_page), key=lambda p: p.position)
     return tuple(p.url.strip("/") for p in pages) + SECTIONS
+
+
+TRANSLATABLE: dict[str, tuple[str, ...]] = {
+    "actor": ("title", "summary", "role", "aliases"),
+    "event": ("title", "summary", "location"),
+    "source": ("summary",),
+    "page": ("title", "summary"),
+    "home": ("title", "summary"),
+}
+"""Front-matter keys a translation (`ID.LANG.md`) may give, by kind; its body is translated too.
+Everything else (ids, dates, actors, sources, a source's title as published) comes from the
+original. A translation may also carry `translated_from`, the digest `explainer translate mark`
+writes."""
+
+TRANSLATED_FROM = "translated_from"
+
+LANGUAGE_NAMES: dict[str, str] = {
+    "ar": "العربية", "de": "Deutsch", "en": "English", "es": "Español", "fr": "Français", "hi": "हिन्दी",
+    "id": "Bahasa Indonesia", "it": "Italiano", "ja": "日本語", "ko": "한국어", "nl": "Nederlands",
+    "pl": "Polski", "pt": "Português", "ru": "Русский", "sv": "Svenska", "th": "ไทย", "tr": "Türkçe",
+    "uk": "Українська", "vi": "Tiếng Việt", "zh": "中文", "zh-hans": "简体中文", "zh-hant": "繁體中文",
+}
+"""Display names of the languages `languages:` may name by code alone (others need `name:`)."""
 
 
 BIBLIOGRAPHY_KIND = next(k.name for k in KINDS.values() if k.cited)

@@ -201,6 +201,9 @@ class Layer:
         site (`cache.reads`) that records what its context read; a page whose every read
         answers the same now is taken from the memo without building its context."""
         memo, executor = self.memo, self.executor
+        prefix = site.project.config.edition_path  # an edition in another language lives under CODE/
+        if prefix:
+            sink = _Prefixed(sink, prefix)
         recorder = Recorder()
         if memo.keeps_pages:
             renderer = WatchedRenderer(site, renderer.env, recorder)
@@ -220,7 +223,7 @@ class Layer:
                     sink.write(card_file(out), draw_card(card))
                     return [(out, None), (card_file(out), None)]
                 return [(out, None)]
-            known = memo.page(out)
+            known = memo.page(prefix + out)
             if known is not None and known["salt"] == salt and answers.sum(known["reads"]) == known["sum"]:
                 data = memo.page_bytes(known)
                 png = memo.card(known["card"]) if known["card"] else b""
@@ -248,7 +251,7 @@ class Layer:
                     record["png"] = hashlib.sha256(png).hexdigest()
                 sink.write(card_file(out), png)
                 done.append((card_file(out), None))
-            return [(out, memo.keep_page(out, record, data))] + done
+            return [(out, memo.keep_page(prefix + out, record, data))] + done
 
         def task(job: tuple[str, int]) -> list[tuple[str, PageRecord | None]]:
             what, n = job
@@ -268,9 +271,9 @@ class Layer:
         records: list[tuple[str, PageRecord]] = []
         for _, part in sorted(zip(jobs, results, strict=True), key=lambda jr: (order[jr[0][0]], jr[0][1])):
             for rel, record in part:
-                written.append(rel)
+                written.append(prefix + rel)
                 if record is not None:
-                    records.append((rel, record))
+                    records.append((prefix + rel, record))
         memo.used_pages(records)
         return written
 
@@ -294,6 +297,16 @@ class Layer:
 
 
 PLAIN = Layer()
+
+
+class _Prefixed:
+    """A sink that puts every file under a folder (an edition's `CODE/`)."""
+
+    def __init__(self, sink: Sink, prefix: str) -> None:
+        self.sink, self.prefix = sink, prefix
+
+    def write(self, rel: str, data: bytes) -> None:
+        self.sink.write(self.prefix + rel, data)
 
 
 def _put(sink: Sink, rel: str, data: str | bytes) -> tuple[str, PageRecord | None]:

@@ -138,7 +138,9 @@ class _WatchedSite(SiteData):
         home = WatchedEntry(site.project.home, recorder) if site.project.home is not None else None
         entries = Watched(watched, "has:", "entries*", recorder.note)
         project = Project(root=site.project.root, config=site.project.config, entries=cast(dict[str, Entry], entries),
-                          home=cast(Entry | None, home), unreadable=site.project.unreadable)
+                          home=cast(Entry | None, home), unreadable=site.project.unreadable,
+                          translated=Watched(site.project.translated, None, "translated", recorder.note),
+                          stale=Watched(site.project.stale, None, "stale", recorder.note))
         both = {**watched, **({HOME_ID: home} if home is not None else {})}
         disputes = [(cast(Entry, both.get(e.id, e)), d) for e, d in site.disputes]
         super().__init__(project, Watched(site.bodies, "b:", "bodies*", recorder.note),
@@ -274,7 +276,7 @@ class Answers:
         site = self.site
         if kind == "e":
             e = self.entries.get(name)
-            return "missing" if e is None else repr((e.id, e.kind, e.path, e.slug, e.meta, e.csl))
+            return "missing" if e is None else repr((e.id, e.kind, e.path, e.slug, e.meta, e.csl, e.language))
         if kind == "f":
             e = self.entries.get(name)
             return "missing" if e is None else repr((e.digest, e.body_line))
@@ -302,6 +304,10 @@ class Answers:
                                for s, ts in site.graph.outgoing.items()))
         if key == "disputes":
             return repr([(e.id, d) for e, d in site.disputes])
+        if key == "translated":
+            return repr(sorted((code, sorted(ids)) for code, ids in project.translated.items()))
+        if key == "stale":
+            return repr(sorted(project.stale.items()))
         if key == "nav":
             return repr(renderer.nav())
         if key == "corrections":

@@ -7,6 +7,7 @@ reported here; what the values mean is the validate stage's business.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,15 +53,51 @@ def walk(root: Path, problems: Problems) -> list[tuple[str, schema.Kind]] | None
     return list(_walk(root, content, content.resolve(), problems))
 
 
+TRANSLATION_NAME = re.compile(r"(?P<id>[^.]+)\.(?P<lang>[^.]+)\.md")
+"""`ID.LANG.md`: a translation of `ID.md` (no id has a dot), whatever LANG turns out to be."""
+
+
+def translation_files(root: Path, problems: Problems) -> list[tuple[str, schema.Kind, str, str]]:
+    """(relative path, kind, original id, language code) of every translation file
+    (`content/index.LANG.md`, `content/FOLDER/ID.LANG.md`), in a stable order; a name that is
+    not a language code or not an id is reported."""
+    content = root / CONTENT_DIR
+    if not content.is_dir():
+        return []
+    content_real = content.resolve()
+    found = []
+    places = [(content, schema.HOME)] + [(content / k.folder, k) for k in schema.KINDS.values()]
+    for folder, kind in places:
+        if not folder.is_dir() or folder.is_symlink():
+            continue
+        for path in sorted(folder.iterdir(), key=lambda p: p.name):
+            match = TRANSLATION_NAME.fullmatch(path.name)
+            if match is None or path.name.startswith(".") or (kind is schema.HOME and match["id"] != "index"):
+                continue
+            rel = _rel(root, path)
+            entry_id, code = match["id"], match["lang"]
+            why = id_problem(entry_id) if kind is not schema.HOME else None
+            if why:
+                problems.add("id-invalid", rel, 1, 1, why[0], why[1])
+            elif not LANGUAGE_CODE.fullmatch(code):
+                problems.add("value-language", rel, 1, 1, f"'{code}' in the file name is not a language code",
+                             "a translation is named ID.LANG.md with LANG a BCP 47 tag in lower case, like ja "
+                             "or pt-br")
+            elif _safe_file(root, path, content_real, problems):
+                found.append((rel, kind, entry_id if kind is not schema.HOME else "", code))
+    return found
+
+
 def _walk(root: Path, content: Path, content_real: Path, problems: Problems) -> Iterator[tuple[str, schema.Kind]]:
-    """Yield (relative path, kind) for every entry file, in a stable order."""
+    """Yield (relative path, kind) for every entry file, in a stable order (translations are
+    `translation_files`')."""
     home = content / "index.md"
     if home.exists() or home.is_symlink():
         if _safe_file(root, home, content_real, problems):
             yield "content/index.md", schema.HOME
     for child in sorted(content.iterdir(), key=lambda p: p.name):
         rel = _rel(root, child)
-        if child.name.startswith(".") or child.name == "index.md":
+        if child.name.startswith(".") or child.name == "index.md" or _is_translation(child, "index"):
             continue
         if child.is_symlink():
             problems.add("file-symlink", rel, 1, 1, "symlinked folders in content/ are not followed",
@@ -79,7 +116,7 @@ def _walk(root: Path, content: Path, content_real: Path, problems: Problems) -> 
         lower_names: dict[str, str] = {}
         for path in sorted(child.iterdir(), key=lambda p: p.name):
             prel = _rel(root, path)
-            if path.name.startswith("."):
+            if path.name.startswith(".") or _is_translation(path):
                 continue
             if path.is_dir() and not path.is_symlink():
                 problems.add("file-unexpected", prel, 1, 1,
@@ -98,6 +135,15 @@ def _walk(root: Path, content: Path, content_real: Path, problems: Problems) -> 
             if not _safe_file(root, path, content_real, problems):
                 continue
             yield prel, kind
+
+
+def _is_translation(path: Path, stem: str | None = None) -> bool:
+    match = TRANSLATION_NAME.fullmatch(path.name)
+    return match is not None and (stem is None or match["id"] == stem) and not path.is_dir()
+
+
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,8})*")
+"""A BCP 47 language tag as config.yaml and translation file names write it: lower case."""
 
 
 def _safe_file(root: Path, path: Path, content_real: Path, problems: Problems) -> bool:
@@ -164,14 +210,16 @@ def split_front_matter(text: str) -> tuple[str, str, int] | str:
     return "front-matter-unclosed"
 
 
-def read_document(root: Path, rel: str, kind: schema.Kind, problems: Problems) -> Document | None:
-    """Read one entry file and parse its front matter; None (problems recorded) when unusable."""
+def read_document(root: Path, rel: str, kind: schema.Kind, problems: Problems,
+                  check_id: bool = True) -> Document | None:
+    """Read one entry file and parse its front matter; None (problems recorded) when unusable.
+    `check_id=False` for a translation (`ID.LANG.md`), whose name `translation_files` checked."""
     path = root / rel
     text = _read_text(path, rel, problems)
     if text is None:
         return None
     stem = Path(rel).stem
-    if kind is not schema.HOME:
+    if kind is not schema.HOME and check_id:
         why = id_problem(stem)
         if why:
             problems.add("id-invalid", rel, 1, 1, why[0], why[1])

@@ -15,6 +15,7 @@ from pathlib import Path
 from ..load.files import DEFAULT_LAYOUTS
 from ..model import Entry, Page, SiteData
 from .outputs import OUTPUTS
+from .outputs.sitemap import robots_output
 from .pages import Renderer
 from .search import search_index_output
 from .templates import make_environment, render_page
@@ -40,9 +41,13 @@ class SiteFiles:
 
 
 def site_files(site: SiteData, renderer: Renderer) -> SiteFiles:
-    """The one list of a site's outputs."""
+    """The one list of a site's outputs. An edition in another language (its files go under
+    `CODE/`) has every page and site-wide file of its own, but shares the assets and
+    robots.txt of the site's root."""
     project = site.project
     docs = ([project.home] if project.home else []) + sorted(project.entries.values(), key=lambda e: (e.kind, e.id))
+    if project.config.edition_path:
+        return SiteFiles(docs, renderer.index_pages, [], [make for make in SITE_WIDE if make is not robots_output])
     return SiteFiles(docs, renderer.index_pages, assets(project.root), SITE_WIDE)
 
 

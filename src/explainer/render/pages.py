@@ -19,6 +19,7 @@ from ..resolve.markup import letters
 from .cards import Card, card_file
 from .citestyle import format_references
 from .disputes import disputes_page
+from .languages import context as languages_context
 from .sidenotes import with_sidenotes
 from .story import Story
 from .templates import render_page
@@ -236,11 +237,14 @@ class Renderer:
                 result.append({"title": self.entries[item].title, "url_path": self.entries[item].url_path})
         return result
 
-    def common(self, url_path: str, title: str, description: str, kind: str, depth: int | None) -> dict[str, Any]:
+    def common(self, url_path: str, title: str, description: str, kind: str, depth: int | None,
+               entry: Entry | None = None) -> dict[str, Any]:
+        """What every page's layout sees; `entry`: the page's entry (None: a page the generator makes)."""
         root = "../" * url_path.count("/") if depth is None else self.config.base_path
         ctx = {
             "site": self.config.as_template_values(),
             "root": root,
+            "assets_root": root + "../" * self.config.edition_path.count("/"),
             "nav": self.nav(),
             "extra_css": self.extra_css,
             "current": url_path,
@@ -249,6 +253,7 @@ class Renderer:
         }
         if kind in self.site_coverage_pages:
             ctx["site_coverage"] = self.site_coverage
+        ctx.update(languages_context(self.site.project, url_path, entry, root))
         return ctx
 
     def add_card(self, ctx: dict[str, Any], out: str, title: str, kind: str, date: str, count: str,
@@ -262,7 +267,7 @@ class Renderer:
     def entry_page(self, entry: Entry) -> Page:
         body = self.site.bodies[entry.id]
         kind = schema.kind_of(entry.kind)
-        ctx = self.common(entry.url_path, entry.title, str(entry.meta.get("summary", "")), entry.kind, None)
+        ctx = self.common(entry.url_path, entry.title, str(entry.meta.get("summary", "")), entry.kind, None, entry)
         sources = sources_list(entry, body, self.site, self.source_view)
         ctx.update(
             entry=self.source_view(entry) if entry.kind == schema.BIBLIOGRAPHY_KIND else self.view(entry),

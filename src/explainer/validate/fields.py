@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from .. import schema
 from ..dates import PartialDate
 from ..diagnostics import CODES, Problems, Severity, did_you_mean
+from ..load.files import LANGUAGE_CODE
 from ..load.ids import ID_RE, KEY_RE
 from ..model import YamlDoc
 
@@ -212,6 +213,10 @@ def _check_value(field: schema.Field, value: Any, doc: YamlDoc, at: tuple[Any, .
             first[item.strip()] = (il, ic)
             items.append(item.strip())
         return items
+    if kind == schema.LANGUAGE_LIST:
+        return _languages(value, doc, at, path, problems) if isinstance(value, list) else \
+            bad("value-type", f"'{name}' must be a list of language codes, not {_describe(value)}",
+                "write it as languages: [en, ja]")
     if kind == schema.REF:
         if not isinstance(value, str):
             return bad("value-type", f"'{name}' must be an id, not {_describe(value)}")
@@ -295,3 +300,39 @@ def _check_value(field: schema.Field, value: Any, doc: YamlDoc, at: tuple[Any, .
                 result[code] = levels[level]
         return result
     raise AssertionError(f"unknown field type {kind}")  # pragma: no cover
+
+
+
+def _languages(value: list[Any], doc: YamlDoc, at: tuple[Any, ...], path: str,
+               problems: Problems) -> list[tuple[str, str]] | object:
+    """`languages:` as (code, display name) pairs: each item a code from `schema.LANGUAGE_NAMES`
+    or `{code: CODE, name: NAME}`; codes are BCP 47 tags in lower case, each listed once."""
+    found: list[tuple[str, str]] = []
+    for i, item in enumerate(value):
+        il, ic = doc.pos(*at, i)
+        code, name = (item, None) if isinstance(item, str) else (
+            (item.get("code"), item.get("name")) if isinstance(item, dict) else (None, None))
+        if isinstance(item, dict) and set(item) - {"code", "name"}:
+            problems.add("key-unknown", path, il, ic, f"a language has only 'code' and 'name', not "
+                         f"'{sorted(set(item) - {'code', 'name'})[0]}'", "write {code: ja, name: 日本語}")
+            continue
+        if not isinstance(code, str) or not LANGUAGE_CODE.fullmatch(code.strip()):
+            problems.add("value-language", path, il, ic,
+                         f"'{code if isinstance(code, str) else _describe(item)}' is not a language code",
+                         "use a BCP 47 tag in lower case, like en, ja, pt-br")
+            continue
+        code = code.strip()
+        if name is not None and (not isinstance(name, str) or not name.strip()):
+            problems.add("value-type", path, il, ic, f"the name of '{code}' must be text")
+            continue
+        name = name.strip() if isinstance(name, str) else schema.LANGUAGE_NAMES.get(code)
+        if name is None:
+            problems.add("value-language", path, il, ic, f"'{code}' is not in the built-in table of languages",
+                         did_you_mean(code, schema.LANGUAGE_NAMES) or f"give its name: {{code: {code}, name: …}}")
+            continue
+        if code in (c for c, _ in found):
+            problems.add("value-duplicate", path, il, ic, f"'{code}' is listed twice in 'languages'",
+                         "remove one of them")
+            continue
+        found.append((code, name))
+    return found

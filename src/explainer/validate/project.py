@@ -33,7 +33,17 @@ def validate_config(doc: YamlDoc | None, problems: Problems, root: Path | None =
     if root is not None and values["citation_style"]:
         style_file = style_file_of(root, values["citation_style"],
                                    doc.pos("citation_style") if doc else (1, 1), problems)
+    languages = tuple(values["languages"] or ())
+    if languages and doc is not None and "language" in (doc.data or {}) and values["language"] != languages[0][0]:
+        line, col = doc.pos("language")
+        problems.add("value-language", CONFIG_FILE, line, col,
+                     f"'language' says {values['language']} but 'languages' starts with {languages[0][0]}",
+                     "remove 'language': the first of 'languages' is the site's default language")
+    if not languages:
+        languages = ((values["language"], schema.LANGUAGE_NAMES.get(values["language"], values["language"])),)
     return Config(**{**values,
+                     "language": languages[0][0],
+                     "languages": languages,
                      "title": values["title"] or "Untitled",
                      "base_url": slashed(values["base_url"]),
                      "nav": tuple(values["nav"] or ()),
