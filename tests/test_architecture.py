@@ -24,7 +24,7 @@ LAYERS = [
     {"write"},
     {"cache", "workers"},
     {"pipeline"},
-    {"build", "formats", "scaffold", "jsonschema_export", "links"},
+    {"build", "formats", "scaffold", "jsonschema_export", "links", "translate"},
     {"serve"},
     {"cli", "__main__"},
 ]

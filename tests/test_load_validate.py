@@ -548,6 +548,9 @@ NON_SCALAR = {  # key: (message for a list [1, 2], message for a mapping {a: 1})
     "author": ("3:9: error: 'author' must be text, not a list", "3:9: error: 'author' must be text, not a mapping"),
     "repository": ("3:13: error: 'repository' must be a URL, not a list",
                    "3:13: error: 'repository' must be a URL, not a mapping"),
+    "languages": ("3:13: error: 'languages' items must be language codes, not a number (write them as [en, ja])",
+                  "3:12: error: 'languages' must be a list of language codes, not a mapping "
+                  "(write it as languages: [en, ja])"),
     "nav": ("3:7: error: 'nav' items must be text, not a number", "3:6: error: 'nav' must be a list, not a mapping"),
     "trust_html": ("3:13: error: 'trust_html' must be true or false, not a list",
                    "3:13: error: 'trust_html' must be true or false, not a mapping"),
@@ -591,6 +594,8 @@ def test_non_scalar_in_every_config_key(tmp_path: Path, key: str, which: int, va
         assert found == [expected, expected.replace("3:7:", "3:10:")]  # each item
     elif key == "bibliography" and which == 0:
         assert found == [expected, expected.replace("3:16:", "3:19:")]  # each item
+    elif key == "languages" and which == 0:
+        assert found == [expected, expected.replace("3:13:", "3:16:")]  # each item
     elif key not in ("title", "base_url"):
         assert found == [expected]
 

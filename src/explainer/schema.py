@@ -352,9 +352,6 @@ CONFIG = Kind(
         Field("description", TEXT, "One sentence about the site, for search engines and feeds.", default=""),
         Field("language", TEXT, "Language of the site as a BCP 47 tag (the html lang attribute).",
               default="en"),
-        Field("languages", LANGUAGE_LIST, "The site's languages, the default first: [en, ja] (a name from the "
-              "built-in table) or {code: ja, name: 日本語}; each other language is an edition under /CODE/, "
-              "with translations in ID.CODE.md beside their originals.", default=None),
         Field("base_url", URL, "Absolute URL the site is published at, ending with '/'; "
               "may include a path (https://user.example.io/project/).",
               default="http://127.0.0.1:8000/"),
@@ -395,6 +392,9 @@ CONFIG = Kind(
               )),
         Field("share_cards", BOOL, "Draw a 1200×630 share card (card.png) for every page and name it in the "
               "page's og:image and twitter:image (false: no cards).", default=True),
+        Field("languages", LANGUAGE_LIST, "The site's languages, the default first: [en, ja] (a name from the "
+              "built-in table) or {code: ja, name: 日本語}; each other language is an edition under /CODE/, "
+              "with translations in ID.CODE.md beside their originals.", default=None),
     ),
     what="config.yaml",
 )

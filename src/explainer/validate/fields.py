@@ -316,9 +316,12 @@ def _languages(value: list[Any], doc: YamlDoc, at: tuple[Any, ...], path: str,
             problems.add("key-unknown", path, il, ic, f"a language has only 'code' and 'name', not "
                          f"'{sorted(set(item) - {'code', 'name'})[0]}'", "write {code: ja, name: 日本語}")
             continue
-        if not isinstance(code, str) or not LANGUAGE_CODE.fullmatch(code.strip()):
-            problems.add("value-language", path, il, ic,
-                         f"'{code if isinstance(code, str) else _describe(item)}' is not a language code",
+        if not isinstance(code, str):
+            problems.add("value-type", path, il, ic, f"'languages' items must be language codes, not "
+                         f"{_describe(item if not isinstance(item, dict) else code)}", "write them as [en, ja]")
+            continue
+        if not LANGUAGE_CODE.fullmatch(code.strip()):
+            problems.add("value-language", path, il, ic, f"'{code}' is not a language code",
                          "use a BCP 47 tag in lower case, like en, ja, pt-br")
             continue
         code = code.strip()
