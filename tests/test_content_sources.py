@@ -28,6 +28,7 @@ AGGREGATORS: tuple[str, ...] = (
     "bdnews24", "Azernews", "Devdiscourse", "News.az", "M5 Dergi", "UrduPoint", "Asia Financial",
     "HKCrunch", "Antiwar", "Observador", "generationt", "News On Japan", "exbulletin", "afrinesiatv",
     "usmuslims", "inkl", "KVIA", "Japan Today", "Espreso", "einnews", "Pakistan Point", "Didgah", "mna.net.cn",
+    "Caliber.az", "Lincoln Daily News",
 )
 AGGREGATOR = re.compile(r"(?<![\w.])(" + "|".join(re.escape(a) for a in AGGREGATORS) + r")(?![\w])", re.IGNORECASE)
 VIA = re.compile(r"\(via ([^()]*)\)")
