@@ -306,3 +306,38 @@ def test_markdown_sources_take_the_new_keys_into_the_exports(tmp_path: Path) -> 
     page = (out / "sources/guardian-2023/index.html").read_text()
     assert "<dt>Published by</dt><dd>Guardian Media Group, in <i>The Guardian</i></dd>" in page
     assert "<dt>Edited by</dt><dd>Ann Editor</dd>" in page
+
+
+UNTITLED_SOURCE = ("---\ntitle: Report that the office was shelved\nuntitled: true\npublisher: The Example Times\n"
+                   "type: news\ndate: 2023-07-12\nurl: https://example.com/shelved\naccessed: 2023-07-13\n---\n")
+
+
+def test_an_untitled_source_is_bracketed_in_the_exports(tmp_path: Path) -> None:
+    """APA's convention for a work without a title: its description in square brackets."""
+    from citeproc.source.json import CiteProcJSON
+    from pybtex.database import parse_file
+
+    root = make_project(tmp_path, {
+        "content/sources/shelved-2023.md": UNTITLED_SOURCE,
+        "content/events/summit-2023.md": ("---\ntitle: Summit\ndate: 2023-07-11\nactors: [nato]\n"
+                                          "sources: [guardian-2023]\n---\n[[nato]] met.[@guardian-2023] "
+                                          "The office was shelved.[@shelved-2023]\n")})
+    assert problems_of(root) == []
+    out = built(root, tmp_path)
+    items = {i["id"]: i for i in json.loads((out / "sources.json").read_text())}
+    CiteProcJSON(list(items.values()))  # citeproc-py accepts the file
+    assert items["shelved-2023"]["title"] == "[Report that the office was shelved]"
+    assert items["guardian-2023"]["title"] == "Summit report"  # a source without the key: as before
+    bib = parse_file(str(out / "sources.bib")).entries
+    assert bib["shelved-2023"].fields["title"] == "{[Report that the office was shelved]}"
+    assert bib["guardian-2023"].fields["title"] == "{Summit report}"
+
+
+def test_an_untitled_companion_brackets_an_imported_title(tmp_path: Path) -> None:
+    root = project(tmp_path, {"content/sources/kyodo2023.md": "---\nuntitled: true\n---\n"})
+    assert problems_of(root) == []
+    out = built(root, tmp_path)
+    items = {i["id"]: i for i in json.loads((out / "sources.json").read_text())}
+    assert items["kyodo2023"]["title"] == "[Office shelved]"
+    page = (out / "sources/kyodo2023/index.html").read_text()
+    assert "<h1>Office shelved</h1>" in page and '<p class="title-note">' in page

@@ -75,6 +75,26 @@ def test_sources_lists_use_the_style_and_keep_numbers_locators_and_links(tmp_pat
     assert f'<p class="citation"><span class="reference csl">{linked}</span></p>' in own
 
 
+UNTITLED_GUARDIAN = ("---\ntitle: Report on the summit\nuntitled: true\npublisher: The Guardian\ntype: news\n"
+                     "date: 2023-07-12\nurl: https://example.com/report\naccessed: 2023-07-13\n---\n")
+
+
+def test_an_untitled_source_is_bracketed_under_a_style(tmp_path: Path) -> None:
+    """APA's convention for a work without a title: the style gets the description in square brackets."""
+    out = built(project(tmp_path, files={"content/sources/guardian-2023.md": UNTITLED_GUARDIAN}), tmp_path / "out")
+    items = {i["id"]: i for i in json.loads((out / "sources.json").read_text())}
+    assert items["guardian-2023"]["title"] == "[Report on the summit]"
+    guardian = citeproc_reference("apa", items["guardian-2023"])
+    assert "[Report on the summit]" in guardian
+    event = (out / "events/summit-2023/index.html").read_text()
+    item = event.split('<li id="source-2" value="2">')[1].split("</li>")[0]
+    assert f'<span class="reference csl">{guardian.split(". https://")[0]}' in item
+    assert "headline not recorded" not in item  # the brackets say it
+    assert "[Report on the summit]" in (out / "sources/index.html").read_text()
+    own = (out / "sources/guardian-2023/index.html").read_text()
+    assert "<h1>Report on the summit</h1>" in own and '<p class="title-note">' in own
+
+
 def test_numbered_styles_leave_the_numbering_to_the_page(tmp_path: Path) -> None:
     out = built(project(tmp_path, "ieee"), tmp_path / "out")
     event = (out / "events/summit-2023/index.html").read_text()

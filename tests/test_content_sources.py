@@ -20,6 +20,8 @@ import pytest
 
 from conftest import run_cli
 from explainer.build import build
+from explainer.load import split_front_matter
+from explainer.load.yamlsafe import load_yaml
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -28,41 +30,43 @@ AGGREGATORS: tuple[str, ...] = (
     "bdnews24", "Azernews", "Devdiscourse", "News.az", "M5 Dergi", "UrduPoint", "Asia Financial",
     "HKCrunch", "Antiwar", "Observador", "generationt", "News On Japan", "exbulletin", "afrinesiatv",
     "usmuslims", "inkl", "KVIA", "Japan Today", "Espreso", "einnews", "Pakistan Point", "Didgah", "mna.net.cn",
+    "Caliber.az", "Lincoln Daily News",
 )
 AGGREGATOR = re.compile(r"(?<![\w.])(" + "|".join(re.escape(a) for a in AGGREGATORS) + r")(?![\w])", re.IGNORECASE)
 VIA = re.compile(r"\(via ([^()]*)\)")
 
 
 class References(HTMLParser):
-    """The visible text of every element with class "reference", its <cite> (the title) left out."""
+    """The visible text of every element with class "reference", its title left out: the <cite>
+    of a headline, or the span of a described title (`untitled: true`)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.found: list[str] = []
         self._depth = 0       # nesting depth inside the current reference, 0 outside
-        self._cite = 0
+        self._title_at = 0   # the depth of the title element being read, 0 outside it
         self._parts: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         classes = (dict(attrs).get("class") or "").split()
         if self._depth:
             self._depth += 1
-            if tag == "cite":
-                self._cite += 1
+            if not self._title_at and (tag == "cite" or "described" in classes):
+                self._title_at = self._depth
         elif "reference" in classes:
             self._depth, self._parts = 1, []
 
     def handle_endtag(self, tag: str) -> None:
         if not self._depth:
             return
-        if tag == "cite" and self._cite:
-            self._cite -= 1
+        if self._title_at == self._depth:
+            self._title_at = 0
         self._depth -= 1
         if not self._depth:
             self.found.append(re.sub(r"\s+", " ", "".join(self._parts)).strip())
 
     def handle_data(self, data: str) -> None:
-        if self._depth and not self._cite:
+        if self._depth and not self._title_at:
             self._parts.append(data)
 
 
@@ -158,3 +162,20 @@ def test_check_strict_report_is_clean_at_full_coverage() -> None:
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert re.search(r"Total, all entries: (\d+) of \1 claims cited \(100\.0 %\)", output), output
+
+
+def test_no_source_title_is_in_square_brackets() -> None:
+    """A source whose own headline is not known says so with `untitled: true` and a plain
+    description as its title: a bracketed title reads as a placeholder, so none may return."""
+    bracketed, untitled = [], 0
+    for path in sorted((REPO / "content" / "sources").glob("*.md")):
+        parts = split_front_matter(path.read_text(encoding="utf-8"))
+        assert isinstance(parts, tuple), path
+        front = load_yaml(parts[0]).data
+        title = str(front["title"]).strip()
+        if title.startswith("["):
+            bracketed.append(f"{path.name}: {title}")
+        untitled += front.get("untitled") is True
+    assert not bracketed, "titles in square brackets (use untitled: true and a plain description):\n" + \
+        "\n".join(bracketed)
+    assert untitled >= 1  # the key is in use, so the check above reads the files it should

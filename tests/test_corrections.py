@@ -104,7 +104,7 @@ def test_data_json_carries_corrections_and_matches_its_schema(tmp_path: Path) ->
     out = built(root, tmp_path / "out")
     data = json.loads((out / "data.json").read_text())
     Draft202012Validator(json.loads(SCHEMA_FILE.read_text())).validate(data)
-    assert data["version"] == "1.3"
+    assert data["version"] == "1.4"
     event = next(e for e in data["entries"] if e["id"] == "summit-2023")
     assert event["front_matter"]["corrections"] == [
         {"date": "2023-08-01", "text": "An earlier version gave the wrong day."},

@@ -2,19 +2,21 @@
 
 The fixture is built once per module with `explainer.build.build`; every assertion reads
 the generated pages with lxml, so the templates, the entry graph and the markup rules
-are all proven together. Also: the golden snapshot of a few pages, and the internal link
-checker over the fixture and over this repository's own site.
+are all proven together. Also: the golden snapshot of a few pages, the internal link
+checker over the fixture and over this repository's own site, and how a source whose own
+headline is not known (`untitled: true`) is shown in a small project of its own.
 """
 
 from __future__ import annotations
 
 import difflib
+import json
 from pathlib import Path
 
 import lxml.html
 import pytest
 
-from conftest import make_project
+from conftest import BASE_FILES, make_project
 from explainer.build import build
 from tools import internal_link_problems
 from update_snapshots import EXPECTED, MINI, SNAPSHOT_PAGES, build_mini
@@ -218,3 +220,77 @@ def test_no_broken_internal_link_in_repository_site(tmp_path: Path) -> None:
     base_url = result.site.project.config.base_url  # type: ignore[union-attr]
     assert internal_link_problems(tmp_path / "site", base_url=base_url) == []
     assert MINI.is_dir()
+
+
+# --- a source whose own headline is not known (untitled: true) ---------------------------------------
+
+DESCRIBED = "Report that the office was shelved & <delayed>"
+"""A described title, with characters that must be escaped where it is shown."""
+UNTITLED_FILES = {
+    "content/sources/shelved-2023.md": (
+        f"---\ntitle: {json.dumps(DESCRIBED)}\nuntitled: true\npublisher: The Example Times\n"
+        "date: 2023-07-12\nurl: https://example.com/shelved\naccessed: 2023-07-13\ntype: news\n---\n"
+        "::: dispute Was it shelved?\n- Yes.[@guardian-2023]\n- Not yet.[@shelved-2023]\n:::\n"),
+    "content/events/summit-2023.md": (
+        "---\ntitle: Summit\ndate: 2023-07-11\nactors: [nato]\nsources: [guardian-2023]\n---\n"
+        "[[nato]] met in Vilnius.[@guardian-2023] The office was shelved.[@shelved-2023]\n"),
+}
+DESCRIBED_HTML = "Report that the office was shelved &amp; &lt;delayed&gt;"
+DESCRIBED_REFERENCE = (f'<span class="described"><a href="https://example.com/shelved">{DESCRIBED_HTML}</a></span> '
+                       '<span class="title-note">(headline not recorded)</span>.')
+TITLED_REFERENCE = '<cite><a href="https://example.com/report">Summit report</a></cite>.'
+
+
+@pytest.fixture(scope="module")
+def untitled_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = make_project(tmp_path_factory.mktemp("untitled"), UNTITLED_FILES)
+    result = build(root, root.parent / "site")
+    assert result.ok, "\n".join(p.format() for p in result.problems.items)
+    return root.parent / "site"
+
+
+def test_an_untitled_source_page_shows_a_description_with_a_note(untitled_site: Path) -> None:
+    html = (untitled_site / "sources/shelved-2023/index.html").read_text(encoding="utf-8")
+    assert (f"<h1>{DESCRIBED_HTML}</h1>\n"
+            '<p class="title-note">Headline not recorded: the title above describes the item.</p>') in html
+    # no headline styling and no quotation marks around the description, wherever the page shows it
+    assert html.count(DESCRIBED_HTML) >= 3  # the heading, the sidenote and the Sources list (the page cites it)
+    assert all(f"{before}{DESCRIBED_HTML}" not in html for before in ("<cite>", "“", "&#34;", "&quot;"))
+    assert f'{DESCRIBED_HTML}</a></cite>' not in html
+    script = html.split('<script type="application/ld+json">')[1].split("</script>")[0]
+    data = json.loads(script)
+    assert data["name"] == DESCRIBED and "headline" not in data  # the description is no headline
+
+
+def test_an_untitled_source_in_sources_lists_sidenotes_and_disputes(untitled_site: Path) -> None:
+    event = (untitled_site / "events/summit-2023/index.html").read_text(encoding="utf-8")
+    item = event.split('<li id="source-2" value="2">')[1].split("</li>")[0]
+    assert DESCRIBED_REFERENCE in item and "<cite>" not in item
+    assert (f'<span class="sn-n">2</span> The Example Times, 12 July 2023: {DESCRIBED_HTML} '
+            "(headline not recorded)</p>") in event
+    listing = (untitled_site / "sources/index.html").read_text(encoding="utf-8")
+    item = listing.split('<li id="shelved-2023">')[1].split("</li>")[0]
+    assert DESCRIBED_REFERENCE in item and "<cite>" not in item
+    # the search index and data.json keep the description itself as the title
+    entries = {e["id"]: e for e in json.loads((untitled_site / "data.json").read_text(encoding="utf-8"))["entries"]}
+    assert entries["shelved-2023"]["front_matter"]["title"] == DESCRIBED
+    assert entries["shelved-2023"]["front_matter"]["untitled"] is True
+    disputes = (untitled_site / "disputes/index.html").read_text(encoding="utf-8")
+    assert f"on the page of a source: {DESCRIBED_HTML} (headline not recorded)</a>" in disputes
+    index = "".join(p.read_text(encoding="utf-8") for p in (untitled_site / "search").rglob("*.json"))
+    assert json.dumps(DESCRIBED, ensure_ascii=False)[1:-1] in index and f"[{DESCRIBED}" not in index
+
+
+def test_a_source_without_the_key_renders_as_before(untitled_site: Path, tmp_path: Path) -> None:
+    event = (untitled_site / "events/summit-2023/index.html").read_text(encoding="utf-8")
+    item = event.split('<li id="source-1" value="1">')[1].split("</li>")[0]
+    assert f'<span class="reference">{TITLED_REFERENCE}' in item and "title-note" not in item
+    assert '<span class="sn-n">1</span> The Guardian, 12 July 2023: <cite>Summit report</cite></p>' in event
+    assert "title-note" not in (untitled_site / "sources/guardian-2023/index.html").read_text(encoding="utf-8")
+    # `untitled: false` is the same as no key: every page is byte for byte the same
+    plain = make_project(tmp_path / "plain")
+    false = make_project(tmp_path / "false", {"content/sources/guardian-2023.md": BASE_FILES[
+        "content/sources/guardian-2023.md"].replace("title: Summit report\n", "title: Summit report\nuntitled: false\n")})
+    assert build(plain, tmp_path / "a").ok and build(false, tmp_path / "b").ok
+    pages = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*.html"))
+    assert pages and all((tmp_path / "a" / p).read_bytes() == (tmp_path / "b" / p).read_bytes() for p in pages)

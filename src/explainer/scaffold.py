@@ -82,6 +82,8 @@ def entry_template(kind: schema.Kind, entry_id: str, schema_ref: str | None = No
             example = "1"
         elif f.type == schema.URL:
             example = "https://"
+        elif f.type == schema.BOOL:
+            example = "true"
         elif f.type == schema.RECORD_LIST:
             example = "[{" + ", ".join(f"{i.name}: {date if i.type == schema.DATE else chr(34) * 2}"
                                        for i in f.items) + "}]"

@@ -279,7 +279,11 @@ EVENT = Kind(
 SOURCE = Kind(
     "source", "sources",
     (
-        Field("title", TEXT, "The headline or title, as published.", required=True),
+        Field("title", TEXT, "The headline or title, as published; with `untitled: true`, a plain description "
+              "of the item.", required=True),
+        Field("untitled", BOOL, "The item's own headline or title is not known: `title` describes it. Pages "
+              "show it as a description with a note, not as a headline; citation styles and the exports "
+              "put it in square brackets."),
         Field("publisher", TEXT, "Who published it (newspaper, agency, government body).", required=True),
         Field("authors", TEXT_LIST, "Authors' names, as credited."),
         Field("date", DATE, "Publication date (ISO 8601; partial dates allowed)."),

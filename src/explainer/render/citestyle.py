@@ -58,15 +58,30 @@ def csl_date(value: PartialDate) -> dict[str, Any]:
     return {"date-parts": [parts]}
 
 
+def described(title: str) -> str:
+    """The title of a source with `untitled: true` (a description of the item, its own headline
+    not known) as APA writes a description in place of a title: in square brackets."""
+    return f"[{title}]"
+
+
+def csl_title(entry: Entry) -> str:
+    """A source's title for citation styles and the exports: bracketed when it is a description."""
+    return described(entry.title) if entry.meta.get("untitled") else entry.title
+
+
 def source_item(entry: Entry) -> dict[str, Any]:
-    """One source as a CSL-JSON item: an imported record's own item, else made from front matter."""
+    """One source as a CSL-JSON item: an imported record's own item, else made from front matter.
+    A source with `untitled: true` has its title, a description, in square brackets."""
     if entry.csl is not None:
-        return dict(entry.csl)
+        item: dict[str, Any] = dict(entry.csl)
+        if entry.meta.get("untitled"):
+            item["title"] = described(str(item.get("title") or entry.title))
+        return item
     meta = entry.meta
-    item: dict[str, Any] = {
+    item = {
         "id": entry.id,
         "type": CSL_TYPES.get(meta.get("type", ""), "webpage" if meta.get("url") else "document"),
-        "title": entry.title,
+        "title": csl_title(entry),
         "publisher": meta["publisher"] if "publisher" in meta else "",
     }
     if meta.get("type") == "news":

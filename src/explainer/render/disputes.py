@@ -66,6 +66,8 @@ def where(entry: Entry) -> str:
         return f"on the page about {entry.title}"
     if schema.kind_of(entry.kind).dated:
         return f"on the page of the event “{entry.title}”"
+    if schema.kind_of(entry.kind).cited and entry.meta.get("untitled"):  # a description, not a headline
+        return f"on the page of a source: {entry.title} (headline not recorded)"
     if schema.kind_of(entry.kind).cited:
         return f"on the page of the source “{entry.title}”"
     return f"on the page “{entry.title}”"

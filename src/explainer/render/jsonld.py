@@ -9,7 +9,8 @@ node says follows its type: home WebSite; actors Person / Organization / Country
 grouping is an Organization); events Event with `actor` (every actor listed, whatever its kind: the
 content model does not say who organised an event, so nothing is claimed as
 `organizer`), `location` and `citation`; sources NewsArticle (type news) or
-CreativeWork; pages WebPage; the section indexes CollectionPage; none on the 404 page.
+CreativeWork, with a `headline` unless `untitled: true` says the title is a description;
+pages WebPage; the section indexes CollectionPage; none on the 404 page.
 """
 
 from __future__ import annotations
@@ -111,7 +112,8 @@ def structured_data(ctx: dict[str, Any]) -> dict[str, Any] | None:
         if actors:
             data["actor"] = actors
     elif schema.kind_of(entry.kind).cited:
-        data["headline"] = entry.title
+        if not meta.get("untitled"):  # a described title (untitled: true) is its `name`, not a headline
+            data["headline"] = entry.title
         data["publisher"] = {"@type": "Organization", "name": meta["publisher"]}
         if meta.get("authors"):
             data["author"] = _names(meta["authors"])

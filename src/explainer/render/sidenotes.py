@@ -24,6 +24,8 @@ BLOCK = re.compile(r"<(/?)(p|ul|ol|dl|blockquote|aside|table|pre|div|section|fig
 MARKER = re.compile(r'href="#source-(\d+)"')
 TITLE_CHARS = 80
 """A sidenote shows at most this much of a title (the Sources list has all of it)."""
+UNTITLED_NOTE = "(headline not recorded)"
+"""Follows the title of a source with `untitled: true` (a description), as in the Sources list."""
 
 
 class Cited(Protocol):
@@ -65,7 +67,11 @@ def _note(number: int, source: Any) -> str:
         return ""
     bits = [str(escape(b)) for b in (source.meta.get("publisher") or "", source.date) if b]
     title = source.title if len(source.title) <= TITLE_CHARS else source.title[:TITLE_CHARS - 1].rstrip() + "…"
-    text = ", ".join(bits) + (": " if bits else "") + f"<cite>{escape(title)}</cite>"
+    if source.meta.get("untitled"):  # the title describes the item: no headline styling, and a note
+        shown = f"{escape(title)} {UNTITLED_NOTE}"
+    else:
+        shown = f"<cite>{escape(title)}</cite>"
+    text = ", ".join(bits) + (": " if bits else "") + shown
     return f'<p class="sidenote"><span class="sn-n">{number}</span> {text}</p>'
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from ...dates import PartialDate
 from ...model import Entry, SiteData
-from ..citestyle import CSL_TYPES, csl_date, csl_name, source_item, sources_of  # noqa: F401 (re-exported)
+from ..citestyle import CSL_TYPES, csl_date, csl_name, csl_title, source_item, sources_of  # noqa: F401 (re-exported)
 from ..pages import Renderer
 from .common import absolute
 
@@ -75,7 +75,7 @@ def bib_entry(site: SiteData, entry: Entry) -> str:
     source_type = meta.get("type")
     kind = {"news": "article", "report": "techreport"}.get(source_type or "", "misc")
     publisher_field = {"article": "journal", "techreport": "institution"}.get(kind, "publisher")
-    fields: list[tuple[str, str]] = [("title", "{" + tex(entry.title) + "}")]
+    fields: list[tuple[str, str]] = [("title", "{" + tex(csl_title(entry)) + "}")]
     if meta.get("authors"):
         fields.append(("author", " and ".join(bib_name(str(a)) for a in meta["authors"])))
     if meta.get("editors"):

@@ -19,7 +19,7 @@ from ..pages import Renderer, corrections_of
 from .common import absolute, plain
 
 FORMAT = "explainer-data"
-VERSION = "1.3"
+VERSION = "1.4"
 SCHEMA_FILE = Path(__file__).with_name("data.schema.json")
 """The JSON Schema of data.json (the same file is written to the site as data.schema.json)."""
 
