@@ -156,3 +156,28 @@ def test_one_language_sites_show_no_switcher(tmp_path: Path) -> None:
     site = built(make_project(tmp_path))
     page = (site / "actors/nato/index.html").read_text(encoding="utf-8")
     assert 'class="languages"' not in page and "hreflang" not in page and not (site / "ja").exists()
+
+
+def test_new_lang_writes_a_translation_to_translate_in_place(tmp_path: Path) -> None:
+    root = ja_project(tmp_path)
+    done = run_cli("new", "page", "about", "--lang", "ja", cwd=root)
+    assert done.returncode == 0, done.stderr
+    text = (root / "content/pages/about.ja.md").read_text(encoding="utf-8")
+    assert 'title: "About"' in text and text.endswith("How this site is made.\n")
+    assert "explainer translate mark content/pages/about.ja.md" in text
+    assert problems_of(root) == []  # a fresh translation is valid as it is
+    again = run_cli("new", "page", "about", "--lang", "ja", cwd=root)
+    assert again.returncode != 0 and "Traceback" not in again.stderr
+    assert (root / "content/pages/about.ja.md").read_text(encoding="utf-8") == text  # never overwritten
+    wrong = run_cli("new", "page", "about", "--lang", "fr", cwd=root)
+    assert wrong.returncode == 2 and "'fr' is not one of the site's languages (en, ja)" in wrong.stderr
+
+
+def test_the_schemas_know_translations() -> None:
+    from explainer.jsonschema_export import all_schemas
+
+    found = all_schemas()
+    actor = found["actor.translation.schema.json"]
+    assert set(actor["properties"]) == {"title", "summary", "role", "aliases", "translated_from"}
+    assert actor["additionalProperties"] is False and "required" not in actor
+    assert "languages" in found["config.schema.json"]["properties"]

@@ -24,9 +24,10 @@ def schema_name(rel: str) -> str:
     """Which schema a project file is checked against: by folder, as the yaml.schemas globs say."""
     if rel.endswith("config.yaml"):
         return "config.schema.json"
-    if rel.endswith("content/index.md"):
-        return "home.schema.json"
-    return f"{schema.KIND_BY_FOLDER[Path(rel).parent.name].name}.schema.json"
+    translation = ".translation" if Path(rel).name.count(".") == 2 else ""  # ID.LANG.md
+    if rel.endswith("content/index.md") or (translation and Path(rel).parent.name == "content"):
+        return f"home{translation}.schema.json"
+    return f"{schema.KIND_BY_FOLDER[Path(rel).parent.name].name}{translation}.schema.json"
 
 
 def front_matter(path: Path) -> object:
@@ -42,8 +43,9 @@ def schema_errors(rel: str, data: object) -> list[str]:
 
 
 def test_every_schema_is_valid_draft_2020_12() -> None:
-    assert sorted(SCHEMAS) == ["actor.schema.json", "config.schema.json", "event.schema.json",
-                               "home.schema.json", "page.schema.json", "source.schema.json"]
+    kinds = ["actor", "event", "home", "page", "source"]
+    assert sorted(SCHEMAS) == sorted(["config.schema.json"] + [f"{k}.schema.json" for k in kinds]
+                                     + [f"{k}.translation.schema.json" for k in kinds])
     for s in SCHEMAS.values():
         jsonschema.Draft202012Validator.check_schema(s)
         assert s["$schema"] == "https://json-schema.org/draft/2020-12/schema"
@@ -155,7 +157,7 @@ def test_cli_writes_schemas_and_new_writes_the_modeline(tmp_path: Path) -> None:
     assert not [p for p in problems_of(root) if ": error: " in p]
     other = tmp_path / "elsewhere"
     assert run_cli("schema", "--out", str(other), cwd=root).returncode == 0
-    assert len(list(other.glob("*.schema.json"))) == 6
+    assert len(list(other.glob("*.schema.json"))) == 11
 
 
 def test_new_without_schemas_writes_no_modeline(tmp_path: Path) -> None:

@@ -132,10 +132,17 @@ def cmd_links(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from .scaffold import OPTIONS, new_entry
+    from .scaffold import OPTIONS, new_entry, new_translation
 
     root = _root(args)
     given = {name: getattr(args, name) for name in OPTIONS if getattr(args, name) is not None}
+    if args.lang:
+        if given:
+            raise UsageError("--lang copies the original's keys to translate: give no other option")
+        path = new_translation(root, args.entry_kind, args.id, args.lang)
+        print(f"Wrote {path.relative_to(root).as_posix()}: translate it, then run "
+              f"explainer translate mark {path.relative_to(root).as_posix()}")
+        return 0
     path = new_entry(root, args.entry_kind, args.id, given)
     print(f"Wrote {path.relative_to(root).as_posix()}")
     if "placeholder: replace it" in path.read_text(encoding="utf-8"):
@@ -282,6 +289,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--publisher", help="a source's publisher")
     p.add_argument("--url", help="a source's address (accessed: the day you run this)")
     p.add_argument("--summary", help="one or two sentences for lists and previews")
+    p.add_argument("--lang", metavar="CODE", help="write a translation of the existing entry ID into CODE "
+                   "(content/KIND/ID.CODE.md, from the original's text), for a language config.yaml lists")
     p.set_defaults(func=cmd_new)
 
     p = sub.add_parser("translate", parents=[common], help="where translations stand; mark one as up to date",

@@ -156,6 +156,49 @@ def new_entry(root: Path, kind_name: str, entry_id: str, given: dict[str, str] |
     return path
 
 
+def new_translation(root: Path, kind_name: str, entry_id: str, code: str) -> Path:
+    """Write `content/<kind>s/<id>.<code>.md`: the original's translatable keys and body, to be
+    translated in place (the file says how to mark it done); refuses a language config.yaml does
+    not list, a missing original and an existing translation."""
+    from .diagnostics import Problems
+    from .load.files import read_config, read_document
+    from .validate.project import validate_config, validate_entry
+
+    if not (root / "config.yaml").is_file():
+        raise UsageError(f"no config.yaml in '{root}': run this inside an explainer project or pass --root")
+    config = validate_config(read_config(root, Problems()), Problems())
+    codes = [c for c, _ in config.languages]
+    if code not in codes[1:]:
+        raise UsageError(f"'{code}' is the site's default language: write content in {kind_name}s/{entry_id}.md"
+                         if code == codes[0] else
+                         f"'{code}' is not one of the site's languages ({', '.join(codes)}): add it to "
+                         "'languages' in config.yaml first")
+    kind = schema.KINDS[kind_name]
+    original = root / "content" / kind.folder / f"{entry_id}.md"
+    rel = original.relative_to(root).as_posix()
+    document = read_document(root, rel, kind, Problems()) if original.is_file() else None
+    if document is None:
+        raise UsageError(f"there is no readable {rel} to translate: write (or fix) the original first")
+    entry = validate_entry(document, Problems())
+    name = dict(config.languages)[code]
+    lines = ["---", f"# Translation of {rel} into {name}: translate each value and the body below,",
+             f"# then run: explainer translate mark content/{kind.folder}/{entry_id}.{code}.md"]
+    for key in schema.TRANSLATABLE.get(kind.name, ()):
+        value = entry.meta.get(key)
+        if isinstance(value, list):
+            lines.append(f"{key}: [{', '.join(_yaml_text(str(v)) for v in value)}]")
+        elif value is not None:
+            lines.append(f"{key}: {_yaml_text(str(value))}")
+    path = original.with_name(f"{entry_id}.{code}.md")
+    try:
+        with open(path, "x", encoding="utf-8") as fh:  # "x": never overwrite, even in a race
+            fh.write("\n".join(lines) + "\n---\n" + document.body.rstrip("\n") + "\n")
+    except FileExistsError:
+        raise UsageError(f"{path.relative_to(root).as_posix()} already exists: edit it (explainer never "
+                         "overwrites a file)") from None
+    return path
+
+
 DISTRIBUTION = "explainer-ssg"
 """The name explainer is published under on the Python package index (`explainer` there is another project)."""
 
