@@ -24,6 +24,7 @@ from .diagnostics import Problems
 from .load import read_config, walk
 from .load.bibliography import read_bibliographies
 from .load.ids import id_problem
+from .load.strings import read_strings
 from .model import Entry, Project, SiteData, TemplateProblem
 from .render import Renderer, make_environment, site_files
 from .resolve import apply_git_dates, build_lookup, check_front_matter_refs, link
@@ -143,7 +144,9 @@ def load_project(root: Path, problems: Problems, layer: Layer = PLAIN) -> Projec
     imported = record_entries(read_bibliographies(root, config, problems), problems)
     files = walk(root, problems) or []
     loaded = layer.load_entries(root, files, dict(problems.overrides))
-    return assemble(root, config, *_loaded_entries(files, loaded, imported, problems), problems, imported)
+    project = assemble(root, config, *_loaded_entries(files, loaded, imported, problems), problems, imported)
+    project.strings = read_strings(root, problems)
+    return project
 
 
 def _loaded_entries(files: list[tuple[str, schema.Kind]], loaded: list[tuple[Entry | None, list]],  # type: ignore[type-arg]

@@ -326,7 +326,8 @@ class Engine:
                 return {}
             bodies[new.id], entries[new.id] = body, new
         project = Project(root=site.project.root, config=site.project.config, entries=entries,
-                          home=site.project.home, unreadable=dict(site.project.unreadable))
+                          home=site.project.home, unreadable=dict(site.project.unreadable),
+                          strings=site.project.strings)
         preview = renderer.with_bodies(SiteData(project, bodies, site.graph, site.disputes))
         try:
             pages = {new.url_path + "index.html": preview.render(preview.entry_page(new)).encode("utf-8")
