@@ -97,4 +97,9 @@ def read_strings(root: Path, problems: Problems) -> Strings:
     return Strings(tables)
 
 
-__all__ = ["DEFAULT_LANGUAGE", "I18N_DIR", "read_strings", "shipped_strings"]
+def body_labels(strings: Strings, lang: str, names: tuple[str, ...]) -> dict[str, str]:
+    """The messages `names` in `lang`: the words a parsed body's HTML holds."""
+    return {name: strings.text(lang, name) for name in names}
+
+
+__all__ = ["DEFAULT_LANGUAGE", "I18N_DIR", "body_labels", "read_strings", "shipped_strings"]

@@ -10,18 +10,19 @@ to /disputes/ (a body's links are relative to its own page).
 from __future__ import annotations
 
 import posixpath
+from html import escape as html_escape
 import re
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from .. import schema
 from ..model import HOME_ID, Dispute, Entry, Strings, fill
 
 MARKER = re.compile(r'<a href="#source-(\d+)" id="cite-\d+-\d+" role="doc-noteref" '
-                    r'aria-label="Source \d+([^"]*)">\d+</a>')
+                    r'aria-label="([^"]*)">\d+</a>')
 HREF = re.compile(r'href="([^"#:?][^":]*)"')
 QUESTION = re.compile(r'<p class="dispute-question"[^>]*>.*?</p>\n?', re.S)
 
@@ -98,8 +99,8 @@ def _renumber(by_number: dict[int, Any], numbers: dict[str, Cited], label: str, 
         cited = numbers[sid] = Cited(len(numbers) + 1, item.source, [], [])
     anchor = f"cite-{cited.number}-{len(cited.anchors) + 1}"
     cited.anchors.append(anchor)
-    locator = match.group(2)
+    locator = match.group(2)[len(html_escape(fill(label, {"number": match.group(1)}))):]  # ", p. 4" after the label
     if locator.startswith(", ") and locator[2:] not in cited.locators:
         cited.locators.append(locator[2:])
     return (f'<a href="#source-{cited.number}" id="{anchor}" role="doc-noteref" '
-            f'aria-label="{escape(fill(label, {"number": str(cited.number)}))}{locator}">{cited.number}</a>')
+            f'aria-label="{html_escape(fill(label, {"number": str(cited.number)}))}{locator}">{cited.number}</a>')

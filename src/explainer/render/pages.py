@@ -22,7 +22,7 @@ from .disputes import disputes_page
 from .sidenotes import with_sidenotes
 from .story import Story
 from ..load.strings import shipped_strings
-from .templates import render_page
+from .templates import render_page, upper_first
 
 # --- views: what templates see of an entry ----------------------------------------------------
 
@@ -446,11 +446,6 @@ class Renderer:
                 HOME_ID in self.site.graph.incoming.get(entry.id, {}))
             return self.msg("cited_by_pages", count=n)
         return self.msg("sources_cited", count=sources)
-
-
-def upper_first(text: str) -> str:
-    """`text` with its first letter upper-case and the rest as it is ("country" -> "Country")."""
-    return text[:1].upper() + text[1:]
 
 
 def _list_pages() -> list[schema.ListPage]:

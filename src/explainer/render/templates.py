@@ -68,6 +68,7 @@ def make_environment(root: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["tojson_safe"] = json_for_script
+    env.filters["upper_first"] = upper_first
     env.globals["json_ld"] = json_ld
     env.globals["generator"] = f"explainer {__version__}"
     env.globals["t"] = translate
@@ -93,6 +94,11 @@ def translate(ctx: jinja2.runtime.Context, key: str, default: str | None = None,
     if values:
         escaped = fill(escaped, {k: str(escape(v)) for k, v in values.items()})
     return Markup(escaped)
+
+
+def upper_first(text: str) -> str:
+    """`text` with its first letter upper-case and the rest as it is ("country" -> "Country")."""
+    return text[:1].upper() + text[1:]
 
 
 def json_for_script(value: Any) -> Markup:

@@ -30,10 +30,16 @@
     var ref = li.querySelector(".reference"), p = el("p");
     p.appendChild((ref || li).cloneNode(true));
     [].forEach.call(p.querySelectorAll("[id]"), function (n) { n.removeAttribute("id"); });
-    frag.appendChild(el("p", "pv-kind", "Source " + a.textContent));
+    /* the marker's label ("Source 3, p. 4", in the page's language) names the source, then
+       the place cited; the Sources list says how to introduce that place (data-cited-at) */
+    var label = a.getAttribute("aria-label") || "", comma = label.indexOf(", "),
+      at = li.querySelector("[data-cited-at]");
+    frag.appendChild(el("p", "pv-kind", comma > 0 ? label.slice(0, comma) : label));
     frag.appendChild(p);
-    var label = a.getAttribute("aria-label") || "", comma = label.indexOf(", ");
-    if (comma > 0) frag.appendChild(el("p", "pv-loc", "Cited at: " + label.slice(comma + 2)));
+    if (comma > 0 && at) {
+      frag.appendChild(el("p", "pv-loc", at.getAttribute("data-cited-at").replace("{locator}",
+        function () { return label.slice(comma + 2); })));
+    }
     return frag;
   }
 
