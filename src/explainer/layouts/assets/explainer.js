@@ -30,16 +30,10 @@
     var ref = li.querySelector(".reference"), p = el("p");
     p.appendChild((ref || li).cloneNode(true));
     [].forEach.call(p.querySelectorAll("[id]"), function (n) { n.removeAttribute("id"); });
-    /* the marker's label ("Source 3, p. 4", in the page's language) names the source, then
-       the place cited; the Sources list says how to introduce that place (data-cited-at) */
-    var label = a.getAttribute("aria-label") || "", comma = label.indexOf(", "),
-      at = li.querySelector("[data-cited-at]");
-    frag.appendChild(el("p", "pv-kind", comma > 0 ? label.slice(0, comma) : label));
+    /* the marker's own label, in the page's language: the source and the place cited
+       ("Source 3, p. 4"), as a screen reader says it */
+    frag.appendChild(el("p", "pv-kind", a.getAttribute("aria-label") || a.textContent));
     frag.appendChild(p);
-    if (comma > 0 && at) {
-      frag.appendChild(el("p", "pv-loc", at.getAttribute("data-cited-at").replace("{locator}",
-        function () { return label.slice(comma + 2); })));
-    }
     return frag;
   }
 
