@@ -313,6 +313,8 @@ class Target:
     summary: str = ""
     date: str = ""
     """Human date (events), for the link previews."""
+    kind_word: str = ""
+    """The kind as the site's language names it ("event"), for the link previews."""
 
 
 @dataclass

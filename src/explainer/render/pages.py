@@ -339,7 +339,7 @@ class Renderer:
             for e in sorted(entries, key=_source_sort_key if kind.cited else (lambda e: (e.title.lower(), e.id))):
                 groups[str(e.meta.get(spec.group_by) or "")].append(
                     self.source_view(e) if kind.cited else self.view(e))
-            ctx["groups"] = [(self.msg(f"{kind.name}_group_{value or 'other'}", labels[value]), groups[value])
+            ctx["groups"] = [(self.msg(f"{kind.name}_group_{value or 'untyped'}", labels[value]), groups[value])
                              for value in labels if groups.get(value)]
         if kind.dated:
             ctx.update(self.story.timeline())

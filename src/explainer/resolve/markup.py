@@ -33,7 +33,7 @@ from ..model import Cited, Claims, Dispute, Lookup, Target, fill
 
 def preview_attrs(target: Target) -> dict[str, str]:
     """data-* attributes the reader's script shows as a preview of the linked entry."""
-    attrs = {"data-kind": target.kind, "data-title": target.title}
+    attrs = {"data-kind": target.kind_word or target.kind, "data-title": target.title}
     if target.summary:
         attrs["data-summary"] = target.summary
     if target.date:
