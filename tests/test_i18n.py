@@ -8,8 +8,8 @@ from pathlib import Path
 
 import lxml.html
 import pytest
-from conftest import make_project, problems_of
 
+from conftest import make_project, problems_of
 from explainer import schema
 from explainer.build import build
 from explainer.dates import PartialDate, display_range

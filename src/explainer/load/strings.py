@@ -72,7 +72,8 @@ def read_strings(root: Path, problems: Problems) -> Strings:
         if not isinstance(doc.data, dict):
             line, col = doc.value_pos.get((), (1, 1))
             problems.add("value-type", rel, line, col, "a translation table maps message ids to text",
-                         f"write one 'message_id: text' line per message, e.g. sources_heading: {english['sources_heading']}")
+                         "write one 'message_id: text' line per message, e.g. "
+                         f"sources_heading: {english['sources_heading']}")
             continue
         table = tables.setdefault(path.stem, {})
         for key, value in doc.data.items():

@@ -10,10 +10,10 @@ to /disputes/ (a body's links are relative to its own page).
 from __future__ import annotations
 
 import posixpath
-from html import escape as html_escape
 import re
 from dataclasses import dataclass
 from functools import partial
+from html import escape as html_escape
 from typing import Any
 
 from markupsafe import Markup

@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from .. import schema
 from ..dates import PartialDate, display_range
+from ..load.strings import shipped_strings
 from ..model import HOME_ID, Body, Entry, Page, SiteData
 from ..resolve.coverage import site_coverage
 from ..resolve.markup import letters
@@ -21,7 +22,6 @@ from .citestyle import format_references
 from .disputes import disputes_page
 from .sidenotes import with_sidenotes
 from .story import Story
-from ..load.strings import shipped_strings
 from .templates import render_page, upper_first
 
 # --- views: what templates see of an entry ----------------------------------------------------
@@ -92,7 +92,8 @@ def sources_list(entry: Entry, body: Body, site: SiteData,
     return items
 
 
-def corrections_of(site: SiteData, entry_view: Callable[[Entry], View] = view, lang: str = "en") -> list[dict[str, Any]]:
+def corrections_of(site: SiteData, entry_view: Callable[[Entry], View] = view,
+                   lang: str = "en") -> list[dict[str, Any]]:
     """Every correction of every entry, newest first (then by page and order on the page)."""
     found = []
     for entry in site.project.all_documents:
