@@ -75,8 +75,13 @@ class PartialDate:
         month = self.month or 12
         return (self.year, month, self.day or calendar.monthrange(self.year, month)[1])
 
-    def display(self, approximate: bool = False) -> str:
-        """Human form at the date's own precision: `11 July 2023`, `July 2023`, `2023`."""
+    def display(self, approximate: bool = False, lang: str = "en") -> str:
+        """Human form at the date's own precision, in the language `lang`: `11 July 2023`,
+        `July 2023`, `2023`; in Japanese (`ja`) `2023年7月11日`, `2023年7月`, `2023年`, an
+        approximate one `2023年7月ごろ`."""
+        if uses_kanji_dates(lang):
+            text = f"{self.year}年" + (f"{self.month}月" if self.month else "") + (f"{self.day}日" if self.day else "")
+            return f"{text}ごろ" if approximate else text
         if self.day:
             text = f"{self.day} {MONTHS[self.month - 1]} {self.year}"
         elif self.month:
@@ -89,10 +94,27 @@ class PartialDate:
         return self.iso
 
 
-def display_range(start: PartialDate, end: PartialDate | None, approximate: bool = False) -> str:
-    """`11–12 July 2023`, `30 June – 1 July 2022`, or a single date when there is no end."""
+def uses_kanji_dates(lang: str) -> bool:
+    """Whether dates in `lang` are written year, month, day with 年月日 (Japanese)."""
+    return lang == "ja" or lang.startswith("ja-")
+
+
+def display_range(start: PartialDate, end: PartialDate | None, approximate: bool = False, lang: str = "en") -> str:
+    """`11–12 July 2023`, `30 June – 1 July 2022`, or a single date when there is no end.
+
+    In Japanese, as Japanese newspapers write a span: the end leaves out what it shares with
+    the start (`2023年7月11日～12日`, `2022年6月30日～7月1日`, `2023年12月～2024年1月`), joined by
+    the wave dash, and `ごろ` after the whole when it is approximate."""
     if end is None or end == start:
-        return start.display(approximate)
+        return start.display(approximate, lang)
+    if uses_kanji_dates(lang):
+        tail = end.display(lang=lang)
+        if start.year == end.year and start.month and end.month:
+            tail = tail[len(f"{end.year}年"):]
+            if start.day and end.day and start.month == end.month:
+                tail = tail[len(f"{end.month}月"):]
+        text = f"{start.display(lang=lang)}～{tail}"
+        return f"{text}ごろ" if approximate else text
     prefix = "c. " if approximate else ""
     if start.day and end.day and (start.year, start.month) == (end.year, end.month):
         return f"{prefix}{start.day}–{end.display()}"

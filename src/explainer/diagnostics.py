@@ -102,6 +102,11 @@ CODES: dict[str, Code] = {
         Code("link-unreachable", Severity.WARNING,
              "an external link could not be checked: no DNS answer, connection refused, timeout, or a server "
              "that refuses automated checks (401, 403, lasting 429)"),
+        # the interface's words (layouts/i18n/LANG.yaml)
+        Code("string-unknown", Severity.ERROR,
+             "a project's translation table names a message id the theme does not have"),
+        Code("string-placeholder", Severity.ERROR,
+             "a message in a project's translation table uses a {placeholder} the theme does not fill in"),
         # build
         Code("template-error", Severity.ERROR, "a layout template failed to load or render"),
         Code("output-error", Severity.ERROR, "the output folder could not be written"),

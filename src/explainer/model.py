@@ -8,6 +8,7 @@ from here, and nothing here imports a stage, so the stages can only import downw
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
@@ -192,6 +193,54 @@ class Config:
         return self.base_url
 
 
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+@dataclass(frozen=True)
+class Strings:
+    """The interface's words (`layouts/i18n/LANG.yaml`): language -> message id -> text, the
+    theme's tables with a project's overrides over them. A language without a table, or a
+    message its table lacks, reads the English one (`en-GB` reads `en-GB`, then `en`)."""
+
+    tables: Mapping[str, Mapping[str, str]]
+
+    def text(self, lang: str, key: str, default: str | None = None) -> str:
+        """The message `key` in `lang`; `default` (else KeyError) when even English lacks it."""
+        for code in (lang, lang.split("-")[0], "en"):
+            table = self.tables.get(code)
+            if table is not None and key in table:
+                return table[key]
+        if default is None:
+            raise KeyError(key)
+        return default
+
+    def key_for(self, key: str, count: object) -> str:
+        """`key`, or its plural form `KEY_one` / `KEY_other` by `count` when English has those."""
+        english = self.tables.get("en", {})
+        if key not in english and isinstance(count, int) and f"{key}_other" in english:
+            return f"{key}_one" if count == 1 else f"{key}_other"
+        return key
+
+    def message(self, lang: str, key: str, default: str | None = None, **values: object) -> str:
+        """The message with its `{name}` placeholders filled (plural ids picked by `count`)."""
+        text = self.text(lang, self.key_for(key, values.get("count")), default)
+        return fill(text, {k: str(v) for k, v in values.items()}) if values else text
+
+
+def fill(text: str, values: Mapping[str, str]) -> str:
+    """`text` with each `{name}` it holds replaced by `values[name]` (a name not given is kept)."""
+    return _PLACEHOLDER.sub(lambda m: values.get(m[1], m[0]), text)
+
+
+def placeholders(text: str) -> set[str]:
+    """The `{name}` placeholders `text` holds."""
+    return set(_PLACEHOLDER.findall(text))
+
+
+NO_STRINGS = Strings({})
+"""No tables: every message its default (a project made without `load.strings`)."""
+
+
 @dataclass
 class Project:
     """Everything `load` read: the config, every entry by id, and the home page."""
@@ -207,6 +256,8 @@ class Project:
     unreadable: dict[str, str] = field(default_factory=dict)
     """Path -> id of entry files that exist but could not be loaded (already reported):
     references to them are not reported again as unknown ids."""
+    strings: Strings = field(default=NO_STRINGS, compare=False, repr=False)
+    """The interface's words in every language (`load.strings.read_strings`)."""
 
     def where(self, role: str) -> list[Entry]:
         """Entries of the kinds that play a role in the story (`schema.kinds_where`), by kind and id."""
@@ -275,6 +326,8 @@ class Target:
     summary: str = ""
     date: str = ""
     """Human date (events), for the link previews."""
+    kind_word: str = ""
+    """The kind as the site's language names it ("event"), for the link previews."""
 
 
 @dataclass

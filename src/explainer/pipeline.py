@@ -24,9 +24,11 @@ from .diagnostics import Problems
 from .load import read_config, walk
 from .load.bibliography import read_bibliographies
 from .load.ids import id_problem
+from .load.strings import body_labels, read_strings
 from .model import Entry, Project, SiteData, TemplateProblem
 from .render import Renderer, make_environment, site_files
 from .resolve import apply_git_dates, build_lookup, check_front_matter_refs, link
+from .resolve.markup import BODY_LABELS
 from .validate import assemble, validate_config
 from .validate.bibliography import record_entries
 from .validate.languages import edition, load_translations
@@ -128,7 +130,7 @@ def resolve(project: Project, problems: Problems, layer: Layer = PLAIN) -> SiteD
     """Stage 3 for one edition of the project: every body parsed, references linked, the graph built."""
     docs = project.all_documents
     parsed = layer.parse_bodies(docs, build_lookup(project), bool(project.config.trust_html),
-                                dict(problems.overrides))
+                                dict(problems.overrides), parse_labels(project))
     for _, found in parsed:
         problems.extend(found)
     return link(project, {doc.id: body for doc, (body, _) in zip(docs, parsed, strict=True)}, problems)
@@ -149,6 +151,11 @@ def render_site_wide(site: SiteData, sink: Sink, interrupted: Callable[[], bool]
     return written
 
 
+def parse_labels(project: Project) -> dict[str, str]:
+    """The interface words a body's HTML holds, in the site's language."""
+    return body_labels(project.strings, str(project.config.language), BODY_LABELS)
+
+
 def load_project(root: Path, problems: Problems, layer: Layer = PLAIN) -> Project:
     """Stages 1 and 2: the config, the bibliographies and every entry file, loaded,
     validated and assembled (alone, what `explainer links` needs)."""
@@ -156,7 +163,9 @@ def load_project(root: Path, problems: Problems, layer: Layer = PLAIN) -> Projec
     imported = record_entries(read_bibliographies(root, config, problems), problems)
     files = walk(root, problems) or []
     loaded = layer.load_entries(root, files, dict(problems.overrides))
-    return assemble(root, config, *_loaded_entries(files, loaded, imported, problems), problems, imported)
+    project = assemble(root, config, *_loaded_entries(files, loaded, imported, problems), problems, imported)
+    project.strings = read_strings(root, problems)
+    return project
 
 
 def _loaded_entries(files: list[tuple[str, schema.Kind]], loaded: list[tuple[Entry | None, list]],  # type: ignore[type-arg]
@@ -181,4 +190,4 @@ def _output_problem(output: Output, error: OutputError) -> tuple[str, str, int, 
     return code, where, 1, 1, message
 
 
-__all__ = ["Memory", "Output", "build_site", "load_project", "render_site_wide"]
+__all__ = ["Memory", "Output", "build_site", "load_project", "parse_labels", "render_site_wide"]

@@ -32,7 +32,7 @@ as long as the files it watches, trusts a stamp to skip reading an unchanged fil
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from functools import partial
 from pathlib import Path
@@ -167,14 +167,16 @@ class Layer:
     # --- stage 3: bodies, with the lookups they make recorded ----------------------------------
 
     def parse_bodies(self, docs: Sequence[Entry], lookup: Lookup, trust_html: bool,
-                     overrides: dict[str, Any]) -> list[tuple[Body, list[Problem]]]:
-        """`resolve.parse_body` of every document, in order (each reused under the one rule)."""
-        options = parse_options(trust_html, overrides)
+                     overrides: dict[str, Any], labels: Mapping[str, str] | None = None
+                     ) -> list[tuple[Body, list[Problem]]]:
+        """`resolve.parse_body` of every document, in order (each reused under the one rule);
+        `labels`: the interface words a body's HTML holds (`resolve.markup.BODY_LABELS`)."""
+        options = parse_options(trust_html, overrides, labels)
         digests = LookupDigests(lookup)
         keys = [body_key(options, doc) for doc in docs]
         done: list[tuple[Body, list[Problem]] | None] = [self.memo.body(key, digests.valid) for key in keys]
         todo = [i for i, hit in enumerate(done) if hit is None]
-        md = make_markdown(trust_html=trust_html) if todo else None
+        md = make_markdown(trust_html=trust_html, labels=labels) if todo else None
 
         def parse(i: int) -> tuple[Body, list[Problem], list[str]]:
             reads: set[str] = set()
@@ -361,9 +363,11 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def parse_options(trust_html: bool, overrides: dict[str, Any]) -> str:
-    """What besides the entry and its lookups changes a parse: trusted HTML, problem severities."""
-    return f"trust_html={trust_html};overrides={sorted((k, int(v)) for k, v in overrides.items())!r}"
+def parse_options(trust_html: bool, overrides: dict[str, Any], labels: Mapping[str, str] | None = None) -> str:
+    """What besides the entry and its lookups changes a parse: trusted HTML, problem severities,
+    the interface words the HTML holds."""
+    text = f"trust_html={trust_html};overrides={sorted((k, int(v)) for k, v in overrides.items())!r}"
+    return text + (f";labels={sorted(labels.items())!r}" if labels is not None else "")
 
 
 def body_key(options: str, entry: Entry) -> str:

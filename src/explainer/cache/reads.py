@@ -140,7 +140,8 @@ class _WatchedSite(SiteData):
         project = Project(root=site.project.root, config=site.project.config, entries=cast(dict[str, Entry], entries),
                           home=cast(Entry | None, home), unreadable=site.project.unreadable,
                           translated=Watched(site.project.translated, None, "translated", recorder.note),
-                          stale=Watched(site.project.stale, None, "stale", recorder.note))
+                          stale=Watched(site.project.stale, None, "stale", recorder.note),
+                          strings=site.project.strings)
         both = {**watched, **({HOME_ID: home} if home is not None else {})}
         disputes = [(cast(Entry, both.get(e.id, e)), d) for e, d in site.disputes]
         super().__init__(project, Watched(site.bodies, "b:", "bodies*", recorder.note),
@@ -161,8 +162,8 @@ class _WatchedSite(SiteData):
 class _WatchedStory(Story):
     """The story, noting its site-wide values (computed once, unwatched) when a page reads them."""
 
-    def __init__(self, project: Project, recorder: Recorder) -> None:
-        super().__init__(project)
+    def __init__(self, project: Project, recorder: Recorder, lang: str = "en") -> None:
+        super().__init__(project, lang)
         self._recorder = recorder
         self._made: dict[str, Any] = {}
 
@@ -199,7 +200,7 @@ class WatchedRenderer(Renderer):
     def __init__(self, site: SiteData, env: Any, recorder: Recorder) -> None:
         super().__init__(_WatchedSite(site, recorder), env)
         self.recorder = recorder
-        self.story = _WatchedStory(self.site.project, recorder)
+        self.story = _WatchedStory(self.site.project, recorder, self.lang)
 
     def view(self, entry: Entry) -> View:
         self.recorder.note("e:" + entry.id)

@@ -79,6 +79,8 @@ class Card:
     count: str
     """"12 sources cited", "36 events"..."""
     disputed: bool
+    mark: str = "Sources disagree"
+    """The words of the disputed mark, in the page's language."""
 
 
 def card_key(salt: str, card: Card) -> str:
@@ -215,7 +217,7 @@ def draw(card: Card) -> bytes:
         face(REGULAR, 32).draw(im, LEFT, 566, card.count, INK_TOP, drawn)
     if card.disputed:
         mark = face(BOLD, 30)
-        text = "Sources disagree"
+        text = card.mark
         w = round(mark.width(text))
         x0 = RIGHT - w - 44
         ImageDraw.Draw(im).rounded_rectangle((x0, 526, RIGHT, 582), radius=28, fill=255)

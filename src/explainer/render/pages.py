@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from .. import schema
 from ..dates import PartialDate, display_range
+from ..load.strings import shipped_strings
 from ..model import HOME_ID, Body, Entry, Page, SiteData
 from ..resolve.coverage import site_coverage
 from ..resolve.markup import letters
@@ -22,7 +23,7 @@ from .disputes import disputes_page
 from .languages import context as languages_context
 from .sidenotes import with_sidenotes
 from .story import Story
-from .templates import render_page
+from .templates import render_page, upper_first
 
 # --- views: what templates see of an entry ----------------------------------------------------
 
@@ -45,8 +46,9 @@ class View:
     """A source's reference in the site's citation style (HTML); '' for the built-in format."""
 
 
-def view(entry: Entry) -> View:
-    """An entry's view, made afresh (`Renderer.view` keeps one per entry for a whole render)."""
+def view(entry: Entry, lang: str = "en") -> View:
+    """An entry's view, its dates in the language `lang`, made afresh (`Renderer.view` keeps
+    one per entry for a whole render)."""
     kind = schema.KINDS.get(entry.kind) or schema.HOME
     meta: dict[str, Any] = {f.name: None for f in kind.fields}  # templates may test any key
     meta.update({k: (v.iso if isinstance(v, PartialDate) else v) for k, v in entry.meta.items()})
@@ -55,10 +57,10 @@ def view(entry: Entry) -> View:
     return View(
         id=entry.id, kind=entry.kind, title=entry.title, url_path=entry.url_path,
         summary=str(entry.meta.get("summary", "")), meta=meta,
-        date=display_range(date, end, entry.approximate) if date else "",
+        date=display_range(date, end, entry.approximate, lang) if date else "",
         date_iso=date.iso if date else "",
         year=str(date.year) if date else "",
-        dates={k: v.display() for k, v in entry.meta.items() if isinstance(v, PartialDate)},
+        dates={k: v.display(lang=lang) for k, v in entry.meta.items() if isinstance(v, PartialDate)},
     )
 
 
@@ -91,21 +93,22 @@ def sources_list(entry: Entry, body: Body, site: SiteData,
     return items
 
 
-def corrections_of(site: SiteData, entry_view: Callable[[Entry], View] = view) -> list[dict[str, Any]]:
+def corrections_of(site: SiteData, entry_view: Callable[[Entry], View] = view,
+                   lang: str = "en") -> list[dict[str, Any]]:
     """Every correction of every entry, newest first (then by page and order on the page)."""
     found = []
     for entry in site.project.all_documents:
-        for n, item in enumerate(entry_corrections(entry), 1):
+        for n, item in enumerate(entry_corrections(entry, lang), 1):
             found.append({**item, "entry": entry_view(entry), "url_path": entry.url_path, "where": entry.title, "n": n})
     found.sort(key=lambda c: (tuple(-x for x in c["first_day"]), c["url_path"], c["n"]))
     return found
 
 
-def entry_corrections(entry: Entry) -> list[dict[str, Any]]:
+def entry_corrections(entry: Entry, lang: str = "en") -> list[dict[str, Any]]:
     """An entry's corrections, newest first, each with its anchor on the page (`correction-DATE`,
     then `-2`, `-3` for more on one day, in front-matter order)."""
     items = entry.meta.get("corrections") or []
-    made = [{"date": c["date"].display(), "date_iso": c["date"].iso, "first_day": c["date"].first_day,
+    made = [{"date": c["date"].display(lang=lang), "date_iso": c["date"].iso, "first_day": c["date"].first_day,
              "text": c["text"]} for c in items]
     used: set[str] = set()
     for c in made:  # named by date (not by count), so a new correction never renames an old one
@@ -128,7 +131,11 @@ class Renderer:
         self.env = env
         self.config = site.project.config
         self.entries = site.project.entries
-        self.story = Story(site.project)
+        self.strings = site.project.strings if site.project.strings.tables else shipped_strings()
+        """The interface's words (`layouts/i18n/`)."""
+        self.lang = str(self.config.language)
+        """The language of the pages it renders (their `lang`): the site's."""
+        self.story = Story(site.project, self.lang)
         """The order, colours and pictures of the story, shared by every page."""
         self._references: dict[str, Markup] | None = None
         self._source_views: dict[str, View] = {}
@@ -142,8 +149,12 @@ class Renderer:
         times, and the cache layer digests each view object once)."""
         made = self._views.get(entry.id)
         if made is None or made[0] is not entry:
-            made = self._views[entry.id] = (entry, view(entry))
+            made = self._views[entry.id] = (entry, view(entry, self.lang))
         return made[1]
+
+    def msg(self, key: str, default: str | None = None, **values: object) -> str:
+        """The interface message `key` in the pages' language (plain text: layouts escape it)."""
+        return self.strings.message(self.lang, key, default, **values)
 
     def with_bodies(self, site: SiteData) -> Renderer:
         """A renderer of `site`, which has this site's front matter with other bodies: it shares
@@ -223,7 +234,8 @@ class Renderer:
         items = list(self.config.nav)
         pages = sorted((e for e in self.entries.values() if schema.kind_of(e.kind).in_menu and "nav" in e.meta),
                        key=lambda e: (e.meta["nav"], e.id))
-        titles = {p.url.strip("/"): p.title for p in _list_pages()} | {s: s.capitalize() for s in schema.SECTIONS}
+        titles = {p.url.strip("/"): self.msg(f"section_{p.url.strip('/')}", p.title) for p in _list_pages()} \
+            | {s: self.msg(f"section_{s}", s.capitalize()) for s in schema.SECTIONS}
         if not items:
             items = [p.url.strip("/") for p in _list_pages()] + ["disputes"] \
                 + (["corrections"] if self.has_corrections else []) + [p.id for p in pages]
@@ -242,6 +254,8 @@ class Renderer:
         """What every page's layout sees; `entry`: the page's entry (None: a page the generator makes)."""
         root = "../" * url_path.count("/") if depth is None else self.config.base_path
         ctx = {
+            "lang": self.lang,
+            "strings": self.strings,
             "site": self.config.as_template_values(),
             "root": root,
             "assets_root": root + "../" * self.config.edition_path.count("/"),
@@ -261,7 +275,7 @@ class Renderer:
         """The page's share card (`render.cards`): what it shows and its address, unless
         `share_cards: false`. The build draws it next to the page (`cache.layer.Layer.render`)."""
         if self.config.share_cards:
-            ctx["card"] = Card(str(self.config.title), title, kind, date, count, disputed)
+            ctx["card"] = Card(str(self.config.title), title, kind, date, count, disputed, self.msg("sources_disagree"))
             ctx["card_url"] = self.config.site_url + card_file(out)
 
     def entry_page(self, entry: Entry) -> Page:
@@ -275,13 +289,13 @@ class Renderer:
             sources=sources,
             letters=letters,
             disputes=body.disputes,
-            corrections=entry_corrections(entry),
+            corrections=entry_corrections(entry, self.lang),
             coverage={"total": body.claims_total, "cited": body.claims_cited, "sources": len(sources)},
             related=self.related(entry, kind),
         )
-        self.add_card(ctx, entry.url_path + "index.html", entry.title, _card_kind(entry, kind),
+        self.add_card(ctx, entry.url_path + "index.html", entry.title, self._card_kind(entry, kind),
                       self.view(entry).date or self.view(entry).dates.get("updated", ""),
-                      _card_count(entry, kind, len(sources), self.site), bool(body.disputes))
+                      self._card_count(entry, kind, len(sources)), bool(body.disputes))
         if kind is schema.HOME:
             ctx.update(self.story.home_who())
         elif kind.dated:
@@ -313,7 +327,9 @@ class Renderer:
         """The page listing every entry of a kind, grouped as its row says (`schema.ListPage`)."""
         spec = kind.list_page
         assert spec is not None
-        ctx = self.common(spec.url, spec.title, spec.description, spec.url.strip("/"), None)
+        name = spec.url.strip("/")
+        title = self.msg(f"section_{name}", spec.title)
+        ctx = self.common(spec.url, title, self.msg(f"description_{name}", spec.description), name, None)
         entries = self.site.project.of_kind(kind.name)
         if spec.group_by == "year":
             years: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -329,7 +345,8 @@ class Renderer:
             for e in sorted(entries, key=_source_sort_key if kind.cited else (lambda e: (e.title.lower(), e.id))):
                 groups[str(e.meta.get(spec.group_by) or "")].append(
                     self.source_view(e) if kind.cited else self.view(e))
-            ctx["groups"] = [(labels[value], groups[value]) for value in labels if groups.get(value)]
+            ctx["groups"] = [(self.msg(f"{kind.name}_group_{value or 'untyped'}", labels[value]), groups[value])
+                             for value in labels if groups.get(value)]
         if kind.dated:
             ctx.update(self.story.timeline())
         if kind.name in schema.participant_kinds():
@@ -338,44 +355,48 @@ class Renderer:
             ctx["cited_count"] = {e.id: len(self.site.graph.referrers(e.id, {"citation", "sources"}))
                                   + (HOME_ID in self.site.graph.incoming.get(e.id, {})) for e in entries}
         out = spec.url + "index.html"
-        self.add_card(ctx, out, spec.title, "Index", "", _plural(len(entries), kind.name), False)
+        self.add_card(ctx, out, title, self.msg("card_index"), "",
+                      self.msg("entries_count", count=len(entries), kind=self.msg(f"kind_{kind.name}_word", kind.name)),
+                      False)
         return Page(out, spec.template, ctx, out.count("/"))
 
     def disputes(self) -> Page:
-        ctx = self.common("disputes/", "Disputes", "Points on which the sources disagree.", "disputes", None)
+        ctx = self.common("disputes/", self.msg("section_disputes"), self.msg("description_disputes"), "disputes", None)
         items = []
         for e, d in self.site.disputes:
             body = self.site.bodies.get(e.id)
             items.append((e, d, body.html if body else "",
                           sources_list(e, body, self.site, self.source_view) if body else []))
-        found, cited = disputes_page(items, self.view)
+        found, cited = disputes_page(items, self.view, self.strings, self.lang)
         for item in found:
             item["html"] = with_sidenotes(str(item["html"]), cited)
         ctx.update(disputes=found, sources=cited, letters=letters)
         n = len(self.site.disputes)
-        self.add_card(ctx, "disputes/index.html", "Where the sources disagree", "Disputes", "",
-                      f"{n} point{'s' if n != 1 else ''} on which sources disagree", n > 0)
+        self.add_card(ctx, "disputes/index.html", self.msg("disputes_title"), self.msg("section_disputes"), "",
+                      self.msg("disputes_count", count=n), n > 0)
         return Page("disputes/index.html", "disputes.html", ctx, 1)
 
     def corrections(self) -> Page:
         """`/corrections/`: every correction, newest first, each linking to its place on its page."""
-        ctx = self.common("corrections/", "Corrections", "Every correction made to this site, newest first.",
+        ctx = self.common("corrections/", self.msg("section_corrections"), self.msg("description_corrections"),
                           "corrections", None)
-        ctx["corrections"] = corrections_of(self.site, self.view)
+        ctx["corrections"] = corrections_of(self.site, self.view, self.lang)
         n = len(ctx["corrections"])
-        self.add_card(ctx, "corrections/index.html", "Corrections", "Index", "",
-                      f"{n} correction{'s' if n != 1 else ''}", False)
+        self.add_card(ctx, "corrections/index.html", self.msg("section_corrections"), self.msg("card_index"), "",
+                      self.msg("corrections_count", count=n), False)
         return Page("corrections/index.html", "corrections.html", ctx, 1)
 
     def search(self) -> Page:
         """`/search/`: a form that works as a plain GET result page (results filled by the script)."""
-        ctx = self.common("search/", "Search", "Search every entry of this site.", "search", None)
-        self.add_card(ctx, "search/index.html", "Search", "Search", "", "", False)
+        title = self.msg("section_search")
+        ctx = self.common("search/", title, self.msg("description_search"), "search", None)
+        self.add_card(ctx, "search/index.html", title, title, "", "", False)
         return Page("search/index.html", "search.html", ctx, 1)
 
     def not_found(self) -> Page:
-        ctx = self.common("404.html", "Page not found", "This page does not exist.", "404", 0)
-        self.add_card(ctx, "404.html", "Page not found", "Not found", "", "", False)
+        title = self.msg("not_found_title")
+        ctx = self.common("404.html", title, self.msg("not_found_description"), "404", 0)
+        self.add_card(ctx, "404.html", title, self.msg("not_found_kind"), "", "", False)
         return Page("404.html", "404.html", ctx, 0)
 
     def pages(self) -> Iterator[Page]:
@@ -412,25 +433,25 @@ class Renderer:
         return render_page(self.env, page, self.site.project.root)
 
 
-def _card_kind(entry: Entry, kind: schema.Kind) -> str:
-    """A card's kind label: "Event", "Actor · Country", "Source · News", "Explainer" (home)."""
-    if kind is schema.HOME:
-        return "Explainer"
-    sub = entry.meta.get("kind") if kind.name in schema.participant_kinds() else entry.meta.get("type")
-    return kind.name.capitalize() + (f" · {str(sub).capitalize()}" if sub else "")
+    def _card_kind(self, entry: Entry, kind: schema.Kind) -> str:
+        """A card's kind label: "Event", "Actor · Country", "Source · News", "Explainer" (home)."""
+        if kind is schema.HOME:
+            return self.msg("kind_home")
+        participant = kind.name in schema.participant_kinds()
+        sub = entry.meta.get("kind") if participant else entry.meta.get("type")
+        label = self.msg(f"kind_{kind.name}", kind.name.capitalize())
+        if not sub:
+            return label
+        sub_label = upper_first(self.msg(f"{kind.name}_{'kind' if participant else 'type'}_{sub}", str(sub)))
+        return label + self.msg("kind_separator") + sub_label
 
-
-def _card_count(entry: Entry, kind: schema.Kind, sources: int, site: SiteData) -> str:
-    """A card's count: how many sources a page cites, or how many pages cite a source."""
-    if kind.cited:
-        n = len(site.graph.referrers(entry.id, {"citation", "sources"})) + (
-            HOME_ID in site.graph.incoming.get(entry.id, {}))
-        return f"Cited by {n} page{'s' if n != 1 else ''}"
-    return f"{sources} source{'s' if sources != 1 else ''} cited"
-
-
-def _plural(n: int, noun: str) -> str:
-    return f"{n} {noun}{'s' if n != 1 else ''}"
+    def _card_count(self, entry: Entry, kind: schema.Kind, sources: int) -> str:
+        """A card's count: how many sources a page cites, or how many pages cite a source."""
+        if kind.cited:
+            n = len(self.site.graph.referrers(entry.id, {"citation", "sources"})) + (
+                HOME_ID in self.site.graph.incoming.get(entry.id, {}))
+            return self.msg("cited_by_pages", count=n)
+        return self.msg("sources_cited", count=sources)
 
 
 def _list_pages() -> list[schema.ListPage]:

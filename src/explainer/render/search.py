@@ -160,7 +160,8 @@ def index_inputs(site: SiteData, entry: Entry, renderer: Renderer | None = None)
     extra = " ".join(t for t in (_as_text(entry.meta.get(name)) for name in schema.kind_of(entry.kind).search_fields)
                      if t)  # who published a source, an actor's other names: what readers type
     body = site.bodies.get(entry.id)
-    return v.url_path, v.kind, v.title, v.date, v.summary, extra, body.packed if body is not None else b""
+    kind = renderer.msg(f"kind_{v.kind}_word", v.kind) if renderer is not None else v.kind
+    return v.url_path, kind, v.title, v.date, v.summary, extra, body.packed if body is not None else b""
 
 
 def index_key(inputs: IndexInputs) -> str:

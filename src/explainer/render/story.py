@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import Any
 
 from .. import schema
-from ..dates import display_range
+from ..dates import display_range, uses_kanji_dates
 from ..model import Entry, Project
 
 MONTH_ABBR = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
@@ -51,7 +51,7 @@ class Palette:
         items: list[dict[str, object]] = [{"colour": n, "title": self.titles[a]}
                                           for a, n in sorted(self.colour.items(), key=lambda x: x[1]) if a in shown]
         if actor_ids is None or shown - set(self.colour):
-            items.append({"colour": 0, "title": "any other actor"})
+            items.append({"colour": 0, "title": ""})  # "any other actor", in the page's language
         return items
 
 
@@ -64,12 +64,18 @@ class Row:
     event: Entry | None = None
 
 
-def short_date(entry: Entry) -> str:
+def short_date(entry: Entry, lang: str = "en") -> str:
     """The date as the narrow date column of a timeline shows it, under its year heading:
-    `31 Jan`, `28–30 Jun`, `Apr` (a month), `c. 5 Jun` (approximate), `2024` (a year)."""
+    `31 Jan`, `28–30 Jun`, `Apr` (a month), `c. 5 Jun` (approximate), `2024` (a year); in
+    Japanese `1月31日`, `6月28日～30日`, `4月`, `6月5日ごろ`, `2024年`."""
     d = entry.date
     assert d is not None
     end = entry.meta.get("end_date")
+    if uses_kanji_dates(lang):
+        text = d.display(lang=lang)[len(f"{d.year}年"):] or f"{d.year}年"
+        if d.day and end is not None and getattr(end, "day", None) and end != d:
+            text += f"～{end.day}日" if (end.year, end.month) == (d.year, d.month) else "～"
+        return f"{text}ごろ" if entry.approximate else text
     if d.day:
         text = f"{d.day} {MONTH_ABBR[d.month - 1]}"
         if end is not None and getattr(end, "day", None) and end != d:
@@ -196,14 +202,21 @@ def _last_month_index(entry: Entry) -> int:
     return max(y * 12 + (m - 1), _month_index(entry))
 
 
-def gap_label(first: int, last: int) -> str:
+def gap_label(first: int, last: int, lang: str = "en") -> str:
     """The label of the empty months `first..last` (month indexes, inclusive).
 
     Whole empty years are named as years ("2008–2017"), as readers count long gaps;
     a gap inside a year or across one New Year names its months ("Aug–Dec 2023",
-    "Aug 2023 – Mar 2024")."""
+    "Aug 2023 – Mar 2024"). In Japanese: `2008～2017年`, `2023年8～12月`, `2023年8月～2024年3月`."""
     first_full = (first + 11) // 12
     last_full = (last + 1) // 12 - 1
+    if uses_kanji_dates(lang):
+        if last_full >= first_full:
+            return f"{first_full}年" if first_full == last_full else f"{first_full}～{last_full}年"
+        a, b = divmod(first, 12), divmod(last, 12)
+        if a[0] == b[0]:
+            return f"{a[0]}年{a[1] + 1}～{b[1] + 1}月"
+        return f"{a[0]}年{a[1] + 1}月～{b[0]}年{b[1] + 1}月"
     if last_full >= first_full:
         return str(first_full) if first_full == last_full else f"{first_full}–{last_full}"
     a, b = divmod(first, 12), divmod(last, 12)
@@ -212,7 +225,7 @@ def gap_label(first: int, last: int) -> str:
     return f"{MONTH_ABBR[a[1]]} {a[0]} – {MONTH_ABBR[b[1]]} {b[0]}"
 
 
-def story_rows(events: list[Entry]) -> list[Row]:
+def story_rows(events: list[Entry], lang: str = "en") -> list[Row]:
     """The events (in story order) as rows, with a year heading where the year changes and
     a labelled gap for every run of at least GAP_MONTHS empty months."""
     rows: list[Row] = []
@@ -222,7 +235,7 @@ def story_rows(events: list[Entry]) -> list[Row]:
         assert event.date is not None
         start = _month_index(event)
         if covered is not None and start - covered - 1 >= GAP_MONTHS:
-            rows.append(Row("gap", gap_label(covered + 1, start - 1)))
+            rows.append(Row("gap", gap_label(covered + 1, start - 1, lang)))
         if event.date.year != year:
             year = event.date.year
             rows.append(Row("year", str(year)))
@@ -261,12 +274,12 @@ def co_actors(project: Project, actor_id: str, events_by_actor: dict[str, list[E
 
 # --- what the layouts get ---------------------------------------------------------------------
 
-def brief(entry: Entry) -> dict[str, str]:
+def brief(entry: Entry, lang: str = "en") -> dict[str, str]:
     """An event or actor as the story's views show it: plain strings, cheap to pickle."""
     d = entry.date
     return {"id": entry.id, "title": entry.title, "url_path": entry.url_path,
-            "date": display_range(d, entry.meta.get("end_date"), entry.approximate) if d else "",
-            "date_iso": d.iso if d else "", "short_date": short_date(entry) if d else ""}
+            "date": display_range(d, entry.meta.get("end_date"), entry.approximate, lang) if d else "",
+            "date_iso": d.iso if d else "", "short_date": short_date(entry, lang) if d else ""}
 
 
 class Story:
@@ -275,8 +288,10 @@ class Story:
     Its methods return template context (plain dicts and lists): the order of events, the
     colour key, each page's timeline rows and who took part in what."""
 
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, lang: str = "en") -> None:
         self.project = project
+        self.lang = lang
+        """The language its dates are written in."""
 
     @cached_property
     def ordered(self) -> list[Entry]:
@@ -295,6 +310,9 @@ class Story:
     def by_actor(self) -> dict[str, list[Entry]]:
         return events_by_actor_of(self.project)
 
+    def brief(self, entry: Entry) -> dict[str, str]:
+        return brief(entry, self.lang)
+
     def chip(self, actor: Entry) -> dict[str, object]:
         return {"title": actor.title, "url_path": actor.url_path, "colour": self.palette.of(actor.id)}
 
@@ -307,7 +325,7 @@ class Story:
         found: list[dict[str, Any]] = []
         year: dict[str, Any] = {"count": 0}
         at = next((i for i, e in enumerate(events) if e.id == current), None)
-        for row in story_rows(events):
+        for row in story_rows(events, self.lang):
             if row.kind != "event":
                 found.append({"kind": row.kind, "label": row.label, "count": 0})
                 if row.kind == "year":
@@ -316,7 +334,7 @@ class Story:
             event = row.event
             assert event is not None
             year["count"] += 1
-            made: dict[str, Any] = {"kind": "event", "event": brief(event), "precision": precision(event),
+            made: dict[str, Any] = {"kind": "event", "event": self.brief(event), "precision": precision(event),
                                     "current": event.id == current, "rel": "", "actors": [], "others": 0}
             if at is not None:
                 i = events.index(event)
@@ -357,8 +375,8 @@ class Story:
         return {"rows": self.rows(own, besides=entry.id),
                 "colour": self.palette.of(entry.id),
                 "colour_key": self.palette.legend(shown) if own else [],
-                "first_event": brief(own[0]) if own else None, "last_event": brief(own[-1]) if own else None,
-                "co_actors": [{"actor": brief(a), "count": n, "colour": self.palette.of(a.id)} for a, n in others],
+                "first_event": self.brief(own[0]) if own else None, "last_event": self.brief(own[-1]) if own else None,
+                "co_actors": [{"actor": self.brief(a), "count": n, "colour": self.palette.of(a.id)} for a, n in others],
                 "co_more": more, "own_events": len(self.by_actor.get(entry.id, []))}
 
     def who(self, actor: Entry) -> dict[str, Any]:
@@ -370,8 +388,8 @@ class Story:
             assert event.date is not None
             if not years or years[-1]["year"] != event.date.year:
                 years.append({"year": event.date.year, "events": []})
-            years[-1]["events"].append(brief(event))
-        return {"actor": brief(actor), "colour": self.palette.of(actor.id), "count": len(events),
+            years[-1]["events"].append(self.brief(event))
+        return {"actor": self.brief(actor), "colour": self.palette.of(actor.id), "count": len(events),
                 "years": years, "more": max(0, len(events) - WHO_DATES)}
 
     def home_who(self) -> dict[str, Any]:
@@ -382,10 +400,11 @@ class Story:
                                                  self.project.entries[a].title.lower(), a))
         chosen = [self.project.entries[a] for a in ranked[:KEY_ACTORS]]
         labels = {value: heading for value, heading, _ in participant_groups()}
-        rows = [{**self.who(a), "kind": _singular(labels.get(str(a.meta.get(_group_field())), ""))} for a in chosen]
+        rows = [{**self.who(a), "kind": _singular(labels.get(str(a.meta.get(_group_field())), "")),
+                 "kind_value": str(a.meta.get(_group_field()) or "")} for a in chosen]
         return {"who": {"rows": rows, "shown": len(chosen), "total": len(by_actor)},
                 "colour_key": self.palette.legend(a.id for a in chosen),
-                "latest": brief(self.ordered[-1]) if self.ordered else None}
+                "latest": self.brief(self.ordered[-1]) if self.ordered else None}
 
     def actors_who(self, actors: list[Entry]) -> dict[str, Any]:
         """/actors/: every actor's row of event dates, by id, and the colour key."""

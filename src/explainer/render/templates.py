@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .. import __version__
 from ..load.files import DEFAULT_LAYOUTS
-from ..model import Page, TemplateProblem
+from ..model import Page, Strings, TemplateProblem, fill
 from .jsonld import json_ld
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
@@ -68,9 +68,37 @@ def make_environment(root: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["tojson_safe"] = json_for_script
+    env.filters["upper_first"] = upper_first
     env.globals["json_ld"] = json_ld
     env.globals["generator"] = f"explainer {__version__}"
+    env.globals["t"] = translate
     return env
+
+
+_TEXT = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord('"'): "&#34;"}
+"""How a message's own text is escaped: as text (never markup), safe in element content and
+in the double-quoted attributes the layouts write. An apostrophe stays as typed, as it did
+when the same words were written in a layout (a translation table is part of `layouts/`)."""
+
+
+@jinja2.pass_context
+def translate(ctx: jinja2.runtime.Context, key: str, default: str | None = None, **values: Any) -> Markup:
+    """Jinja global `t`: the interface message `key` in the page's language (`lang`, else
+    the site's), its `{name}` placeholders filled with `values`, each escaped like any value
+    a layout writes (a value that is already markup, a link made in the layout, is kept). An
+    id with the plural forms `KEY_one` / `KEY_other` is picked by `count`."""
+    strings: Strings = ctx["strings"]
+    lang = ctx.get("lang") or ctx["site"]["language"]
+    text = strings.text(lang, strings.key_for(key, values.get("count")), default)
+    escaped = text.translate(_TEXT)
+    if values:
+        escaped = fill(escaped, {k: str(escape(v)) for k, v in values.items()})
+    return Markup(escaped)
+
+
+def upper_first(text: str) -> str:
+    """`text` with its first letter upper-case and the rest as it is ("country" -> "Country")."""
+    return text[:1].upper() + text[1:]
 
 
 def json_for_script(value: Any) -> Markup:

@@ -14,9 +14,11 @@ from ..model import Entry, Graph, Lookup, Project, Target
 
 
 def build_lookup(project: Project) -> Lookup:
-    """Targets by id and by file path, for the Markdown rules."""
+    """Targets by id and by file path, for the Markdown rules (dates and kinds in the site's language)."""
+    lang = str(project.config.language)
     by_id = {e.id: Target(e.id, e.kind, e.title, e.url_path, str(e.meta.get("summary", "")),
-                          display_range(e.date, e.meta.get("end_date"), e.approximate) if e.date else "")
+                          display_range(e.date, e.meta.get("end_date"), e.approximate, lang) if e.date else "",
+                          project.strings.text(lang, f"kind_{e.kind}_word", e.kind))
              for e in project.entries.values()}
     by_path = {e.path: e.id for e in project.entries.values() if e.path.endswith(".md")}  # not a bibliography
     names: dict[str, str] = {}

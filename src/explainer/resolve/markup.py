@@ -11,7 +11,7 @@ from __future__ import annotations
 import posixpath
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from html import escape
@@ -28,12 +28,12 @@ from mdit_py_plugins.footnote import footnote_plugin
 from .. import schema
 from ..diagnostics import Problems, did_you_mean
 from ..load.ids import ID_RE, KEY_RE, fold_name
-from ..model import Cited, Claims, Dispute, Lookup, Target
+from ..model import Cited, Claims, Dispute, Lookup, Target, fill
 
 
 def preview_attrs(target: Target) -> dict[str, str]:
     """data-* attributes the reader's script shows as a preview of the linked entry."""
-    attrs = {"data-kind": target.kind, "data-title": target.title}
+    attrs = {"data-kind": target.kind_word or target.kind, "data-title": target.title}
     if target.summary:
         attrs["data-summary"] = target.summary
     if target.date:
@@ -283,8 +283,9 @@ def render_citation(self: Any, tokens: list[Token], idx: int, options: Any, env:
     if not markers:
         return ""
     links = []
+    words = _labels(options)
     for number, anchor, locator in markers:
-        label = f"Source {number}" + (f", {locator}" if locator else "")
+        label = fill(words["source_marker"], {"number": str(number)}) + (f", {locator}" if locator else "")
         links.append(
             f'<a href="#source-{number}" id="{anchor}" role="doc-noteref" '
             f'aria-label="{escape(label)}">{number}</a>'
@@ -512,7 +513,8 @@ def render_dispute(self: Any, tokens: list[Token], idx: int, options: Any, env: 
     question = escape(token.meta.get("question", ""))
     return (
         f'<aside class="dispute" id="{anchor}" aria-labelledby="{anchor}-q">\n'
-        f'<p class="dispute-question" id="{anchor}-q"><strong>Sources disagree:</strong> {question}</p>\n'
+        f'<p class="dispute-question" id="{anchor}-q"><strong>{escape(_labels(options)["dispute_label"])}</strong>'
+        f' {question}</p>\n'
     )
 
 
@@ -533,13 +535,14 @@ def _fn_render(kind: str) -> Callable[..., str]:
         n = meta.get("id", 0) + 1
         sub = meta.get("subId", 0)
         letter = letters(n)
+        words = _labels(options)
         if kind == "ref":
             ref_id = f"note-ref-{n}" + (f"-{sub}" if sub else "")
             return (f'<sup class="note-ref"><a href="#note-{n}" id="{ref_id}" role="doc-noteref" '
-                    f'aria-label="Note {letter}">{letter}</a></sup>')
+                    f'aria-label="{escape(fill(words["note_marker"], {"letter": letter}))}">{letter}</a></sup>')
         if kind == "block_open":
             return ('<section class="notes" role="doc-endnotes" aria-labelledby="notes-heading">\n'
-                    '<h2 id="notes-heading">Notes</h2>\n<ol class="notes-list" type="a">\n')
+                    f'<h2 id="notes-heading">{escape(words["notes_heading"])}</h2>\n<ol class="notes-list" type="a">\n')
         if kind == "block_close":
             return "</ol>\n</section>\n"
         if kind == "open":
@@ -547,7 +550,7 @@ def _fn_render(kind: str) -> Callable[..., str]:
         if kind == "anchor":
             ref_id = f"note-ref-{n}" + (f"-{sub}" if sub else "")
             return (f' <a href="#{ref_id}" class="backlink" role="doc-backlink" '
-                    f'aria-label="Back to note {letter} in the text">\u21a9\ufe0e</a>')
+                    f'aria-label="{escape(fill(words["note_back"], {"letter": letter}))}">\u21a9\ufe0e</a>')
         raise AssertionError(kind)  # pragma: no cover
 
     return render
@@ -564,9 +567,26 @@ def safe_link(url: str) -> bool:
     return not compact.startswith(_BAD_SCHEMES)
 
 
-def make_markdown(trust_html: bool = False) -> MarkdownIt:
-    """A parser with CommonMark, tables, footnotes, heading anchors and the explainer rules."""
+BODY_LABELS = ("source_marker", "dispute_label", "note_marker", "notes_heading", "note_back")
+"""The interface messages a body's HTML holds (its markers' labels, a dispute's label, the
+notes' heading), written when the body is parsed."""
+
+ENGLISH_LABELS = {"source_marker": "Source {number}", "dispute_label": "Sources disagree:",
+                  "note_marker": "Note {letter}", "notes_heading": "Notes",
+                  "note_back": "Back to note {letter} in the text"}
+"""`BODY_LABELS` in English: the theme's table says the same (a test checks)."""
+
+
+def _labels(options: Any) -> Mapping[str, str]:
+    return options.get("explainer_labels") or ENGLISH_LABELS
+
+
+def make_markdown(trust_html: bool = False, labels: Mapping[str, str] | None = None) -> MarkdownIt:
+    """A parser with CommonMark, tables, footnotes, heading anchors and the explainer rules;
+    `labels`: the `BODY_LABELS` messages in the site's language (default: English)."""
     md = MarkdownIt("commonmark", {"html": trust_html})
+    if labels is not None:
+        md.options["explainer_labels"] = dict(labels)
     md.enable("table")
     md.validateLink = safe_link  # type: ignore[method-assign]
     md.use(footnote_plugin)

@@ -32,7 +32,7 @@ from ..cache.layer import Layer, Memo, PageRecord
 from ..diagnostics import Problem, Problems, Severity
 from ..load.files import CONFIG_FILE, CONTENT_DIR
 from ..model import Body, Entry, Indexed, Project, SiteData, TemplateProblem
-from ..pipeline import Memory, build_site, render_site_wide
+from ..pipeline import Memory, build_site, parse_labels, render_site_wide
 from ..render import Renderer, make_environment
 from ..resolve import build_lookup, make_markdown, parse_body
 from ..validate import load_entry
@@ -327,7 +327,8 @@ class Engine:
             bodies[new.id], entries[new.id] = body, new
         project = Project(root=site.project.root, config=site.project.config, entries=entries,
                           home=site.project.home, unreadable=dict(site.project.unreadable),
-                          translated=site.project.translated, stale=site.project.stale)
+                          translated=site.project.translated, stale=site.project.stale,
+                          strings=site.project.strings)
         preview = renderer.with_bodies(SiteData(project, bodies, site.graph, site.disputes))
         try:
             pages = {new.url_path + "index.html": preview.render(preview.entry_page(new)).encode("utf-8")
@@ -375,7 +376,7 @@ class Engine:
             renderer = Renderer(site, self._environment(good.inputs))
             renderer.warm()
             self._tools = (good, build_lookup(site.project), renderer,
-                           make_markdown(trust_html=bool(site.config.trust_html)))
+                           make_markdown(trust_html=bool(site.config.trust_html), labels=parse_labels(site.project)))
         return self._tools[1], self._tools[2], self._tools[3]
 
     def _undo(self, previewed: dict[str, bytes]) -> None:

@@ -30,10 +30,10 @@
     var ref = li.querySelector(".reference"), p = el("p");
     p.appendChild((ref || li).cloneNode(true));
     [].forEach.call(p.querySelectorAll("[id]"), function (n) { n.removeAttribute("id"); });
-    frag.appendChild(el("p", "pv-kind", "Source " + a.textContent));
+    /* the marker's own label, in the page's language: the source and the place cited
+       ("Source 3, p. 4"), as a screen reader says it */
+    frag.appendChild(el("p", "pv-kind", a.getAttribute("aria-label") || a.textContent));
     frag.appendChild(p);
-    var label = a.getAttribute("aria-label") || "", comma = label.indexOf(", ");
-    if (comma > 0) frag.appendChild(el("p", "pv-loc", "Cited at: " + label.slice(comma + 2)));
     return frag;
   }
 

@@ -8,6 +8,12 @@
   if (!out) return;
   var input = d.getElementById("search-q"), base = out.getAttribute("data-search"),
     root = out.getAttribute("data-root"), PAGE = 10, MAX_PREFIX_FILES = 3,
+    /* the page's words, in its language (layouts/i18n): "{count} results for “{query}”." */
+    msg = function (name, values) {
+      return (out.getAttribute("data-" + name) || "").replace(/\{(\w+)\}/g, function (m, k) {
+        return Object.prototype.hasOwnProperty.call(values || {}, k) ? String(values[k]) : m;
+      });
+    },
     CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff",
     TOKEN = new RegExp("[" + CJK + "]|(?:(?![" + CJK + "])[\\p{L}\\p{N}]){1,64}", "gu"),
     IS_CJK = new RegExp("^[" + CJK + "]"), WORDCH = /[\p{L}\p{N}]/u,
@@ -179,14 +185,14 @@
       docs.forEach(function (r) { ol.appendChild(item(r, ws)); });
       var left = hits.length - from - page.length;
       more.hidden = left <= 0;
-      more.textContent = "Show " + Math.min(left, PAGE) + " more";
+      more.textContent = msg("more", { count: Math.min(left, PAGE) });
       more.onclick = function () { show(hits, from + PAGE, ws, ol, more, mine).catch(failed); };
     });
   }
 
   function failed() {
     out.textContent = "";
-    out.appendChild(el("p", "", "The search index could not be loaded."));
+    out.appendChild(el("p", "", msg("unavailable")));
   }
 
   function search(q) {
@@ -201,8 +207,8 @@
       more.type = "button";
       more.hidden = true;
       out.textContent = "";
-      out.appendChild(el("p", "search-count", hits.length + (hits.length === 1 ? " result" : " results") +
-        " for \u201c" + q + "\u201d."));
+      out.appendChild(el("p", "search-count", msg(hits.length === 1 ? "results-one" : "results-other",
+        { count: hits.length, query: q })));
       out.appendChild(ol);
       out.appendChild(more);
       return show(hits, 0, ws, ol, more, mine);

@@ -35,7 +35,7 @@ def newest_first(site: SiteData) -> list[Entry]:
     return sorted(site.project.where("dated"), key=_date_key, reverse=True)
 
 
-def _head(project: Project, id_path: str, what: str, updated: str, self_path: str, alternate: str,
+def _head(project: Project, id_path: str, title: str, updated: str, self_path: str, alternate: str,
           subtitle: bool = False) -> list[str]:
     """The opening of an Atom feed of this site, up to its first entry (one for every feed)."""
     config = project.config
@@ -43,7 +43,7 @@ def _head(project: Project, id_path: str, what: str, updated: str, self_path: st
         '<?xml version="1.0" encoding="utf-8"?>',
         f'<feed xmlns="{ATOM_NS}" xml:lang={quoteattr(config.language)}>',
         f"  <id>{escape(absolute(project, id_path))}</id>",
-        f"  <title>{escape(config.title)}: {what}</title>",
+        f"  <title>{escape(title)}</title>",
     ]
     if subtitle and config.description:
         out.append(f"  <subtitle>{escape(config.description)}</subtitle>")
@@ -62,7 +62,8 @@ def feed_output(site: SiteData, renderer: Renderer) -> Iterator[tuple[str, str]]
     events = newest_first(site)[:FEED_LIMIT]
     stamps = [entry_updated(e) for e in events]
     feed_updated = max(stamps) if stamps else (source_date_epoch() or EPOCH)
-    out = _head(project, "", "events", feed_updated, FEED_PATH, _list_url(), subtitle=True)
+    out = _head(project, "", renderer.msg("feed_title", site=project.config.title), feed_updated, FEED_PATH,
+                _list_url(), subtitle=True)
     for entry, stamp in zip(events, stamps, strict=True):
         url = absolute(project, entry.url_path)
         out += [
@@ -100,15 +101,15 @@ def corrections_feed_output(site: SiteData, renderer: Renderer) -> Iterator[tupl
     if not renderer.has_corrections:
         return
     project = site.project
-    corrections = corrections_of(site)
-    out = _head(project, "corrections/", "corrections", str(rfc3339(corrections[0]["date_iso"])), CORRECTIONS_PATH,
-                "corrections/")
+    corrections = corrections_of(site, lang=renderer.lang)
+    out = _head(project, "corrections/", renderer.msg("corrections_feed_title", site=project.config.title),
+                str(rfc3339(corrections[0]["date_iso"])), CORRECTIONS_PATH, "corrections/")
     for c in corrections:
         url = absolute(project, c["url_path"]) + "#" + c["anchor"]
         out += [
             "  <entry>",
             f"    <id>{escape(url)}</id>",
-            f"    <title>Correction: {escape(c['where'])}</title>",
+            f"    <title>{escape(renderer.msg('corrections_feed_entry', where=c['where']))}</title>",
             f"    <updated>{rfc3339(c['date_iso'])}</updated>",
             f'    <link rel="alternate" type="text/html" href={quoteattr(url)}/>',
             f'    <summary type="text">{escape(c["text"])}</summary>',
