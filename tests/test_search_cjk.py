@@ -133,8 +133,9 @@ def type_query(page: Page, base: str, query: str) -> list[str]:
     page.wait_for_load_state("networkidle")
     page.locator("#search-q").press_sequentially(query)
     page.wait_for_function("q => { const c = document.querySelector('.search-count');"
-                           " return c !== null && c.textContent.includes('\u201c' + q + '\u201d'); }", arg=query)
-    page.wait_for_load_state("networkidle")
+                           " return c !== null && c.textContent.includes('\u201c' + q + '\u201d') &&"
+                           " (c.textContent.startsWith('0 ') || document.querySelector('.search-results li') !== null); }",
+                           arg=query)  # the count is shown first, the results once their files are loaded
     links = page.eval_on_selector_all(".search-results .result-title a", "as => as.map(a => a.getAttribute('href'))")
     return [link.removeprefix("../") for link in links]
 

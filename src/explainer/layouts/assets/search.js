@@ -163,8 +163,11 @@
     });
     return merged;
   }
-  function snippet(text, ws) {
-    var f = folded(text), found = matches(f.low, ws), p = el("p", "result-snippet");
+  /* a CJK run of the query is marked whole where the text has it, else its pairs */
+  function snippet(text, ws, ph) {
+    var f = folded(text), p = el("p", "result-snippet"), look = [];
+    ph.forEach(function (w) { look = look.concat(f.low.indexOf(w) < 0 ? tokens(w) : [w]); });
+    var found = matches(f.low, look.concat(ws.filter(function (w) { return !IS_CJK.test(w); })));
     if (!found.length) return null;
     function orig(i) { return f.at ? f.at[Math.min(i, f.at.length - 1)] : i; }
     var start = Math.max(0, orig(found[0][0]) - 60), stop = Math.min(text.length, start + 200), pos = start;
@@ -180,14 +183,14 @@
     return p;
   }
 
-  function item(r, ws) {
+  function item(r, ws, ph) {
     var li = el("li"), t = el("p", "result-title"), a = el("a", "", r[2]);
     a.href = root + r[0];
     t.appendChild(a);
     li.appendChild(t);
     li.appendChild(el("p", "result-meta", r[1] + (r[3] ? " \u00b7 " + r[3] : "")));
     if (r[4]) li.appendChild(el("p", "result-summary", r[4]));
-    var s = snippet(r[5], ws);
+    var s = snippet(r[5], ws, ph);
     if (s) li.appendChild(s);
     return li;
   }
@@ -205,7 +208,7 @@
     return Promise.all(page.map(function (h) { return row(h[1]); })).then(function (docs) {
       if (mine !== seq) return;
       if (!from && ph.length) docs = first(docs, ph);
-      docs.forEach(function (r) { ol.appendChild(item(r, ws)); });
+      docs.forEach(function (r) { ol.appendChild(item(r, ws, ph)); });
       var left = hits.length - from - page.length;
       more.hidden = left <= 0;
       more.textContent = "Show " + Math.min(left, PAGE) + " more";
