@@ -12,6 +12,7 @@ the queries of the issue and finds the expected page among the first three.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +21,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from explainer.build import build
-from explainer.render.search import TEXT_CAP, cut_text, fold, index_entry, title_words, tokens, weight
+from explainer.render.search import _CJK, TEXT_CAP, cut_text, fold, index_entry, title_words, tokens, weight
 from tools import serve_directory
 
 REPO = Path(__file__).resolve().parent.parent
@@ -58,6 +59,16 @@ def test_the_browser_tokenises_like_the_table(browser: Browser) -> None:
         context.close()
     wrong = {c["why"]: (g, c["tokens"]) for c, g in zip(TABLE, got, strict=True) if g != c["tokens"]}
     assert wrong == {}
+
+
+def test_the_script_lists_the_same_cjk_characters() -> None:
+    """The table tests behaviour on its cases; the character ranges must also be the same."""
+    source = SCRIPT.read_text(encoding="utf-8")
+    literal = re.search(r'var CJK = ((?:"[^"]*"\s*\+?\s*)+),', source)
+    assert literal is not None
+    js = "".join(re.findall(r'"([^"]*)"', literal[1]))
+    decoded = re.sub(r"\\u\{([0-9a-f]+)\}|\\u([0-9a-f]{4})", lambda m: chr(int(m[1] or m[2], 16)), js)
+    assert decoded == _CJK
 
 
 def test_the_table_covers_what_the_rule_promises() -> None:
@@ -163,6 +174,14 @@ def test_the_snippet_marks_the_whole_query(page: Page, ja_served: str) -> None:
     type_query(page, ja_served, "連絡事務所")
     marks = page.eval_on_selector_all(".result-snippet mark", "ms => ms.map(m => m.textContent)")
     assert marks and set(marks) == {"連絡事務所"}, marks
+
+
+def test_latin_words_in_japanese_text_are_marked(page: Page, ja_served: str) -> None:
+    """A Latin word ends where CJK characters begin, in the snippet as in the index (日本とNATOの)."""
+    assert type_query(page, ja_served, "NATO 東京")[0] == "events/nikkei-scoop-2023-05-03/"
+    snippet = page.inner_text(".search-results li .result-snippet")
+    marks = page.eval_on_selector_all(".search-results li:first-child .result-snippet mark", "ms => ms.map(m => m.textContent)")
+    assert "日本とNATOの" in snippet and "NATO" in marks and "東京" in marks, (snippet, marks)
 
 
 def test_another_spelling_is_another_word(page: Page, ja_served: str) -> None:

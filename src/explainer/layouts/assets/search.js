@@ -28,7 +28,8 @@
   var d = document, out = d.getElementById("search-results");
   if (!out) return;
   var input = d.getElementById("search-q"), base = out.getAttribute("data-search"),
-    root = out.getAttribute("data-root"), PAGE = 10, MAX_PREFIX_FILES = 3, WORDCH = /[\p{L}\p{N}]/u,
+    root = out.getAttribute("data-root"), PAGE = 10, MAX_PREFIX_FILES = 3,
+    WORDCH = new RegExp("(?![" + CJK + "])[\\p{L}\\p{N}]", "u"),  /* a letter that goes on a word */
     ALPHA = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
     CODE = {}, files = {}, manifest = null, starts = null, seq = 0;
   for (var c = 0; c < 64; c++) CODE[ALPHA.charAt(c)] = c;
