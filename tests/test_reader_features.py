@@ -97,7 +97,7 @@ def read(site: Path, url: str) -> str:
 
 def test_script_stays_small() -> None:
     assert SCRIPT.stat().st_size < 8 * 1024
-    assert SEARCH_SCRIPT.stat().st_size < 10 * 1024  # loaded by /search/ only
+    assert SEARCH_SCRIPT.stat().st_size < 11 * 1024  # loaded by /search/ only; 1 KB of it the CJK tokeniser
 
 
 def test_story_views_are_byte_identical_across_builds(tmp_path: Path, site: Path) -> None:

@@ -33,11 +33,19 @@ Shard file names are the SHA-256 of their bytes: a browser never mixes a cached
 shard of an old build with a new manifest. Everything is sorted, so two builds write
 the same bytes.
 
-Tokens: the text is NFKD-decomposed, its combining marks dropped ("é" -> "e") and
-lower-cased; a possessive "'s" is dropped; a token is a run of letters and digits,
-except Han and kana characters, which are tokens one each (Japanese and Chinese do
-not put spaces between words); a run longer than `MAX_TERM` is cut into terms of that
-length. `assets/search.js` folds queries the same way.
+Tokens (`fold`, `tokens`): the text is NFKD-decomposed (full-width "ＮＡＴＯ" becomes
+"NATO", half-width kana full-width), its combining marks dropped ("é" -> "e") except the
+kana voicing marks, which are joined again to their kana (NFC: "グ" stays "グ", never
+"ク"; Hangul jamo become syllables again), and lower-cased; a possessive "'s" is dropped.
+A token is then a run of letters and digits, cut into terms of `MAX_TERM` characters if
+longer, except for runs of CJK characters (`_CJK`: Han, hiragana, katakana with its
+long-vowel mark "ー", Hangul): Japanese, Chinese and Korean do not put spaces between
+words, so such a run gives its overlapping pairs of characters ("連絡事務所" -> "連絡",
+"絡事", "事務", "務所"), and a run of one character that character. The middle dot "・"
+and the CJK punctuation separate runs like spaces. `assets/search.js` (`tokens`) turns a
+query into terms by the same rule, and `tests/fixtures/search-tokens.json` holds the cases both
+are tested on; a query of CJK characters thus matches the entries that have all of its
+pairs, which is the entries that contain it (or, rarely, its pairs apart).
 """
 
 from __future__ import annotations
@@ -77,11 +85,23 @@ _CODES = ALPHABET.encode("ascii")
 _CITE = re.compile(r'<sup class="cite">.*?</sup>|<sup class="note-ref">.*?</sup>|\u21a9\ufe0e', re.S)
 _BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|div|aside|blockquote|tr|td|th|pre)>|<br\s*/?>", re.I)
 _TAG = re.compile(r"<[^>]*>")
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK = ("\u1100-\u11ff\u3005-\u3007\u3041-\u3096\u309d-\u309f\u30a1-\u30fa\u30fc-\u30ff"
+        "\u3131-\u318e\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7ff"
+        "\uf900-\ufaff\U00020000-\U0003ffff")
+"""The characters written without spaces between words, after `fold`: Hangul jamo, the
+iteration marks 々〆〇, hiragana, katakana with "ー" (not the middle dot "・"), Hangul
+compatibility jamo, katakana extensions, Han (extension A, the unified block, the
+compatibility block, the supplementary planes), Hangul syllables. `assets/search.js`
+holds the same list."""
 MAX_TERM = 64
 """A longer run of letters is cut into terms of this length: no reader types one, and a
 single 200,000-letter "word" (found by the fuzzer) must not split shards 200,000 deep."""
-_TOKEN = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]{{1,{MAX_TERM}}}")
+_TOKEN = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]{{1,{MAX_TERM}}}")
+_HAS_CJK = re.compile(f"[{_CJK}]")
+_VOICING = "\u3099\u309a"
+"""The combining kana voicing marks (dakuten, handakuten): `fold` keeps them on their kana."""
+_RECOMPOSE = re.compile(f"[{_VOICING}\u1100-\u11ff]")
+_STRAY_VOICING = {ord(c): None for c in _VOICING}
 _ASCII_TOKEN = re.compile(rf"[a-z0-9]{{1,{MAX_TERM}}}")
 _POSSESSIVE = re.compile(r"['\u2019]s\b")
 
@@ -120,18 +140,33 @@ def plain_text(html: str) -> str:
 
 @lru_cache(maxsize=1)
 def _marks() -> dict[int, None]:
-    """Every combining mark (Unicode category M), for `str.translate` to delete.
+    """Every combining mark (Unicode category M) but the kana voicing marks, for
+    `str.translate` to delete.
 
-    Made once, on the first non-ASCII text: JavaScript's `/\\p{M}/gu` removes the same set.
+    Made once, on the first non-ASCII text: JavaScript's `/(?![\\u3099\\u309a])\\p{M}/gu`
+    removes the same set.
     """
-    return {c: None for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c))[0] == "M"}
+    return {c: None for c in range(sys.maxunicode + 1)
+            if unicodedata.category(chr(c))[0] == "M" and chr(c) not in _VOICING}
 
 
 def fold(text: str) -> str:
-    """Text as the index compares it: marks stripped, compatibility forms split, lower case."""
+    """Text as the index compares it: compatibility forms split, marks stripped (a kana keeps
+    its voicing mark), lower case.
+
+    NFC joins only a kana and its voicing mark, and Hangul jamo, once the other marks are
+    gone (no other pair of Unicode's compositions lacks a mark), so Latin text folds as
+    NFKD and mark stripping alone fold it; it runs only when there is something to join.
+    """
     if not text.isascii():
         text = unicodedata.normalize("NFKD", text).translate(_marks())
+        if _RECOMPOSE.search(text):
+            text = unicodedata.normalize("NFC", text).translate(_STRAY_VOICING)
     return text.lower()
+
+
+def _is_cjk(run: str) -> bool:
+    return _HAS_CJK.match(run) is not None
 
 
 def tokens(text: str) -> list[str]:
@@ -141,7 +176,27 @@ def tokens(text: str) -> list[str]:
         if "'" in text:
             text = _POSSESSIVE.sub("", text)
         return _ASCII_TOKEN.findall(text)
-    return _TOKEN.findall(_POSSESSIVE.sub("", fold(text)))
+    text = _POSSESSIVE.sub("", fold(text))
+    runs = _TOKEN.findall(text)
+    if not _HAS_CJK.search(text):
+        return runs
+    found: list[str] = []
+    for run in runs:
+        if len(run) > 2 and _is_cjk(run):  # overlapping pairs; a run of one or two is its own term
+            found.extend(run[i:i + 2] for i in range(len(run) - 1))
+        else:
+            found.append(run)
+    return found
+
+
+def title_words(title: str, terms: list[str]) -> int:
+    """How many words a title has, for `weight`: its terms, except that a run of CJK
+    characters counts one word per four characters (rounded up) rather than one per pair
+    ("岸田文雄" one word, "イェンス・ストルテンベルグ" three)."""
+    folded = fold(title)
+    if not _HAS_CJK.search(folded):
+        return len(terms)
+    return sum(-(-len(run) // 4) if _is_cjk(run) else 1 for run in _TOKEN.findall(_POSSESSIVE.sub("", folded)))
 
 
 IndexInputs = tuple[str, str, str, str, str, str, bytes]
@@ -182,14 +237,30 @@ def index_entry(inputs: IndexInputs) -> Indexed:
     weights = {t: bucket[c] if c < 13 else 7 for t, c in Counter(tokens(text)).items()}
     for t in set(tokens(summary)):
         weights[t] = weights.get(t, 0) | 8
-    level = weight(len(title_terms), True, False, 0)
+    level = weight(title_words(title, title_terms), True, False, 0)
     for t in set(title_terms):
         weights[t] = weights.get(t, 0) | level
     if len(text) > TEXT_CAP:
-        cut = text.rfind(" ", 0, TEXT_CAP)
-        text = text[:cut if cut > TEXT_CAP // 2 else TEXT_CAP] + " \u2026"
+        text = cut_text(text, TEXT_CAP)
     doc = json.dumps([url, kind, title, date, summary, text], ensure_ascii=False, separators=(",", ":"))
     return Indexed(doc, " ".join(weights), bytes(weights.values()))
+
+
+_CJK_STOPS = "\u3002\u3001\uff01\uff1f\uff0c\uff1b"
+"""Where a text without spaces may be cut: after 。 、 ！ ？ ， ；."""
+
+
+def cut_text(text: str, cap: int) -> str:
+    """`text` cut to at most `cap` characters and an ellipsis: at its last space, or after its
+    last 。、！？，； if that comes later (Japanese and Chinese have no spaces), provided the
+    cut keeps more than half; otherwise at `cap` itself, a character boundary."""
+    space = text.rfind(" ", 0, cap)
+    stop = max(text.rfind(c, 0, cap) for c in _CJK_STOPS) + 1
+    if stop > space and stop > cap // 2:
+        return text[:stop] + "\u2026"
+    if space > cap // 2:
+        return text[:space] + " \u2026"
+    return text[:cap] + ("\u2026" if _HAS_CJK.match(fold(text[cap - 1])) else " \u2026")
 
 
 def _as_text(value: object) -> str:

@@ -4,6 +4,27 @@
    Without this script the page says what to do instead. */
 (function () {
   "use strict";
+  /* the same folding and tokens as the index (search.py: fold, tokens, _CJK; the cases
+     of tests/fixtures/search-tokens.json): runs of CJK characters give their pairs */
+  var CJK = "\u1100-\u11ff\u3005-\u3007\u3041-\u3096\u309d-\u309f\u30a1-\u30fa\u30fc-\u30ff" +
+      "\u3131-\u318e\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\u{20000}-\u{3ffff}",
+    TOKEN = new RegExp("[" + CJK + "]+|(?:(?![" + CJK + "])[\\p{L}\\p{N}]){1,64}", "gu"),
+    IS_CJK = new RegExp("^[" + CJK + "]", "u"), POSSESSIVE = /['\u2019]s(?![\p{L}\p{N}_])/gu;
+  function fold(s) {
+    return s.normalize("NFKD").replace(/(?![\u3099\u309a])\p{M}/gu, "").normalize("NFC")
+      .replace(/[\u3099\u309a]/g, "").toLowerCase();
+  }
+  function runs(q) { return fold(q).replace(POSSESSIVE, "").match(TOKEN) || []; }
+  function tokens(q) {
+    var found = [];
+    runs(q).forEach(function (w) {
+      var cs = Array.from(w);
+      if (cs.length < 3 || !IS_CJK.test(w)) found.push(w);
+      else for (var i = 1; i < cs.length; i++) found.push(cs[i - 1] + cs[i]);
+    });
+    return found;
+  }
+  window.explainerTokens = tokens;
   var d = document, out = d.getElementById("search-results");
   if (!out) return;
   var input = d.getElementById("search-q"), base = out.getAttribute("data-search"),
@@ -14,10 +35,7 @@
         return Object.prototype.hasOwnProperty.call(values || {}, k) ? String(values[k]) : m;
       });
     },
-    CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff",
-    TOKEN = new RegExp("[" + CJK + "]|(?:(?![" + CJK + "])[\\p{L}\\p{N}]){1,64}", "gu"),
-    IS_CJK = new RegExp("^[" + CJK + "]"), WORDCH = /[\p{L}\p{N}]/u,
-    POSSESSIVE = /['\u2019]s(?![\p{L}\p{N}_])/gu,
+    WORDCH = new RegExp("(?![" + CJK + "])[\\p{L}\\p{N}]", "u"),  /* a letter that goes on a word */
     ALPHA = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
     CODE = {}, files = {}, manifest = null, starts = null, seq = 0;
   for (var c = 0; c < 64; c++) CODE[ALPHA.charAt(c)] = c;
@@ -29,11 +47,9 @@
     return e;
   }
   function has(o, k) { return Object.prototype.hasOwnProperty.call(o, k); }
-  /* the same folding and tokens as the index (search.py: fold, tokens) */
-  function fold(s) { return s.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase(); }
   function words(q) {
-    var seen = {}, list = fold(q).replace(POSSESSIVE, "").match(TOKEN) || [];
-    return list.filter(function (w) { return has(seen, w) ? false : (seen[w] = true); });
+    var seen = {};
+    return tokens(q).filter(function (w) { return has(seen, w) ? false : (seen[w] = true); });
   }
 
   function get(path, immutable) {
@@ -147,10 +163,18 @@
         found.push([i, end]);
       }
     });
-    return found.sort(function (a, b) { return a[0] - b[0]; });
+    var merged = [];  /* overlapping matches (a CJK query's pairs) are one mark */
+    found.sort(function (a, b) { return a[0] - b[0]; }).forEach(function (m) {
+      var last = merged[merged.length - 1];
+      if (last && m[0] < last[1]) last[1] = Math.max(last[1], m[1]); else merged.push(m);
+    });
+    return merged;
   }
-  function snippet(text, ws) {
-    var f = folded(text), found = matches(f.low, ws), p = el("p", "result-snippet");
+  /* a CJK run of the query is marked whole where the text has it, else its pairs */
+  function snippet(text, ws, ph) {
+    var f = folded(text), p = el("p", "result-snippet"), look = [];
+    ph.forEach(function (w) { look = look.concat(f.low.indexOf(w) < 0 ? tokens(w) : [w]); });
+    var found = matches(f.low, look.concat(ws.filter(function (w) { return !IS_CJK.test(w); })));
     if (!found.length) return null;
     function orig(i) { return f.at ? f.at[Math.min(i, f.at.length - 1)] : i; }
     var start = Math.max(0, orig(found[0][0]) - 60), stop = Math.min(text.length, start + 200), pos = start;
@@ -166,27 +190,36 @@
     return p;
   }
 
-  function item(r, ws) {
+  function item(r, ws, ph) {
     var li = el("li"), t = el("p", "result-title"), a = el("a", "", r[2]);
     a.href = root + r[0];
     t.appendChild(a);
     li.appendChild(t);
     li.appendChild(el("p", "result-meta", r[1] + (r[3] ? " \u00b7 " + r[3] : "")));
     if (r[4]) li.appendChild(el("p", "result-summary", r[4]));
-    var s = snippet(r[5], ws);
+    var s = snippet(r[5], ws, ph);
     if (s) li.appendChild(s);
     return li;
   }
 
-  function show(hits, from, ws, ol, more, mine) {
+  /* the first ten of a query with CJK runs: those whose title holds every run whole come
+     first, then those whose text does (its pairs may be found apart), else as scored */
+  function first(docs, ph) {
+    function all(t) { t = fold(t); return ph.every(function (w) { return t.indexOf(w) >= 0; }); }
+    return docs.map(function (r, i) { return [(all(r[2]) ? 0 : 2) + (all(r[2] + " " + r[4] + " " + r[5]) ? 0 : 1), i, r]; })
+      .sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; }).map(function (x) { return x[2]; });
+  }
+
+  function show(hits, from, ws, ol, more, mine, ph) {
     var page = hits.slice(from, from + PAGE);
     return Promise.all(page.map(function (h) { return row(h[1]); })).then(function (docs) {
       if (mine !== seq) return;
-      docs.forEach(function (r) { ol.appendChild(item(r, ws)); });
+      if (!from && ph.length) docs = first(docs, ph);
+      docs.forEach(function (r) { ol.appendChild(item(r, ws, ph)); });
       var left = hits.length - from - page.length;
       more.hidden = left <= 0;
       more.textContent = msg("more", { count: Math.min(left, PAGE) });
-      more.onclick = function () { show(hits, from + PAGE, ws, ol, more, mine).catch(failed); };
+      more.onclick = function () { show(hits, from + PAGE, ws, ol, more, mine, ph).catch(failed); };
     });
   }
 
@@ -196,7 +229,7 @@
   }
 
   function search(q) {
-    var mine = ++seq, ws = words(q);
+    var mine = ++seq, ws = words(q), ph = runs(q).filter(function (w) { return IS_CJK.test(w); });
     if (!q) { out.textContent = ""; return; }
     (manifest ? Promise.resolve(manifest) : get("manifest.json")).then(function (m) {
       manifest = m;
@@ -211,7 +244,7 @@
         { count: hits.length, query: q })));
       out.appendChild(ol);
       out.appendChild(more);
-      return show(hits, 0, ws, ol, more, mine);
+      return show(hits, 0, ws, ol, more, mine, ph);
     }).catch(function () { if (mine === seq) failed(); });
   }
 
