@@ -666,6 +666,21 @@ class AuthorEdits(RuleBasedStateMachine):
                 self.save(citing)
 
     @rule(data=st.data())
+    def translate(self, data: st.DataObject) -> None:
+        """A translation (`ID.ja.md`) written, rewritten or removed: its title and blocks keep the
+        original's references; some carry a `translated_from` that no longer matches (stale)."""
+        rel = self.pick(data, [r for r in self.rels(home=True) if "/sources/" not in r], "entry")
+        target = rel[: -len(".md")] + ".ja.md"
+        if (self.root / target).exists() and data.draw(st.booleans(), label="remove it"):
+            self.remove(target)
+            return
+        title = "訳 " + self.pick(data, TITLES, "title")
+        stale = 'translated_from: "title 00000000 body 00000000"\n' if data.draw(st.booleans(), label="stale") else ""
+        blocks = ["訳：" + block for block in self.docs[rel].blocks[:2]]
+        self.write(target, f"---\ntitle: {json.dumps(title, ensure_ascii=False)}\n{stale}---\n"
+                   + "\n\n".join(blocks) + "\n")
+
+    @rule(data=st.data())
     def delete_entry(self, data: st.DataObject) -> None:
         rel = self.pick(data, self.rels(home=True), "entry")
         del self.docs[rel]
@@ -757,8 +772,11 @@ class AuthorEdits(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def set_config(self, data: st.DataObject) -> None:
-        key = self.pick(data, ["title", "nav", "problems", "git_dates"], "key")
-        if key == "title":
+        key = self.pick(data, ["title", "nav", "problems", "git_dates", "languages"], "key")
+        if key == "languages":  # a second language: every translation is read, an edition under ja/
+            self.config.pop("languages") if "languages" in self.config else self.config.__setitem__(
+                "languages", ["en", "ja"])
+        elif key == "title":
             self.config["title"] = self.pick(data, SITE_TITLES, "title")
         elif key == "git_dates":
             flag = data.draw(st.sampled_from([None, False, True]), label="git_dates")

@@ -65,6 +65,7 @@ def test_an_untranslated_page_says_so_and_points_at_the_original(tmp_path: Path)
         else (site / "ja/about/index.html").read_text(encoding="utf-8")
     assert '<html lang="ja">' in page
     assert "このページはまだ日本語に翻訳されていません" in page
+    assert "How this site is made." in page  # the original's text, under the edition's interface
     assert '<meta name="robots" content="noindex">' in page
     assert re.search(r'<link rel="canonical" href="[^"]*/about/">', page) and "/ja/about/" not in page.split(
         'rel="canonical"')[1].split(">")[0]

@@ -96,6 +96,19 @@ STEPS = [
     ("config change", lambda r: _edit(r, "config.yaml", "title: Test explainer", "title: Renamed explainer"), None),
     ("menu change", lambda r: _edit(r, "content/pages/notes.md", "nav: 2", "nav: 0"), None),
     ("home edit", lambda r: _edit(r, "content/index.md", "met at", "gathered at"), None),
+    ("a second language", lambda r: _edit(r, "config.yaml", "title: Renamed explainer",
+                                          "title: Renamed explainer\nlanguages: [en, ja]"), None),
+    ("a translation added", lambda r: _write(r, "content/actors/nato.ja.md",
+                                             "---\ntitle: 北大西洋条約機構\n---\n軍事同盟である。[@guardian-2023]\n"), None),
+    ("the translation edited, marked stale", lambda r: _edit(r, "content/actors/nato.ja.md", "---\n軍事",
+                                                              "translated_from: \"title 00000000 body 00000000\"\n"
+                                                              "---\n防衛の軍事"), None),
+    ("the original edited", lambda r: _edit(r, "content/actors/nato.md", "defence alliance", "defensive alliance"),
+     None),
+    ("a translation without its original", lambda r: _write(r, "content/actors/japan.ja.md", "---\ntitle: 日本\n---\nx\n"),
+     "content/actors/japan.ja.md"),
+    ("the translations removed", lambda r: (os.remove(r / "content/actors/japan.ja.md"),
+                                            os.remove(r / "content/actors/nato.ja.md")), None),
 ]
 
 

@@ -444,6 +444,9 @@ class SiteData:
     bodies: dict[str, Body]
     graph: Graph
     disputes: list[tuple[Entry, Dispute]] = field(default_factory=list)
+    editions: list[SiteData] = field(default_factory=list)
+    """The site in each of its other languages (`validate.languages.edition`), resolved: what
+    `pipeline.build_site` renders under `CODE/` after this one."""
 
     @property
     def config(self) -> Config:

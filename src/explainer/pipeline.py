@@ -93,37 +93,39 @@ def build_site(root: Path, problems: Problems, output: Output | None = None, lay
         #    site and for its edition in each other language
         apply_git_dates(project)
         check_front_matter_refs(project, problems)
-        sites = [resolve(project, problems, layer)]
-        sites += [resolve(edition(project, code, found), problems, layer) for code, found in translations.items()]
+        editions = [edition(project, code, found) for code, found in translations.items()]
+        site = resolve(project, problems, layer)
+        site.editions = [resolve(one, problems, layer) for one in editions]
+    sites = [site, *site.editions]
     if base_url:  # only absolute URLs use it; bodies link relatively, so nothing parsed changes
-        for site in sites:
-            site.project.config = site.project.config.with_base_url(base_url)
+        for one in sites:
+            one.project.config = one.project.config.with_base_url(base_url)
     if output is None or problems.has_errors(strict):
-        return sites[0], None
+        return site, None
     # 4-5. render every file of every edition and write it
     try:
         sink = output.open()
     except OutputError as exc:
         problems.add(*_output_problem(output, exc))
-        return sites[0], None
+        return site, None
     try:
         written = []
-        for site in sites:
-            renderer = Renderer(site, env or make_environment(root))
-            written += layer.render(site, renderer, sink, site_wide)
+        for one in sites:
+            renderer = Renderer(one, env or make_environment(root))
+            written += layer.render(one, renderer, sink, site_wide)
         output.commit(written)
     except TemplateProblem as exc:
         output.abort()
         problems.add("template-error", exc.path, exc.line, 1, exc.message)
-        return sites[0], None
+        return site, None
     except OutputError as exc:
         output.abort()
         problems.add(*_output_problem(output, exc))
-        return sites[0], None
+        return site, None
     except BaseException:
         output.abort()
         raise
-    return sites[0], written
+    return site, written
 
 
 def resolve(project: Project, problems: Problems, layer: Layer = PLAIN) -> SiteData:
@@ -140,14 +142,16 @@ def render_site_wide(site: SiteData, sink: Sink, interrupted: Callable[[], bool]
                      env: jinja2.Environment | None = None, layer: Layer = PLAIN) -> list[str] | None:
     """Stage 4 for the site-wide files only (what the dev server deferred), one after
     another; None if `interrupted()` said stop between two."""
-    renderer = Renderer(site, env or make_environment(site.project.root))
     written: list[str] = []
-    for make in site_files(site, renderer).site_wide:
-        if interrupted is not None and interrupted():
-            return None
-        for rel, data in layer.site_wide_file(make, site, renderer):
-            sink.write(rel, data.encode("utf-8") if isinstance(data, str) else data)
-            written.append(rel)
+    for one in [site, *site.editions]:
+        renderer = Renderer(one, env or make_environment(site.project.root))
+        prefix = one.project.config.edition_path
+        for make in site_files(one, renderer).site_wide:
+            if interrupted is not None and interrupted():
+                return None
+            for rel, data in layer.site_wide_file(make, one, renderer):
+                sink.write(prefix + rel, data.encode("utf-8") if isinstance(data, str) else data)
+                written.append(prefix + rel)
     return written
 
 

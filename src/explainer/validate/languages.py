@@ -99,7 +99,7 @@ def edition(project: Project, code: str, translations: dict[str, Translation]) -
     def laid_over(entry: Entry) -> Entry:
         found = translations.get(entry.id)
         if found is None:
-            return entry
+            return replace(entry)  # its own object: a build may drop an entry's Markdown once parsed
         own = found.entry
         meta = {**entry.meta, **{k: v for k, v in own.meta.items() if k != schema.TRANSLATED_FROM}}
         return replace(own, meta=meta)
