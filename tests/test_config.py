@@ -42,7 +42,7 @@ def config_of(root: Path, with_root: bool = True) -> tuple[Config, list[str]]:
 
 def test_config_has_one_typed_field_per_key_of_the_schema() -> None:
     fields = [f.name for f in dataclasses.fields(Config)]
-    assert fields == [f.name for f in schema.CONFIG.fields] + ["edition_path", "style_file", "doc"]
+    assert fields == [f.name for f in schema.CONFIG.fields] + ["site_texts", "edition_path", "style_file", "doc"]
 
 
 def test_every_key_is_validated_into_its_field(tmp_path: Path) -> None:

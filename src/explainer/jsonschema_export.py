@@ -54,7 +54,9 @@ def field_schema(field: schema.Field) -> dict[str, Any]:
     elif t == schema.LANGUAGE_LIST:
         code = {"type": "string", "pattern": "^[a-z]{2,3}(-[a-z0-9]{2,8})*$"}
         out = {"type": "array", "minItems": 1, "items": {"anyOf": [code, {
-            "type": "object", "properties": {"code": code, "name": {"type": "string", "pattern": NOT_BLANK}},
+            "type": "object", "properties": {"code": code, "name": {"type": "string", "pattern": NOT_BLANK},
+                                             "title": {"type": "string", "pattern": NOT_BLANK},
+                                             "description": {"type": "string", "pattern": NOT_BLANK}},
             "required": ["code"], "additionalProperties": False}]}}
     elif t == schema.NAV_LIST:
         out = {"type": "array", "items": {"type": "string", "pattern": NOT_BLANK}, "uniqueItems": True}

@@ -165,6 +165,8 @@ class Config:
     languages: tuple[tuple[str, str], ...] = (("en", "English"),)
     """(code, name) of every language of the site, the default first (`language` alone when
     config.yaml names no `languages`)."""
+    site_texts: Frozen = field(default_factory=Frozen)
+    """Language code -> the site's `title` and `description` in it, where `languages:` gives them."""
     edition_path: str = ""
     """'' for the default language's site; 'CODE/' for the edition in another language
     (`validate.languages.edition`), whose `base_url` and `language` are the edition's."""

@@ -71,7 +71,7 @@ def context(project: Project, url_path: str, entry: Entry | None, root: str) -> 
     config = project.config
     if len(config.languages) < 2:
         return {"languages": [], "hreflang": [], "original": None, "text_lang": config.language,
-                "stale_since": None}
+                "stale_since": None, "translation": False}
     items = alternates(project, url_path, entry, root)
     here = next(a for a in items if a.current)
     default = items[0]
@@ -83,7 +83,7 @@ def context(project: Project, url_path: str, entry: Entry | None, root: str) -> 
         "original": None if shown else default,
         "text_lang": config.language if shown else default.code,
         "stale_since": _stale_since(project, entry),
-        "language_strings": STRINGS.get(config.language, STRINGS["en"]),
+        "translation": entry is not None and bool(entry.language),
     }
 
 
@@ -93,21 +93,6 @@ def _stale_since(project: Project, entry: Entry | None) -> str | None:
     if entry is None or not entry.language or entry.id not in project.stale:
         return None
     updated = entry.meta.get("updated")
-    return updated.display() if updated is not None else ""
-
-
-STRINGS: dict[str, dict[str, str]] = {
-    "en": {"switcher": "Languages",
-           "untranslated": "This page has not been translated into English yet; below is the original.",
-           "stale": "The original of this page was updated ({date}) after this translation was made.",
-           "stale_undated": "The original of this page was updated after this translation was made.",
-           "read_original": "Read the original"},
-    "ja": {"switcher": "言語",
-           "untranslated": "このページはまだ日本語に翻訳されていません。以下は原文です。",
-           "stale": "このページの原文は、この翻訳の後に更新されています（{date}）。",
-           "stale_undated": "このページの原文は、この翻訳の後に更新されています。",
-           "read_original": "原文を読む"},
-}
-
+    return updated.display(lang=project.config.language) if updated is not None else ""
 
 __all__ = ["Alternate", "alternates", "available", "context", "site_base_url"]

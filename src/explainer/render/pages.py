@@ -199,6 +199,11 @@ class Renderer:
         return self._references.get(source_id) if self._references else None
 
     @cached_property
+    def untitled_note(self) -> str:
+        """What follows a described source title in sidenotes, in the site's language."""
+        return self.site.project.strings.message(self.config.language, "untitled_note")
+
+    @cached_property
     def extra_css(self) -> bool:
         """Whether the project has `layouts/assets/extra.css`, loaded after the theme's style sheets."""
         return (self.site.project.root / "layouts" / "assets" / "extra.css").is_file()
@@ -285,7 +290,7 @@ class Renderer:
         sources = sources_list(entry, body, self.site, self.source_view)
         ctx.update(
             entry=self.source_view(entry) if entry.kind == schema.BIBLIOGRAPHY_KIND else self.view(entry),
-            body=with_sidenotes(body.html, sources),
+            body=with_sidenotes(body.html, sources, self.untitled_note),
             sources=sources,
             letters=letters,
             disputes=body.disputes,
@@ -369,7 +374,7 @@ class Renderer:
                           sources_list(e, body, self.site, self.source_view) if body else []))
         found, cited = disputes_page(items, self.view, self.strings, self.lang)
         for item in found:
-            item["html"] = with_sidenotes(str(item["html"]), cited)
+            item["html"] = with_sidenotes(str(item["html"]), cited, self.untitled_note)
         ctx.update(disputes=found, sources=cited, letters=letters)
         n = len(self.site.disputes)
         self.add_card(ctx, "disputes/index.html", self.msg("disputes_title"), self.msg("section_disputes"), "",

@@ -33,9 +33,10 @@ class Cited(Protocol):
     source: Any
 
 
-def with_sidenotes(html: str, sources: Sequence[Cited]) -> Markup:
+def with_sidenotes(html: str, sources: Sequence[Cited], untitled_note: str = UNTITLED_NOTE) -> Markup:
     """`html` (a rendered body) with an aside of short references before each top-level
-    block that cites a source; unchanged when nothing is cited."""
+    block that cites a source; unchanged when nothing is cited. `untitled_note` follows a
+    described title (`untitled: true`), in the page's language."""
     if 'href="#source-' not in html:
         return Markup(html)
     by_number = {s.number: s.source for s in sources}
@@ -49,7 +50,7 @@ def with_sidenotes(html: str, sources: Sequence[Cited]) -> Markup:
         depth = max(0, depth + (-1 if closing else 1))
         if closing and depth == 0:
             numbers = list(dict.fromkeys(int(n) for n in MARKER.findall(html, start, match.end())))
-            notes = "".join(_note(n, by_number.get(n)) for n in numbers if n not in seen)
+            notes = "".join(_note(n, by_number.get(n), untitled_note) for n in numbers if n not in seen)
             again = [_again(n, by_number.get(n)) for n in numbers if n in seen]
             if any(again):
                 notes += '<p class="sidenote again">' + " · ".join(a for a in again if a) + "</p>"
@@ -61,14 +62,14 @@ def with_sidenotes(html: str, sources: Sequence[Cited]) -> Markup:
     return Markup("".join(parts))
 
 
-def _note(number: int, source: Any) -> str:
+def _note(number: int, source: Any, untitled_note: str) -> str:
     """A source's first short reference on the page: number, publisher, date, title."""
     if source is None:
         return ""
     bits = [str(escape(b)) for b in (source.meta.get("publisher") or "", source.date) if b]
     title = source.title if len(source.title) <= TITLE_CHARS else source.title[:TITLE_CHARS - 1].rstrip() + "…"
     if source.meta.get("untitled"):  # the title describes the item: no headline styling, and a note
-        shown = f"{escape(title)} {UNTITLED_NOTE}"
+        shown = f"{escape(title)} {escape(untitled_note)}"
     else:
         shown = f"<cite>{escape(title)}</cite>"
     text = ", ".join(bits) + (": " if bits else "") + shown

@@ -304,17 +304,24 @@ def _check_value(field: schema.Field, value: Any, doc: YamlDoc, at: tuple[Any, .
 
 
 def _languages(value: list[Any], doc: YamlDoc, at: tuple[Any, ...], path: str,
-               problems: Problems) -> list[tuple[str, str]] | object:
-    """`languages:` as (code, display name) pairs: each item a code from `schema.LANGUAGE_NAMES`
-    or `{code: CODE, name: NAME}`; codes are BCP 47 tags in lower case, each listed once."""
-    found: list[tuple[str, str]] = []
+               problems: Problems) -> list[tuple[str, str, dict[str, str]]] | object:
+    """`languages:` as (code, display name, the site's title and description in it) triples:
+    each item a code from `schema.LANGUAGE_NAMES` or `{code: CODE, name: NAME, title: …,
+    description: …}`; codes are BCP 47 tags in lower case, each listed once."""
+    found: list[tuple[str, str, dict[str, str]]] = []
     for i, item in enumerate(value):
         il, ic = doc.pos(*at, i)
         code, name = (item, None) if isinstance(item, str) else (
             (item.get("code"), item.get("name")) if isinstance(item, dict) else (None, None))
-        if isinstance(item, dict) and set(item) - {"code", "name"}:
-            problems.add("key-unknown", path, il, ic, f"a language has only 'code' and 'name', not "
-                         f"'{sorted(set(item) - {'code', 'name'})[0]}'", "write {code: ja, name: 日本語}")
+        allowed = {"code", "name", "title", "description"}
+        if isinstance(item, dict) and set(item) - allowed:
+            problems.add("key-unknown", path, il, ic, f"a language has only {', '.join(sorted(allowed))}, not "
+                         f"'{sorted(set(item) - allowed)[0]}'", "write {code: ja, name: 日本語, title: …}")
+            continue
+        texts = {k: item[k].strip() for k in ("title", "description")
+                 if isinstance(item, dict) and isinstance(item.get(k), str) and item[k].strip()}
+        if isinstance(item, dict) and any(k in item and k not in texts for k in ("title", "description")):
+            problems.add("value-type", path, il, ic, "a language's title and description must be text")
             continue
         if not isinstance(code, str):
             problems.add("value-type", path, il, ic, f"'languages' items must be language codes, not "
@@ -333,9 +340,9 @@ def _languages(value: list[Any], doc: YamlDoc, at: tuple[Any, ...], path: str,
             problems.add("value-language", path, il, ic, f"'{code}' is not in the built-in table of languages",
                          did_you_mean(code, schema.LANGUAGE_NAMES) or f"give its name: {{code: {code}, name: …}}")
             continue
-        if code in (c for c, _ in found):
+        if code in (c for c, _, _ in found):
             problems.add("value-duplicate", path, il, ic, f"'{code}' is listed twice in 'languages'",
                          "remove one of them")
             continue
-        found.append((code, name))
+        found.append((code, name, texts))
     return found

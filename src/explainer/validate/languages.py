@@ -104,8 +104,10 @@ def edition(project: Project, code: str, translations: dict[str, Translation]) -
         meta = {**entry.meta, **{k: v for k, v in own.meta.items() if k != schema.TRANSLATED_FROM}}
         return replace(own, meta=meta)
 
+    texts = project.config.site_texts.get(code, {})
     config = replace(project.config, language=code, base_url=project.config.base_url + code + "/",
-                     edition_path=code + "/")
+                     edition_path=code + "/", title=texts.get("title", project.config.title),
+                     description=texts.get("description", project.config.description))
     home = laid_over(project.home) if project.home is not None else None
     return replace(project, config=config, home=home,
                    entries={i: laid_over(e) for i, e in project.entries.items()},

@@ -33,7 +33,9 @@ def validate_config(doc: YamlDoc | None, problems: Problems, root: Path | None =
     if root is not None and values["citation_style"]:
         style_file = style_file_of(root, values["citation_style"],
                                    doc.pos("citation_style") if doc else (1, 1), problems)
-    languages = tuple(values["languages"] or ())
+    given = values["languages"] or []
+    languages = tuple((code, name) for code, name, _ in given)
+    site_texts = Frozen({code: Frozen(texts) for code, _, texts in given if texts})
     if languages and doc is not None and "language" in (doc.data or {}) and values["language"] != languages[0][0]:
         line, col = doc.pos("language")
         problems.add("value-language", CONFIG_FILE, line, col,
@@ -44,6 +46,7 @@ def validate_config(doc: YamlDoc | None, problems: Problems, root: Path | None =
     return Config(**{**values,
                      "language": languages[0][0],
                      "languages": languages,
+                     "site_texts": site_texts,
                      "title": values["title"] or "Untitled",
                      "base_url": slashed(values["base_url"]),
                      "nav": tuple(values["nav"] or ()),
