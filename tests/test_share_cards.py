@@ -143,3 +143,41 @@ def test_the_png_writer_round_trips_runs_of_rows() -> None:
         with Image.open(io.BytesIO(png(raw))) as im:
             assert (im.mode, im.size) == ("P", (WIDTH, HEIGHT))
             assert im.tobytes() == b"".join(rows)
+
+
+def _ink_columns(data: bytes, top: int, bottom: int) -> int:
+    """How many columns of the card's rows top..bottom hold anything but background."""
+    with Image.open(io.BytesIO(data)) as im:
+        band = im.convert("L").crop((0, top, 1200, bottom))
+        background = band.getpixel((1199, 0))
+        return sum(1 for x in range(1200) if any(band.getpixel((x, y)) != background for y in range(0, band.height, 2)))
+
+
+def test_a_japanese_card_is_set_in_a_japanese_font_and_wraps_between_characters() -> None:
+    from explainer.render.cards import units, wide_font, wrap, face, BOLD
+
+    assert wide_font(False) is not None and wide_font(True) is not None, \
+        "no serif font with Japanese glyphs: scripts/test.sh installs fonts-noto-cjk"
+    title = "北大西洋条約機構（NATO）が東京に連絡事務所を開設する構想について、フランスのマクロン大統領が反対した"
+    lines = wrap(face(BOLD, 60), title, 1040, 3)
+    assert lines is not None and len(lines) > 1 and "".join(lines) == title  # no spaces added between characters
+    assert not any(line[0] in "、。）」" for line in lines)  # never a closing mark first on a line
+    assert units("NATO東京、構想")[:3] == [("NATO", True), ("東", False), ("京、", False)]
+    japanese = draw(Card("サイト", title, "関係者", "2023年7月11日", "引用した出典12件", False))
+    boxes = draw(Card("サイト", "\u25a1" * 40, "関係者", "2023年7月11日", "引用した出典12件", False))
+    assert japanese != boxes
+    assert _ink_columns(japanese, 200, 400) > 800  # the title's lines run across the card
+
+
+def test_without_a_font_for_the_script_a_japanese_site_is_warned(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    root = make_project(tmp_path, {"config.yaml": "title: T\nbase_url: https://example.org/\nlanguage: ja\n"})
+    done = subprocess.run([sys.executable, "-m", "explainer", "check"], cwd=root, capture_output=True, text=True,
+                          env={"PATH": str(tmp_path / "nothing"), "HOME": str(tmp_path)}, timeout=120)
+    assert "config.yaml:1:1: warning: the share cards of the 'ja' pages need a font with its glyphs" in done.stderr
+    assert "apt-get install fonts-noto-cjk" in done.stderr
+    found = subprocess.run([sys.executable, "-m", "explainer", "check"], cwd=root, capture_output=True, text=True,
+                           timeout=120)
+    assert "card-font" not in found.stderr and "share cards of the" not in found.stderr

@@ -27,6 +27,7 @@ from .load.ids import id_problem
 from .load.strings import body_labels, read_strings
 from .model import Entry, Project, SiteData, TemplateProblem
 from .render import Renderer, make_environment, site_files
+from .render.cards import wide_font
 from .resolve import apply_git_dates, build_lookup, check_front_matter_refs, link
 from .resolve.markup import BODY_LABELS
 from .validate import assemble, validate_config
@@ -97,6 +98,7 @@ def build_site(root: Path, problems: Problems, output: Output | None = None, lay
         site = resolve(project, problems, layer)
         site.editions = [resolve(one, problems, layer) for one in editions]
     sites = [site, *site.editions]
+    check_card_fonts(sites, problems)
     if base_url:  # only absolute URLs use it; bodies link relatively, so nothing parsed changes
         for one in sites:
             one.project.config = one.project.config.with_base_url(base_url)
@@ -126,6 +128,23 @@ def build_site(root: Path, problems: Problems, output: Output | None = None, lay
         output.abort()
         raise
     return site, written
+
+
+WIDE_LANGUAGES = ("ja", "zh", "ko")
+"""Languages whose share cards need `render.cards.wide_font` (a font of the machine's)."""
+
+
+def check_card_fonts(sites: list[SiteData], problems: Problems) -> None:
+    """A warning when an edition in Japanese, Chinese or Korean would draw share cards
+    without a font for its script."""
+    for one in sites:
+        config = one.project.config
+        if config.share_cards and config.language.split("-")[0] in WIDE_LANGUAGES and wide_font(False) is None:
+            problems.add("card-font", "config.yaml", 1, 1,
+                         f"the share cards of the '{config.language}' pages need a font with its glyphs, and "
+                         "this machine has none that fontconfig finds: they would show empty boxes",
+                         "install one (Debian, Ubuntu: apt-get install fonts-noto-cjk) or set share_cards: false")
+            return
 
 
 def resolve(project: Project, problems: Problems, layer: Layer = PLAIN) -> SiteData:

@@ -21,12 +21,23 @@ Drawing one must stay cheap (a build draws one per page; see `bench/share_cards.
 
 A card is drawn again only when what it shows changes: the pipeline keeps it with the
 pages in the build cache under `card_key` (`cache.layer.Layer.render`).
+
+Japanese, Chinese and Korean text (a site or an edition in one of those languages) is set
+in a serif font for that script found on the machine through fontconfig (`fc-match
+"serif:lang=ja"`: Noto Serif CJK on Debian with `fonts-noto-cjk`), character by
+character where the bundled font has no glyph, and a title in those scripts wraps between
+any two characters (never before a closing mark such as 、。」). Bundling such a font
+would add megabytes to every install; the fallback's file is part of `card_key`, so a
+machine with another font draws its own cards, and one with none draws the bundled
+font's empty boxes (`explainer build` then says which package to install).
 """
 
 from __future__ import annotations
 
 import hashlib
+import shutil
 import struct
+import subprocess
 import zlib
 from collections import OrderedDict
 from dataclasses import astuple, dataclass
@@ -92,21 +103,56 @@ def card_key(salt: str, card: Card) -> str:
 
 @lru_cache(maxsize=1)
 def _fonts_digest() -> str:
-    return hashlib.sha256(REGULAR.read_bytes() + BOLD.read_bytes()).hexdigest()
+    h = hashlib.sha256(REGULAR.read_bytes() + BOLD.read_bytes())
+    for bold in (False, True):
+        found = wide_font(bold)
+        h.update(f"\0{found}\0{found.stat().st_size if found else ''}".encode())
+    return h.hexdigest()
+
+
+_WIDE_FROM = 0x2E80
+"""Characters from here on (CJK radicals, kana, ideographs, Hangul, full-width forms) are
+drawn with the wide font; the bundled font covers Latin, Greek and Cyrillic only."""
+
+
+def is_wide(ch: str) -> bool:
+    """Whether `ch` is Japanese, Chinese or Korean script or punctuation (drawn with `wide_font`)."""
+    return ord(ch) >= _WIDE_FROM and not 0xFE00 <= ord(ch) <= 0xFE0F
+
+
+@lru_cache(maxsize=2)
+def wide_font(bold: bool) -> Path | None:
+    """A serif font on this machine that has Japanese (and so Chinese and Korean) glyphs, as
+    fontconfig chooses it; None without fontconfig or such a font."""
+    if shutil.which("fc-match") is None:
+        return None
+    pattern = "serif:lang=ja" + (":weight=bold" if bold else "")
+    try:
+        done = subprocess.run(["fc-match", "-f", "%{file}\n%{lang}", pattern], capture_output=True, text=True,
+                              timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    file, _, langs = done.stdout.partition("\n")
+    path = Path(file.strip())
+    return path if done.returncode == 0 and "ja" in langs.split("|") and path.is_file() else None
 
 
 class Face:
-    """A font at one size, its glyphs rendered once and pasted after that."""
+    """A font at one size, its glyphs rendered once and pasted after that; Japanese, Chinese
+    and Korean characters come from `wide` (a `Face` of `wide_font`) when there is one."""
 
-    def __init__(self, path: Path, size: int) -> None:
+    def __init__(self, path: Path, size: int, wide: Face | None = None) -> None:
         self.font = ImageFont.truetype(str(path), size, layout_engine=ImageFont.Layout.BASIC)
         self.path = path
         self.size = size
+        self.wide = wide
         self.glyphs: dict[str, tuple[Image.Image | None, int, int, float]] = {}
 
     def glyph(self, ch: str) -> tuple[Image.Image | None, int, int, float]:
         """(mask, left, top from the baseline, advance) of one character."""
         found = self.glyphs.get(ch)
+        if found is None and self.wide is not None and is_wide(ch):
+            found = self.glyphs[ch] = self.wide.glyph(ch)
         if found is None:
             left, top, right, bottom = (int(v) for v in self.font.getbbox(ch, anchor="ls"))
             mask = None
@@ -136,7 +182,37 @@ class Face:
 
 @lru_cache(maxsize=16)
 def face(path: Path, size: int) -> Face:
-    return Face(path, size)
+    wide = wide_font(path == BOLD)
+    return Face(path, size, Face(wide, size) if wide is not None else None)
+
+
+_NO_BREAK_BEFORE = set("、。，．・：；？！ー）」』】〕〉》’”ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ々…")
+"""Characters a Japanese line never starts with (kinsoku): closing marks, small kana."""
+
+
+def units(text: str) -> list[tuple[str, bool]]:
+    """`text` as the pieces a line may break between, each with whether a space goes before
+    it: words, and each Japanese, Chinese or Korean character on its own (with the closing
+    marks that may not start a line kept on the character before)."""
+    found: list[tuple[str, bool]] = []
+    for word in text.split():
+        first = True
+        run = ""
+        for ch in word:
+            if is_wide(ch):
+                if run:
+                    found.append((run, first))
+                    run, first = "", False
+                if ch in _NO_BREAK_BEFORE and found and not first:
+                    found[-1] = (found[-1][0] + ch, found[-1][1])
+                else:
+                    found.append((ch, first))
+                first = False
+            else:
+                run += ch
+        if run:
+            found.append((run, first))
+    return found
 
 
 def wrap(face: Face, text: str, width: float, lines: int) -> list[str] | None:
@@ -144,16 +220,17 @@ def wrap(face: Face, text: str, width: float, lines: int) -> list[str] | None:
     found: list[str] = []
     line, used = "", 0.0
     space = face.width(" ")
-    for word in text.split():
-        w = face.width(word)
-        if line and used + space + w <= width:
-            line, used = f"{line} {word}", used + space + w
+    for piece, spaced in units(text):
+        w = face.width(piece)
+        gap = space if spaced else 0.0
+        if line and used + gap + w <= width:
+            line, used = line + (" " if spaced else "") + piece, used + gap + w
             continue
         if w > width:
             return None
         if line:
             found.append(line)
-        line, used = word, w
+        line, used = piece, w
     if line:
         found.append(line)
     return found if len(found) <= lines else None
@@ -167,9 +244,9 @@ def _title_lines(text: str) -> tuple[Face, list[str]]:
         if found is not None:
             return f, found
     f = face(BOLD, 50)
-    words, kept = text.split(), ""
-    for word in words:  # the longest run of whole words that fits three lines with the ellipsis
-        candidate = f"{kept} {word}" if kept else word
+    kept = ""
+    for piece, spaced in units(text):  # the longest run of whole words that fits three lines with the ellipsis
+        candidate = kept + (" " if spaced and kept else "") + piece
         if wrap(f, candidate + " …", RIGHT - LEFT, 3) is None:
             break
         kept = candidate
