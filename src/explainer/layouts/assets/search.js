@@ -240,8 +240,10 @@
       more.type = "button";
       more.hidden = true;
       out.textContent = "";
-      out.appendChild(el("p", "search-count", msg(hits.length === 1 ? "results-one" : "results-other",
-        { count: hits.length, query: q })));
+      var count = el("p", "search-count", msg(hits.length === 1 ? "results-one" : "results-other",
+        { count: hits.length, query: q }));
+      count.setAttribute("data-count", String(hits.length));
+      out.appendChild(count);
       out.appendChild(ol);
       out.appendChild(more);
       return show(hits, 0, ws, ol, more, mine, ph);
