@@ -52,10 +52,11 @@ PAGE_WEIGHT = 250_000
 """Bytes the home page loads at most, with its fonts."""
 LIGHTHOUSE = REPO / "tests" / "lighthouse"
 LIGHTHOUSE_PAGES = ["", "events/vilnius-summit-2023/", "actors/nato/", "timeline/", "actors/",
-                    "sources/guardian-2023-nato-shelves-tokyo-office/", "disputes/"]
+                    "sources/guardian-2023-nato-shelves-tokyo-office/", "disputes/", "ja/", "ja/actors/nato/"]
 #: One page of every layout, checked by axe in the dark theme as well.
 DARK_SAMPLE = ["", "timeline/", "actors/", "sources/", "disputes/", "about/", "actors/nato/",
-               "events/vilnius-summit-2023/", "sources/guardian-2023-nato-shelves-tokyo-office/", "404.html"]
+               "events/vilnius-summit-2023/", "sources/guardian-2023-nato-shelves-tokyo-office/", "404.html",
+               "ja/", "ja/actors/nato/", "ja/timeline/"]
 
 
 @dataclass

@@ -264,20 +264,23 @@ SITE_TITLES = ["Test explainer", "Renamed explainer", "The NATO Tokyo office & y
 
 LAYOUTS: dict[str, Callable[[str, int], str]] = {
     # a project file that overrides a default: a copy of it with one small change
-    "partials/breadcrumb.html": lambda text, k: _changed(text, "Home</a>", f"Home ({k})</a>"),
+    "partials/breadcrumb.html": lambda text, k: _changed(text, '{{ t("breadcrumb_home") }}</a>',
+                                                         f'{{{{ t("breadcrumb_home") }}}} ({k})</a>'),
     "partials/entry_footer.html": lambda text, k: f"<p class=\"override\">override {k}</p>\n" + text,
     "partials/meta.html": lambda text, k: f"<!-- meta override {k} -->\n" + text,
-    "event.html": lambda text, k: _changed(text, '<p class="entry-kind">Event</p>',
-                                           f'<p class="entry-kind">Event ({k})</p>'),
+    "event.html": lambda text, k: _changed(text, '<p class="entry-kind">{{ t("kind_event") }}</p>',
+                                           f'<p class="entry-kind">{{{{ t("kind_event") }}}} ({k})</p>'),
+    # a project's translation table: one message of the theme's in its own words
+    "i18n/en.yaml": lambda text, k: f"sources_heading: Sources ({k})\nevents_count_other: \"{{count}} events ({k})\"\n",
     "assets/style.css": lambda text, k: text + f"\n/* override {k} */\n",
 }
 NEW_ASSET = "assets/extra.css"
 FOLDERS = ["content/drafts", "content/actors/drafts"]
 BREAKAGES = {
     # a mistake in a layout: where it goes (a text of the default the mistake is put before) and what
-    "partials/breadcrumb.html": "Home</a>",
+    "partials/breadcrumb.html": '{{ t("breadcrumb_home") }}</a>',
     "partials/entry_footer.html": "<p",
-    "event.html": '<p class="entry-kind">Event</p>',
+    "event.html": '<p class="entry-kind">{{ t("kind_event") }}</p>',
 }
 MISTAKES = ["{{ no_such_variable }}", "{% if %}", "{{ entry.title|no_such_filter }}"]
 

@@ -217,7 +217,8 @@ def test_citation_preview_on_keyboard_focus(page: Page, served: str) -> None:
         pytest.fail("no citation marker reached with the Tab key")
     text = preview(page)
     assert text is not None
-    assert "Summit report" in text and "The Guardian" in text and ", para. 6" in text  # the marker's label
+    assert text.startswith("SOURCE 1\n") and "Summit report" in text and "The Guardian" in text
+    assert text.endswith("\npara. 6")  # the place cited, from the marker's label
     page.keyboard.press("Escape")
     assert preview(page) is None
     page.keyboard.press("Tab")  # moving on to a cross-link previews it instead

@@ -208,7 +208,7 @@ class Layer:
             sink = _Prefixed(sink, prefix)
         recorder = Recorder()
         if memo.keeps_pages:
-            renderer = WatchedRenderer(site, renderer.env, recorder)
+            renderer = WatchedRenderer(site, renderer.env, recorder, renderer.lang)
         renderer.prepare(lambda fn, items: executor.map(fn, items, weight=len(site.project.entries)))  # citation style
         answers = Answers(site, renderer, memo.carried_answers()) if isinstance(renderer, WatchedRenderer) else None
         files = site_files(renderer.site, renderer)

@@ -197,8 +197,8 @@ class WatchedRenderer(Renderer):
     """A renderer of the watched site whose site-wide values are noted as one key each
     (and computed unwatched: they are the same for every page)."""
 
-    def __init__(self, site: SiteData, env: Any, recorder: Recorder) -> None:
-        super().__init__(_WatchedSite(site, recorder), env)
+    def __init__(self, site: SiteData, env: Any, recorder: Recorder, lang: str | None = None) -> None:
+        super().__init__(_WatchedSite(site, recorder), env, lang)
         self.recorder = recorder
         self.story = _WatchedStory(self.site.project, recorder, self.lang)
 

@@ -126,15 +126,15 @@ def entry_corrections(entry: Entry, lang: str = "en") -> list[dict[str, Any]]:
 class Renderer:
     """Builds page contexts and renders them with the layouts."""
 
-    def __init__(self, site: SiteData, env: jinja2.Environment) -> None:
+    def __init__(self, site: SiteData, env: jinja2.Environment, lang: str | None = None) -> None:
         self.site = site
         self.env = env
         self.config = site.project.config
         self.entries = site.project.entries
         self.strings = site.project.strings if site.project.strings.tables else shipped_strings()
         """The interface's words (`layouts/i18n/`)."""
-        self.lang = str(self.config.language)
-        """The language of the pages it renders (their `lang`): the site's."""
+        self.lang = lang or str(self.config.language)
+        """The language of the pages it renders (their `lang`; default: the site's `language`)."""
         self.story = Story(site.project, self.lang)
         """The order, colours and pictures of the story, shared by every page."""
         self._references: dict[str, Markup] | None = None
@@ -161,7 +161,7 @@ class Renderer:
         what front matter alone decides (the story, the menu, the formatted references), so
         the dev server's preview of one edited body skips the whole-site scans they cost."""
         self.warm()
-        other = Renderer(site, self.env)
+        other = Renderer(site, self.env, self.lang)
         other.story = self.story
         other._references, other._source_views = self._references, self._source_views
         other._nav, other._has_corrections = self._nav, self._has_corrections

@@ -381,7 +381,12 @@ def _dispute_validate(params: str, *args: Any) -> bool:
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "section"
+    """An anchor from a heading or a question: ASCII letters and digits, and Japanese,
+    Chinese and Korean characters as they are (a question in Japanese keeps its words)."""
+    return _NOT_IN_SLUG.sub("-", text.lower()).strip("-")[:60] or "section"
+
+
+_NOT_IN_SLUG = re.compile("[^a-z0-9\u3005\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
 
 
 _CONTAINERS = ("blockquote_open", "bullet_list_open", "ordered_list_open", "list_item_open", "footnote_open")

@@ -30,10 +30,12 @@
     var ref = li.querySelector(".reference"), p = el("p");
     p.appendChild((ref || li).cloneNode(true));
     [].forEach.call(p.querySelectorAll("[id]"), function (n) { n.removeAttribute("id"); });
-    /* the marker's own label, in the page's language: the source and the place cited
+    /* the marker's own label, in the page's language: the source, then the place cited
        ("Source 3, p. 4"), as a screen reader says it */
-    frag.appendChild(el("p", "pv-kind", a.getAttribute("aria-label") || a.textContent));
+    var label = a.getAttribute("aria-label") || a.textContent, comma = label.indexOf(", ");
+    frag.appendChild(el("p", "pv-kind", comma > 0 ? label.slice(0, comma) : label));
     frag.appendChild(p);
+    if (comma > 0) frag.appendChild(el("p", "pv-loc", label.slice(comma + 2)));
     return frag;
   }
 
