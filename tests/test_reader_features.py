@@ -97,7 +97,8 @@ def read(site: Path, url: str) -> str:
 
 def test_script_stays_small() -> None:
     assert SCRIPT.stat().st_size < 8 * 1024
-    assert SEARCH_SCRIPT.stat().st_size < 11 * 1024  # loaded by /search/ only; 1 KB of it the CJK tokeniser
+    # loaded by /search/ only; 1 KB of it the CJK tokeniser, 0.5 KB the messages in the page's language
+    assert SEARCH_SCRIPT.stat().st_size < 12 * 1024
 
 
 def test_story_views_are_byte_identical_across_builds(tmp_path: Path, site: Path) -> None:
