@@ -53,7 +53,11 @@ def test_links_in_a_translation_stay_in_its_edition(tmp_path: Path) -> None:
     page = (site / "ja/events/summit-2023/index.html").read_text(encoding="utf-8")
     link = re.search(r'<a [^>]*href="([^"]+)"[^>]*>北大西洋条約機構</a>', page)
     assert link and urljoin("https://x.test/ja/events/summit-2023/", link[1]) == "https://x.test/ja/actors/nato/"
+    assert '"inLanguage":"ja"' in page  # JSON-LD
+    assert '"inLanguage":"en"' in (site / "events/summit-2023/index.html").read_text(encoding="utf-8")
     assert (site / "ja/data.json").is_file() and (site / "ja/feed.xml").is_file()
+    feed = (site / "ja/feed.xml").read_text(encoding="utf-8")
+    assert "首脳会議" in feed and "/ja/events/summit-2023/" in feed
     assert (site / "ja/search").is_dir() and not (site / "ja/assets").exists() and not (site / "ja/robots.txt").exists()
     css = re.search(r'<link rel="stylesheet" href="([^"]+style\.css)">', page)
     assert css and urljoin("https://x.test/ja/events/summit-2023/", css[1]) == "https://x.test/assets/style.css"

@@ -66,7 +66,7 @@ def structured_data(ctx: dict[str, Any]) -> dict[str, Any] | None:
         return None
     data: dict[str, Any]
     if kind == schema.HOME.name:
-        data = {**website, "inLanguage": site["language"]}
+        data = {**website, "inLanguage": ctx.get("text_lang") or site["language"]}
         if site.get("description"):
             data["description"] = site["description"]
         if site.get("author"):
@@ -130,6 +130,10 @@ def structured_data(ctx: dict[str, Any]) -> dict[str, Any] | None:
         data["dateModified"] = str(meta["updated"])
     if data["@type"] in CREATIVE_WORKS:
         data["isPartOf"] = website
+    if ctx.get("languages") and "inLanguage" not in data and (data["@type"] in CREATIVE_WORKS
+                                                              or data["@type"] == "Event"):
+        # a site in several languages: say which this page's text is in
+        data["inLanguage"] = ctx.get("text_lang") or site["language"]
     return {"@context": CONTEXT, **data}
 
 
