@@ -49,10 +49,10 @@ def load_translations(project: Project, problems: Problems) -> dict[str, dict[st
             continue
         original = project.home if kind is schema.HOME else project.entries.get(entry_id)
         if original is None or original.kind != kind.name:
-            folder = "content/" if kind is schema.HOME else f"content/{kind.folder}/"
+            own = "content/index.md" if kind is schema.HOME else f"content/{kind.folder}/{entry_id}.md"
             problems.add("translation-orphan", rel, 1, 1,
-                         f"a translation of '{entry_id}', but {folder}{entry_id}.md does not exist",
-                         f"translations live beside their original: add {folder}{entry_id}.md or rename this file")
+                         f"a translation of '{entry_id or 'index'}', but {own} does not exist",
+                         f"translations live beside their original: add {own} or rename this file")
             continue
         translation = _read(project, rel, kind, original, code, problems)
         if translation is not None:
