@@ -7,7 +7,6 @@
 #      default-jre-headless  -> java (the Nu HTML checker, jing)
 #      jing                  -> RELAX NG validation of the Atom feed
 #      npm (with nodejs)     -> Lighthouse (tests/test_browser.py)
-#      fonts-noto-cjk        -> Japanese glyphs for the Japanese edition's share cards
 #    Skipped when the commands chromium, java, jing and npm all exist already.
 #    On a machine that has only some of them (a GitHub-hosted Ubuntu runner
 #    ships chromium and java), only the missing packages are installed.
@@ -30,11 +29,9 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
 command -v jing >/dev/null 2>&1 || missing+=(jing)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
-# a serif font with Japanese glyphs: the Japanese edition's share cards and screenshots
-fc-list ':lang=ja' 2>/dev/null | grep -q . || missing+=(fontconfig fonts-noto-cjk)
 
 if [ "${#missing[@]}" -eq 0 ]; then
-  say "chromium, java, jing, npm and a Japanese font are already installed; skipping apt-get"
+  say "chromium, java, jing and npm are already installed; skipping apt-get"
 else
   if [ "$(id -u)" -eq 0 ]; then
     as_root=()

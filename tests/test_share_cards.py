@@ -153,11 +153,9 @@ def _ink_columns(data: bytes, top: int, bottom: int) -> int:
         return sum(1 for x in range(1200) if any(band.getpixel((x, y)) != background for y in range(0, band.height, 2)))
 
 
-def test_a_japanese_card_is_set_in_a_japanese_font_and_wraps_between_characters() -> None:
-    from explainer.render.cards import units, wide_font, wrap, face, BOLD
+def test_a_japanese_card_is_set_in_the_bundled_japanese_font_and_wraps_between_characters() -> None:
+    from explainer.render.cards import BOLD, face, units, wrap
 
-    assert wide_font(False) is not None and wide_font(True) is not None, \
-        "no serif font with Japanese glyphs: scripts/test.sh installs fonts-noto-cjk"
     title = "北大西洋条約機構（NATO）が東京に連絡事務所を開設する構想について、フランスのマクロン大統領が反対した"
     lines = wrap(face(BOLD, 60), title, 1040, 3)
     assert lines is not None and len(lines) > 1 and "".join(lines) == title  # no spaces added between characters
@@ -169,15 +167,42 @@ def test_a_japanese_card_is_set_in_a_japanese_font_and_wraps_between_characters(
     assert _ink_columns(japanese, 200, 400) > 800  # the title's lines run across the card
 
 
-def test_without_a_font_for_the_script_a_japanese_site_is_warned(tmp_path: Path) -> None:
+def test_japanese_cards_need_no_font_of_the_machine(tmp_path: Path) -> None:
+    """The same bytes with fontconfig out of reach: the fonts are the package's own."""
     import subprocess
     import sys
 
-    root = make_project(tmp_path, {"config.yaml": "title: T\nbase_url: https://example.org/\nlanguage: ja\n"})
-    done = subprocess.run([sys.executable, "-m", "explainer", "check"], cwd=root, capture_output=True, text=True,
-                          env={"PATH": str(tmp_path / "nothing"), "HOME": str(tmp_path)}, timeout=120)
-    assert "config.yaml:1:1: warning: the share cards of the 'ja' pages need a font with its glyphs" in done.stderr
-    assert "apt-get install fonts-noto-cjk" in done.stderr
-    found = subprocess.run([sys.executable, "-m", "explainer", "check"], cwd=root, capture_output=True, text=True,
-                           timeout=120)
-    assert "card-font" not in found.stderr and "share cards of the" not in found.stderr
+    code = ("import sys; from explainer.render.cards import Card, draw; sys.stdout.buffer.write("
+            "draw(Card('サイト', '東京に連絡事務所', '出来事', '2023年7月11日', '引用した出典3件', True, '出典の食い違い')))")
+    alone = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60,
+                           env={"PATH": str(tmp_path), "HOME": str(tmp_path)})
+    assert alone.returncode == 0, alone.stderr
+    assert alone.stdout == draw(Card("サイト", "東京に連絡事務所", "出来事", "2023年7月11日", "引用した出典3件", True,
+                                     "出典の食い違い"))
+
+
+def test_the_bundled_japanese_fonts_cover_the_theme_and_the_site() -> None:
+    from explainer.render.cards import WIDE_BOLD, WIDE_REGULAR, covers, is_wide
+
+    repo = Path(__file__).resolve().parent.parent
+    table = (repo / "src/explainer/layouts/i18n/ja.yaml").read_text(encoding="utf-8")
+    assert {ch for ch in table if is_wide(ch)} <= covers(WIDE_REGULAR)  # labels in regular
+    titles = "".join(p.read_text(encoding="utf-8").split("\n---", 1)[0] for p in repo.glob("content/**/*.ja.md"))
+    assert {ch for ch in titles if is_wide(ch)} <= covers(WIDE_BOLD)
+    assert "龍" in covers(WIDE_BOLD) and "한" not in covers(WIDE_BOLD)  # JIS X 0208, not Hangul
+
+
+def test_a_title_the_cards_cannot_draw_is_warned_where_it_is(tmp_path: Path) -> None:
+    from conftest import problems_of
+
+    root = make_project(tmp_path, {"content/actors/korea.md": "---\ntitle: 한국\nkind: country\n---\n"
+                                   "Korea.[@guardian-2023]\n"})
+    found = [p for p in problems_of(root) if "card-font" in p or "share card" in p]
+    assert found == ["content/actors/korea.md:2:8: warning: the share card cannot draw '한' (U+D55C) in this title: "
+                     "the bundled fonts lack it (the characters of JIS X 0208 are drawn; "
+                     "scripts/subset-cjk-fonts.py adds others)"]
+    off = make_project(tmp_path / "off", {"content/actors/korea.md": "---\ntitle: 한국\nkind: country\n---\n"
+                                          "Korea.[@guardian-2023]\n",
+                                          "config.yaml": "title: T\nbase_url: https://example.org/\n"
+                                                         "share_cards: false\n"})
+    assert not [p for p in problems_of(off) if "share card" in p]

@@ -68,8 +68,7 @@ CODES: dict[str, Code] = {
              "other languages"),
         Code("translation-key", Severity.ERROR, "a translation gives a key that is not translated (or "
              "disagrees with the original's value)"),
-        Code("card-font", Severity.WARNING, "share cards need a font for the site's script (Japanese, Chinese, "
-             "Korean) that this machine lacks"),
+        Code("card-font", Severity.WARNING, "a title has a character the share cards' bundled fonts cannot draw"),
         Code("translation-stale", Severity.WARNING, "the original changed after the translation was marked "
              "as up to date (explainer translate mark)"),
         Code("date-order", Severity.ERROR, "an event ends before it starts"),

@@ -27,7 +27,7 @@ from .load.ids import id_problem
 from .load.strings import body_labels, read_strings
 from .model import Entry, Project, SiteData, TemplateProblem
 from .render import Renderer, make_environment, site_files
-from .render.cards import wide_font
+from .render.cards import drawable
 from .resolve import apply_git_dates, build_lookup, check_front_matter_refs, link
 from .resolve.markup import BODY_LABELS
 from .validate import assemble, validate_config
@@ -130,21 +130,28 @@ def build_site(root: Path, problems: Problems, output: Output | None = None, lay
     return site, written
 
 
-WIDE_LANGUAGES = ("ja", "zh", "ko")
-"""Languages whose share cards need `render.cards.wide_font` (a font of the machine's)."""
-
-
 def check_card_fonts(sites: list[SiteData], problems: Problems) -> None:
-    """A warning when an edition in Japanese, Chinese or Korean would draw share cards
-    without a font for its script."""
+    """A warning for each title (and site title) with a Japanese, Chinese or Korean character
+    the share cards' bundled fonts cannot draw (it would show as an empty box)."""
     for one in sites:
         config = one.project.config
-        if config.share_cards and config.language.split("-")[0] in WIDE_LANGUAGES and wide_font(False) is None:
-            problems.add("card-font", "config.yaml", 1, 1,
-                         f"the share cards of the '{config.language}' pages need a font with its glyphs, and "
-                         "this machine has none that fontconfig finds: they would show empty boxes",
-                         "install one (Debian, Ubuntu: apt-get install fonts-noto-cjk) or set share_cards: false")
-            return
+        if not config.share_cards:
+            continue
+        missing = next((ch for ch in config.title if not drawable(ch)), None)
+        if missing is not None:
+            line, col = config.doc.pos("title") if config.doc is not None else (1, 1)
+            problems.add("card-font", "config.yaml", line, col, _card_font_message(missing, "the site's title"),
+                         "the characters of JIS X 0208 are drawn; scripts/subset-cjk-fonts.py adds others")
+        for entry in one.project.all_documents:
+            missing = next((ch for ch in entry.title if not drawable(ch)), None)
+            if missing is not None:
+                line, col = entry.pos("title")
+                problems.add("card-font", entry.path, line, col, _card_font_message(missing, "this title"),
+                             "the characters of JIS X 0208 are drawn; scripts/subset-cjk-fonts.py adds others")
+
+
+def _card_font_message(ch: str, what: str) -> str:
+    return f"the share card cannot draw '{ch}' (U+{ord(ch):04X}) in {what}: the bundled fonts lack it"
 
 
 def resolve(project: Project, problems: Problems, layer: Layer = PLAIN) -> SiteData:

@@ -22,22 +22,17 @@ Drawing one must stay cheap (a build draws one per page; see `bench/share_cards.
 A card is drawn again only when what it shows changes: the pipeline keeps it with the
 pages in the build cache under `card_key` (`cache.layer.Layer.render`).
 
-Japanese, Chinese and Korean text (a site or an edition in one of those languages) is set
-in a serif font for that script found on the machine through fontconfig (`fc-match
-"serif:lang=ja"`: Noto Serif CJK on Debian with `fonts-noto-cjk`), character by
-character where the bundled font has no glyph, and a title in those scripts wraps between
-any two characters (never before a closing mark such as 、。」). Bundling such a font
-would add megabytes to every install; the fallback's file is part of `card_key`, so a
-machine with another font draws its own cards, and one with none draws the bundled
-font's empty boxes (`explainer build` then says which package to install).
+Japanese text is set in the bundled Explainer Serif JP (a subset of Noto Serif CJK JP, OFL:
+every character of JIS X 0208 in bold for titles, the theme's Japanese words in regular for
+labels; `scripts/subset-cjk-fonts.py` makes it), and a title in Japanese, Chinese or Korean
+wraps between any two characters, never before a closing mark such as 、。」. A character
+no bundled font has is drawn as an empty box (`pipeline.check_card_fonts` warns where).
 """
 
 from __future__ import annotations
 
 import hashlib
-import shutil
 import struct
-import subprocess
 import zlib
 from collections import OrderedDict
 from dataclasses import astuple, dataclass
@@ -101,45 +96,40 @@ def card_key(salt: str, card: Card) -> str:
     return h.hexdigest()
 
 
+WIDE_REGULAR = FONTS / "ExplainerSerifJP-Regular.otf"
+WIDE_BOLD = FONTS / "ExplainerSerifJP-Bold.otf"
+
+
 @lru_cache(maxsize=1)
 def _fonts_digest() -> str:
-    h = hashlib.sha256(REGULAR.read_bytes() + BOLD.read_bytes())
-    for bold in (False, True):
-        found = wide_font(bold)
-        h.update(f"\0{found}\0{found.stat().st_size if found else ''}".encode())
-    return h.hexdigest()
+    return hashlib.sha256(b"".join(p.read_bytes() for p in (REGULAR, BOLD, WIDE_REGULAR, WIDE_BOLD))).hexdigest()
 
 
 _WIDE_FROM = 0x2E80
 """Characters from here on (CJK radicals, kana, ideographs, Hangul, full-width forms) are
-drawn with the wide font; the bundled font covers Latin, Greek and Cyrillic only."""
+drawn with the Japanese fonts; Explainer Serif covers Latin-1 and punctuation only."""
 
 
 def is_wide(ch: str) -> bool:
-    """Whether `ch` is Japanese, Chinese or Korean script or punctuation (drawn with `wide_font`)."""
+    """Whether `ch` is Japanese, Chinese or Korean script or punctuation (a wide font's)."""
     return ord(ch) >= _WIDE_FROM and not 0xFE00 <= ord(ch) <= 0xFE0F
 
 
-@lru_cache(maxsize=2)
-def wide_font(bold: bool) -> Path | None:
-    """A serif font on this machine that has Japanese (and so Chinese and Korean) glyphs, as
-    fontconfig chooses it; None without fontconfig or such a font."""
-    if shutil.which("fc-match") is None:
-        return None
-    pattern = "serif:lang=ja" + (":weight=bold" if bold else "")
-    try:
-        done = subprocess.run(["fc-match", "-f", "%{file}\n%{lang}", pattern], capture_output=True, text=True,
-                              timeout=10, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    file, _, langs = done.stdout.partition("\n")
-    path = Path(file.strip())
-    return path if done.returncode == 0 and "ja" in langs.split("|") and path.is_file() else None
+@lru_cache(maxsize=4)
+def covers(path: Path) -> frozenset[str]:
+    """The characters a bundled Japanese font has (its `.chars` file, written with it)."""
+    return frozenset(path.with_suffix(".chars").read_text(encoding="utf-8").strip())
+
+
+def drawable(ch: str) -> bool:
+    """Whether a card can draw `ch` (a wide character needs a glyph in the bold Japanese font)."""
+    return not is_wide(ch) or ch in covers(WIDE_BOLD)
 
 
 class Face:
-    """A font at one size, its glyphs rendered once and pasted after that; Japanese, Chinese
-    and Korean characters come from `wide` (a `Face` of `wide_font`) when there is one."""
+    """A font at one size, its glyphs rendered once and pasted after that; a wide character
+    (`is_wide`) comes from `wide`, the Japanese font of the same weight, when it has it, else
+    from the next (`wide.wide`: the regular face falls back to the bold one)."""
 
     def __init__(self, path: Path, size: int, wide: Face | None = None) -> None:
         self.font = ImageFont.truetype(str(path), size, layout_engine=ImageFont.Layout.BASIC)
@@ -152,7 +142,10 @@ class Face:
         """(mask, left, top from the baseline, advance) of one character."""
         found = self.glyphs.get(ch)
         if found is None and self.wide is not None and is_wide(ch):
-            found = self.glyphs[ch] = self.wide.glyph(ch)
+            wide = self.wide
+            while ch not in covers(wide.path) and wide.wide is not None:
+                wide = wide.wide
+            found = self.glyphs[ch] = wide.glyph(ch)
         if found is None:
             left, top, right, bottom = (int(v) for v in self.font.getbbox(ch, anchor="ls"))
             mask = None
@@ -182,8 +175,8 @@ class Face:
 
 @lru_cache(maxsize=16)
 def face(path: Path, size: int) -> Face:
-    wide = wide_font(path == BOLD)
-    return Face(path, size, Face(wide, size) if wide is not None else None)
+    bold = Face(WIDE_BOLD, size)
+    return Face(path, size, bold if path == BOLD else Face(WIDE_REGULAR, size, bold))
 
 
 _NO_BREAK_BEFORE = set("、。，．・：；？！ー）」』】〕〉》’”ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ々…")

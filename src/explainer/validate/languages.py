@@ -41,9 +41,10 @@ def load_translations(project: Project, problems: Problems) -> dict[str, dict[st
     for rel, kind, entry_id, code in translation_files(project.root, problems):
         if code not in others:
             default = config.languages[0][0]
+            listed = ", ".join(c for c, _ in config.languages)
             problems.add("translation-language", rel, 1, 1,
                          f"'{code}' is the site's default language: the original itself is in it" if code == default
-                         else f"'{code}' is not one of the site's languages ({', '.join(c for c, _ in config.languages)})",
+                         else f"'{code}' is not one of the site's languages ({listed})",
                          f"rename it to {entry_id}.md" if code == default
                          else f"add {code} to 'languages' in config.yaml, or rename the file")
             continue
