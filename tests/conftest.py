@@ -124,3 +124,16 @@ def browser():  # type: ignore[no-untyped-def]
         chromium = launch_chromium(playwright)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture()
+def page(browser):  # type: ignore[no-untyped-def]
+    """A 1280 × 900 tab of the session's browser that fails its test on any script error
+    (a test file may define its own `page` that checks more)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    yield tab
+    context.close()
+    assert not errors, errors

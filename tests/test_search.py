@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Page
 
 from conftest import make_project
 from explainer.build import build
@@ -84,17 +84,6 @@ def big_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def big_served(big_site: Path) -> Iterator[str]:
     with serve_directory(big_site) as base:
         yield base
-
-
-@pytest.fixture()
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda e: errors.append(str(e)))
-    yield tab
-    context.close()
-    assert not errors, errors
 
 
 def ask(page: Page, base: str, query: str) -> tuple[list[str], list[str]]:
@@ -305,3 +294,17 @@ def test_a_heading_and_the_next_sentence_stay_apart() -> None:
         "His objection. The Financial Times reported it.")
     assert plain_text("<h3>Why?</h3><p>Because.</p>") == "Why? Because."
     assert plain_text("<ul>\n<li>One</li>\n<li>Two.</li>\n</ul>") == "One. Two."
+
+
+def test_a_described_title_weighs_as_a_summary_not_as_a_headline() -> None:
+    """A source with `untitled: true` has a title that describes it: its words rank as a
+    summary's, so a query finds the pages whose own titles hold them first."""
+    from explainer.render.search import index_entry
+
+    def weights(described: bool) -> dict[str, int]:
+        made = index_entry(("sources/x/", "source", "Report that Stoltenberg visited Tokyo", "", "", "", b"", described))
+        return dict(zip(made.terms.split(" "), made.weights, strict=True))
+
+    headline, described = weights(False), weights(True)
+    assert headline["tokyo"] >> 4 > 0 and described["tokyo"] >> 4 == 0  # no title level
+    assert described["tokyo"] & 8 and not headline["tokyo"] & 8  # the summary's bit instead

@@ -95,7 +95,7 @@ def test_a_cjk_title_counts_a_word_per_four_characters() -> None:
     assert title_words("岸田文雄", tokens("岸田文雄")) == 1
     assert title_words("イェンス・ストルテンベルグ", tokens("イェンス・ストルテンベルグ")) == 3
     assert title_words("Emmanuel Macron", tokens("Emmanuel Macron")) == 2
-    row = index_entry(("actors/fumio-kishida/", "person", "岸田文雄", "", "", "", b""))
+    row = index_entry(("actors/fumio-kishida/", "person", "岸田文雄", "", "", "", b"", False))
     assert dict(zip(row.terms.split(" "), row.weights, strict=True)) == {
         "岸田": weight(1, True, False, 0), "田文": weight(1, True, False, 0), "文雄": weight(1, True, False, 0)}
 
@@ -125,17 +125,6 @@ def ja_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def ja_served(ja_site: Path) -> Iterator[str]:
     with serve_directory(ja_site) as base:
         yield base
-
-
-@pytest.fixture()
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda e: errors.append(str(e)))
-    yield tab
-    context.close()
-    assert not errors, errors
 
 
 def type_query(page: Page, base: str, query: str) -> list[str]:

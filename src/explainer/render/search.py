@@ -199,9 +199,10 @@ def title_words(title: str, terms: list[str]) -> int:
     return sum(-(-len(run) // 4) if _is_cjk(run) else 1 for run in _TOKEN.findall(_POSSESSIVE.sub("", folded)))
 
 
-IndexInputs = tuple[str, str, str, str, str, str, bytes]
+IndexInputs = tuple[str, str, str, str, str, str, bytes, bool]
 """What an entry's search row is made of: its URL, kind, title, date, summary, the text of
-its kind's `search_fields`, and its body (`Body.packed`)."""
+its kind's `search_fields`, its body (`Body.packed`), and whether its title describes it
+rather than being its own (a source with `untitled: true`: weighted as a summary)."""
 
 
 def index_order(site: SiteData) -> list[Entry]:
@@ -216,28 +217,29 @@ def index_inputs(site: SiteData, entry: Entry, renderer: Renderer | None = None)
                      if t)  # who published a source, an actor's other names: what readers type
     body = site.bodies.get(entry.id)
     kind = renderer.msg(f"kind_{v.kind}_word", v.kind) if renderer is not None else v.kind
-    return v.url_path, kind, v.title, v.date, v.summary, extra, body.packed if body is not None else b""
+    return (v.url_path, kind, v.title, v.date, v.summary, extra, body.packed if body is not None else b"",
+            bool(entry.meta.get("untitled")))
 
 
 def index_key(inputs: IndexInputs) -> str:
     """Digest of exactly what `index_entry` reads: its argument (the code is checked by the cache's file)."""
-    h = hashlib.sha256(json.dumps(inputs[:6], ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    h = hashlib.sha256(json.dumps([*inputs[:6], inputs[7]], ensure_ascii=False).encode("utf-8", "surrogatepass"))
     h.update(inputs[6])
     return h.hexdigest()
 
 
 def index_entry(inputs: IndexInputs) -> Indexed:
     """One entry's result row (`FIELDS`, the text capped at `TEXT_CAP`) and its terms' weights."""
-    url, kind, title, date, summary, extra, packed = inputs
+    url, kind, title, date, summary, extra, packed, described = inputs
     text = plain_text(zlib.decompress(packed).decode("utf-8")) if packed else ""
     if extra:
         text = f"{extra} {text}" if text else extra
     title_terms = tokens(title)
     bucket = _BODY_BUCKET
     weights = {t: bucket[c] if c < 13 else 7 for t, c in Counter(tokens(text)).items()}
-    for t in set(tokens(summary)):
+    for t in set(tokens(summary)) | (set(title_terms) if described else set()):
         weights[t] = weights.get(t, 0) | 8
-    level = weight(title_words(title, title_terms), True, False, 0)
+    level = weight(title_words(title, title_terms), True, False, 0) if not described else 0
     for t in set(title_terms):
         weights[t] = weights.get(t, 0) | level
     if len(text) > TEXT_CAP:
