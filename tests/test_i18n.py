@@ -235,6 +235,24 @@ def test_a_project_overrides_a_message(tmp_path: Path) -> None:
     assert "1 event<" in actors  # the singular keeps the theme's words
 
 
+def test_a_project_gives_its_own_layouts_words_as_site_messages(tmp_path: Path) -> None:
+    root = make_project(tmp_path, {
+        "config.yaml": "title: T\nbase_url: https://example.org/\nlanguages: [en, ja]\n",
+        "layouts/i18n/en.yaml": "site_banner: \"Read {count} reports\"\n",
+        "layouts/i18n/ja.yaml": "site_banner: \"報道{count}件を読む\"\nsite_other: 未定義\n",
+        "layouts/page.html": "{% extends 'default/page.html' %}{% block main %}<p class=banner>"
+                             "{{ t('site_banner', count=2) }}</p>{{ super() }}{% endblock %}",
+    })
+    found = [p.format() for p in build(root, tmp_path / "out").problems.items]
+    assert found == ["layouts/i18n/ja.yaml:2:1: error: 'site_other' is not defined in layouts/i18n/en.yaml (a "
+                     "project's own message is written in layouts/i18n/en.yaml first, then translated)"]
+    (root / "layouts/i18n/ja.yaml").write_text("site_banner: \"報道{count}件を読む\"\n", encoding="utf-8")
+    result = build(root, root / "site")
+    assert result.ok, "\n".join(p.format() for p in result.problems.items)
+    assert '<p class=banner>Read 2 reports</p>' in (root / "site/about/index.html").read_text(encoding="utf-8")
+    assert '<p class=banner>報道2件を読む</p>' in (root / "site/ja/about/index.html").read_text(encoding="utf-8")
+
+
 def test_a_project_table_for_japanese_overrides_the_theme_and_keeps_the_rest(tmp_path: Path) -> None:
     files = dict(JA_FILES)
     files["layouts/i18n/ja.yaml"] = "sources_heading: 参考文献\n"
@@ -273,5 +291,6 @@ def test_an_unknown_id_can_be_turned_down(tmp_path: Path) -> None:
     root = make_project(tmp_path, {
         "config.yaml": "title: Test explainer\nbase_url: https://example.org/\nproblems:\n  string-unknown: warning\n",
         "layouts/i18n/en.yaml": "qqq: x\n"})
-    assert problems_of(root) == ["layouts/i18n/en.yaml:1:1: warning: 'qqq' is not a message id of "
-                                 "the theme (the theme's layouts/i18n/en.yaml lists every id)"]
+    assert problems_of(root) == ["layouts/i18n/en.yaml:1:1: warning: 'qqq' is not a message id of the theme "
+                                 "(the theme's layouts/i18n/en.yaml lists every id; a project's own messages have "
+                                 "ids starting with 'site_')"]

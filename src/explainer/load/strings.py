@@ -4,7 +4,8 @@ The theme ships one table per language, `layouts/i18n/LANG.yaml` (`en.yaml`, `ja
 a flat mapping of message id to text, `{name}` marking a value filled in (`{count}`).
 A project's `layouts/i18n/LANG.yaml` replaces any of those messages, or gives a language
 the theme has no table for; what it leaves out is the theme's (and English for a message
-the language's table lacks). Every table is read once per build through the safe YAML
+the language's table lacks). Its own layouts' words are its own messages, with ids starting
+with `site_`, defined in its `en.yaml`. Every table is read once per build through the safe YAML
 loader; a project's is checked against the English table, each mistake at its position.
 """
 
@@ -23,6 +24,10 @@ I18N_DIR = "i18n"
 
 DEFAULT_LANGUAGE = "en"
 """The language every table falls back to, and whose ids are the only valid ones."""
+
+PROJECT_PREFIX = "site_"
+"""A project's own messages (the words of its own layouts) have ids starting with this,
+defined in its `layouts/i18n/en.yaml` and translated in its other tables."""
 
 
 def _table_files(base: Path) -> list[Path]:
@@ -51,8 +56,10 @@ def read_strings(root: Path, problems: Problems) -> Strings:
     """The theme's tables with the project's `layouts/i18n/*.yaml` over them; every mistake in a
     project's table is a problem at its position (the message it concerns keeps the theme's text)."""
     tables = {lang: dict(table) for lang, table in _shipped().items()}
-    english = tables[DEFAULT_LANGUAGE]
-    for path in _table_files(root / "layouts"):
+    english = dict(tables[DEFAULT_LANGUAGE])  # the valid ids: the theme's, then the project's own
+    files = _table_files(root / "layouts")
+    files.sort(key=lambda p: p.stem != DEFAULT_LANGUAGE)  # the project's English first: it defines its own ids
+    for path in files:
         rel = path.relative_to(root).as_posix()
         try:
             text = path.read_text(encoding="utf-8")
@@ -78,14 +85,25 @@ def read_strings(root: Path, problems: Problems) -> Strings:
         table = tables.setdefault(path.stem, {})
         for key, value in doc.data.items():
             line, col = doc.key_pos.get((key,), (1, 1))
-            if key not in english:
-                problems.add("string-unknown", rel, line, col, f"'{key}' is not a message id of the theme",
-                             did_you_mean(key, english) or "the theme's layouts/i18n/en.yaml lists every id")
+            own = isinstance(key, str) and key.startswith(PROJECT_PREFIX) and path.stem == DEFAULT_LANGUAGE
+            if key not in english and not own:
+                if isinstance(key, str) and key.startswith(PROJECT_PREFIX):
+                    problems.add("string-unknown", rel, line, col,
+                                 f"'{key}' is not defined in layouts/i18n/{DEFAULT_LANGUAGE}.yaml",
+                                 f"a project's own message is written in layouts/i18n/{DEFAULT_LANGUAGE}.yaml first, "
+                                 "then translated")
+                else:
+                    problems.add("string-unknown", rel, line, col, f"'{key}' is not a message id of the theme",
+                                 did_you_mean(key, english) or f"the theme's layouts/i18n/en.yaml lists every id; "
+                                 f"a project's own messages have ids starting with '{PROJECT_PREFIX}'")
                 continue
             vline, vcol = doc.value_pos.get((key,), (line, col))
             if not isinstance(value, str):
                 problems.add("value-type", rel, vline, vcol, f"'{key}' must be text",
                              "quote it if it looks like a number or true/false")
+                continue
+            if own and key not in english:
+                english[key] = table[key] = value
                 continue
             extra = sorted(placeholders(value) - placeholders(english[key]))
             if extra:
