@@ -32,11 +32,15 @@ import hashlib
 import os
 import re
 from collections.abc import Callable, Iterable
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from ..diagnostics import Problem
-from ..model import Body, Cited, Dispute, Indexed
+from .. import schema
+from ..dates import PartialDate
+from ..diagnostics import Problem, Problems
+from ..load.files import MAX_FILE_BYTES, body_of, decode_text
+from ..model import Body, Cited, Dispute, Entry, Indexed, YamlDoc
 from ..write.writer import atomic_write
 from .files import (
     CACHE_DIR,
@@ -78,6 +82,83 @@ def body_from_json(v: dict[str, Any]) -> Body:
     )
 
 
+# --- loaded entries as plain values ---------------------------------------------------------------
+
+def value_to_json(value: Any) -> Any:
+    """A validated front-matter value (or a parsed YAML one) as JSON: text, numbers, true/false
+    and null as they are; a list `["l", ...]`, a mapping `["m", [key, value], ...]`, a date
+    `["d", year, month, day]`. Anything else raises TypeError (the entry is then not kept)."""
+    kind = type(value)
+    if value is None or kind in _SCALARS:
+        return value
+    if kind is list:
+        return ["l", *map(value_to_json, value)]
+    if kind is dict:
+        if not all(type(k) is str for k in value):
+            raise TypeError("a key that is not text")
+        return ["m", *([k, value_to_json(v)] for k, v in value.items())]
+    if kind is PartialDate:
+        return ["d", value.year, value.month, value.day]
+    raise TypeError(type(value).__name__)
+
+
+_SCALARS = (str, bool, int, float)
+
+
+def value_from_json(v: Any) -> Any:
+    if type(v) is not list:
+        if v is None or type(v) in _SCALARS:
+            return v
+        raise ValueError("not a value")
+    tag = v[0]
+    if tag == "l":
+        return [value_from_json(x) for x in v[1:]]
+    if tag == "m":
+        return {str(k): value_from_json(x) for k, x in v[1:]}
+    if tag == "d" and len(v) == 4 and all(type(x) is int for x in v[1:]):
+        return PartialDate(v[1], v[2], v[3])
+    raise ValueError("not a value")
+
+
+def _positions_to_json(positions: dict[tuple[Any, ...], tuple[int, int]]) -> list[Any]:
+    return [[list(path), line, col] for path, (line, col) in positions.items()]
+
+
+def _positions_from_json(v: list[Any]) -> dict[tuple[Any, ...], tuple[int, int]]:
+    found: dict[tuple[Any, ...], tuple[int, int]] = {}
+    for path, line, col in v:
+        if not all(isinstance(x, (str, int)) for x in path):
+            raise ValueError("not a path")
+        found[tuple(path)] = (int(line), int(col))
+    return found
+
+
+def entry_to_json(entry: Entry | None, problems: list[Problem]) -> dict[str, Any]:
+    """What `validate.load_entry` gave for one file, but its body (made again from the file)."""
+    found: dict[str, Any] = {"problems": [problem_to_json(p) for p in problems], "entry": None}
+    if entry is not None:
+        if entry.csl is not None:
+            raise TypeError("a bibliography record")
+        found["entry"] = [entry.id, entry.kind, entry.path, value_to_json(entry.meta), value_to_json(entry.doc.data),
+                          _positions_to_json(entry.doc.value_pos), _positions_to_json(entry.doc.key_pos),
+                          entry.body_line, entry.digest, entry.slug]
+    return found
+
+
+def entry_from_json(v: dict[str, Any], text: str) -> tuple[Entry | None, list[Problem]]:
+    """`entry_to_json`'s record back, its body taken from the file's `text`."""
+    problems = [problem_from_json(p) for p in v["problems"]]
+    if v["entry"] is None:
+        return None, problems
+    id_, kind, path, meta, data, value_pos, key_pos, body_line, digest, slug = v["entry"]
+    meta = value_from_json(meta)
+    if not isinstance(meta, dict) or type(body_line) is not int or body_line < 1:
+        raise ValueError("not an entry")
+    doc = YamlDoc(value_from_json(data), _positions_from_json(value_pos), _positions_from_json(key_pos))
+    return Entry(id=str(id_), kind=str(kind), path=str(path), meta=meta, doc=doc, body=body_of(text, body_line),
+                 body_line=body_line, digest=str(digest), slug=str(slug)), problems
+
+
 class DiskMemo(Memo):
     """One build's view of `.explainer-cache/`: what the last build left, and what this one keeps."""
 
@@ -89,7 +170,7 @@ class DiskMemo(Memo):
         self.dir = root / CACHE_DIR
         self.pages_dir = self.dir / "pages"
         self.note = note
-        self.hits = {"bodies": 0, "pages": 0, "cards": 0, "index": 0}
+        self.hits = {"entries": 0, "bodies": 0, "pages": 0, "cards": 0, "index": 0}
         self._new_bodies: dict[str, Any] = {}
         self._records: dict[str, Any] = {}
         self._keys: list[str] = []
@@ -98,15 +179,75 @@ class DiskMemo(Memo):
         self._used_pages: dict[str, PageRecord] = {}
         self._fresh_bodies: set[str] = set()
         self._bodies = Table(self.dir / "bodies", root, note)
+        self._entries: Table | None = None  # read on the first lookup
+        self._read_entries: dict[str, tuple[str, str]] = {}
+        """Each entry file's key and text digest, as `entry` read it."""
+        self._new_entries: dict[str, Any] = {}
+        self._fresh_entries: set[str] = set()
         self._index: Table | None = None  # read on the first lookup, in the process that makes the index
         self._index_hits: set[str] = set()
+        self._answered: dict[str, str] = {}
+        self._used_answers: dict[str, str] = {}
         found = read_json(self.dir / "pages.json", root, note)
-        records = found.get("pages") if isinstance(found, dict) else None
-        keys = found.get("keys") if isinstance(found, dict) else None
-        if isinstance(records, dict) and isinstance(keys, list) and all(isinstance(k, str) for k in keys):
-            self._records, self._keys = records, keys
-            self._card_sums = {r["card"]: r["png"] for r in records.values() if isinstance(r, dict)
-                               and isinstance(r.get("card"), str) and isinstance(r.get("png"), str) and r["card"]}
+        try:
+            records, keys, answers = found["pages"], found["keys"], found["answers"]
+            if (isinstance(records, dict) and isinstance(keys, list) and isinstance(answers, list)
+                    and len(keys) == len(answers) and all(isinstance(k, str) for k in keys)
+                    and all(isinstance(a, str) for a in answers)):
+                self._records, self._keys, self._answered = records, keys, dict(zip(keys, answers, strict=True))
+                self._card_sums = {r["card"]: r["png"] for r in records.values() if isinstance(r, dict)
+                                   and isinstance(r.get("card"), str) and isinstance(r.get("png"), str)
+                                   and r["card"]}
+        except (KeyError, TypeError):  # no file, or a checksum-valid file of another shape
+            pass
+
+    # --- entry files (in the main process: read to find their key, loaded only when unknown)
+
+    def entry(self, root: Path, rel: str, kind: schema.Kind,
+              overrides: dict[str, Any]) -> tuple[Entry | None, list[Problem]] | None:
+        """By what the file holds: the digest of its bytes, with its path, kind and the
+        problem severities (what `validate.load_entry` reads). Its body is made from the
+        bytes read here, and the entry's `digest` (of its text) must be theirs."""
+        if self._entries is None:
+            self._entries = Table(self.dir / "entries", self.root, self.note)
+        try:
+            with open(f"{root}{os.sep}{rel}", "rb") as fh:
+                data = fh.read(MAX_FILE_BYTES + 1)
+        except OSError:
+            return None
+        text = decode_text(data, rel, Problems(), "") if len(data) <= MAX_FILE_BYTES else None
+        if text is None:
+            return None  # loading it reports why
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        key = hashlib.sha256("\0".join((rel, kind.name, repr(sorted((k, int(v)) for k, v in overrides.items())),
+                                         digest)).encode("utf-8", "surrogatepass")).hexdigest()
+        self._read_entries[rel] = (key, digest)
+        record = self._entries.records.get(key)
+        if record is None:
+            return None
+        try:
+            found = entry_from_json(record, text)
+        except (KeyError, TypeError, ValueError, AttributeError):  # a checksum-valid record of another shape
+            return None
+        if found[0] is not None and found[0].digest != digest:
+            return None
+        self._new_entries[key] = record
+        self.hits["entries"] += 1
+        return found
+
+    def keep_entry(self, root: Path, rel: str, kind: schema.Kind, overrides: dict[str, Any],
+                   loaded: tuple[Entry | None, list[Problem]]) -> tuple[Entry | None, list[Problem]]:
+        """Kept only for an entry whose text is the one `entry` read (its digest says so: the
+        file may have changed in between), under that text's key."""
+        read = self._read_entries.get(rel)
+        entry, problems = loaded
+        if read is not None and entry is not None and entry.digest == read[1]:
+            try:
+                self._new_entries[read[0]] = entry_to_json(entry, problems)
+                self._fresh_entries.add(read[0])
+            except TypeError:  # a value the record cannot hold: loaded again next time
+                pass
+        return loaded
 
     # --- bodies -----------------------------------------------------------------------------------
 
@@ -135,12 +276,19 @@ class DiskMemo(Memo):
     def page(self, out: str) -> PageRecord | None:
         record = self._records.get(out)
         if not isinstance(record, dict) or not all(isinstance(record.get(k), str)
-                                                   for k in ("salt", "sum", "html", "card", "png")):
+                                                   for k in ("salt", "html", "card", "png")):
             return None
         reads = record.get("reads")
-        if not isinstance(reads, list) or not all(isinstance(i, int) and 0 <= i < len(self._keys) for i in reads):
+        try:  # numbers of keys: each an int in range (a bool, a float or a negative number is not)
+            if not isinstance(reads, list) or (reads and (min(reads) < 0 or not all(map(_is_int, reads)))):
+                return None
+            keys = _pick(self._keys, reads)
+        except (IndexError, TypeError):
             return None
-        return {**record, "reads": tuple(self._keys[i] for i in reads)}
+        return {**record, "reads": keys}
+
+    def answered(self) -> dict[str, str]:
+        return self._answered
 
     def page_bytes(self, record: PageRecord) -> bytes | None:
         return self._read(record["html"], "html", record["html"], "pages", "rendering the page afresh")
@@ -181,9 +329,10 @@ class DiskMemo(Memo):
         except OSError:
             pass  # a cache that cannot be written only costs time
 
-    def used_pages(self, records: Iterable[tuple[str, PageRecord]]) -> None:
+    def used_pages(self, records: Iterable[tuple[str, PageRecord]], answered: dict[str, str]) -> None:
         for out, record in records:
             self._used_pages[out] = record
+        self._used_answers.update(answered)
 
     # --- the search index's entries (wherever the index is made: its process reads and writes the file)
 
@@ -224,7 +373,9 @@ class DiskMemo(Memo):
             if not (self.dir / "CACHEDIR.TAG").exists():
                 atomic_write(self.dir / "CACHEDIR.TAG", CACHEDIR_TAG)
             self._bodies.save(self._new_bodies, self._fresh_bodies)
-            write_json(self.dir / "pages.json", self.root, _interned(self._used_pages))
+            if self._entries is not None:
+                self._entries.save(self._new_entries, self._fresh_entries)
+            write_json(self.dir / "pages.json", self.root, _interned(self._used_pages, self._used_answers))
             (self.dir / "bodies.json").unlink(missing_ok=True)  # where an earlier version kept the bodies
             if self.pages_dir.is_dir():
                 keep = {f"{r['html']}.html" for r in self._used_pages.values()}
@@ -237,10 +388,22 @@ class DiskMemo(Memo):
             pass
 
 
-def _interned(records: dict[str, PageRecord]) -> dict[str, Any]:
-    """pages.json: every key once (`keys`), and each page's record naming its keys by number."""
+def _interned(records: dict[str, PageRecord], answered: dict[str, str]) -> dict[str, Any]:
+    """pages.json: every key once (`keys`) with what it answered (`answers`), and each page's
+    record naming its keys by number."""
     numbers: dict[str, int] = {}
     pages = {out: {**r, "reads": [numbers.setdefault(k, len(numbers)) for k in r["reads"]]}
              for out, r in sorted(records.items())}
-    return {"keys": list(numbers), "pages": pages}
+    return {"keys": list(numbers), "answers": [answered[k] for k in numbers], "pages": pages}
 
+
+def _is_int(value: object) -> bool:
+    return type(value) is int
+
+
+def _pick(keys: list[str], numbers: list[int]) -> tuple[str, ...]:
+    """The keys at `numbers` (C-speed: a page reads ~90 keys, a site has thousands of pages)."""
+    if not numbers:
+        return ()
+    found = itemgetter(*numbers)(keys)
+    return found if len(numbers) > 1 else (found,)

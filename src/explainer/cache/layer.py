@@ -56,9 +56,9 @@ R = TypeVar("R")
 
 PageRecord = dict[str, Any]
 """What the memo keeps of a rendered page: `salt` (code, layouts, config), `reads` (the
-keys its context read, `cache.reads`, sorted), `sum` (one digest of all their answers),
-`html` (the digest of its bytes), `card` and `png` (its share card's key and the digest of
-its PNG, or "")."""
+keys its context read, `cache.reads`, sorted), `html` (the SHA-256 of its bytes), `card`
+and `png` (its share card's key and the SHA-256 of its PNG, or ""). What each key
+answered is kept once for all pages (`Memo.answered`)."""
 
 
 class Sink(Protocol):
@@ -77,10 +77,17 @@ class Memo:
     keeps_index = False
     """Whether `indexed` can ever answer (the search index then computes every entry's key)."""
 
-    def entry(self, root: Path, rel: str, kind: schema.Kind, overrides: dict[str, Any],
-              load: Callable[[], tuple[Entry | None, list[Problem]]]) -> tuple[Entry | None, list[Problem]]:
-        """A loaded and validated entry file: `load()` unless the file is known unchanged."""
-        return load()
+    def entry(self, root: Path, rel: str, kind: schema.Kind,
+              overrides: dict[str, Any]) -> tuple[Entry | None, list[Problem]] | None:
+        """The loaded and validated entry file `rel` if the memo knows what its file holds
+        now gives (in the main process, before any file is loaded), or None."""
+        return None
+
+    def keep_entry(self, root: Path, rel: str, kind: schema.Kind, overrides: dict[str, Any],
+                   loaded: tuple[Entry | None, list[Problem]]) -> tuple[Entry | None, list[Problem]]:
+        """Remember what loading `rel` gave, for a file `entry` was asked about first (in the
+        main process); returns the result to use (an equal one the memo already holds)."""
+        return loaded
 
     def body(self, key: str, valid: Callable[[dict[str, str]], bool]) -> tuple[Body, list[Problem]] | None:
         """A parsed body stored under `key` whose recorded lookups `valid` accepts, or None."""
@@ -93,6 +100,10 @@ class Memo:
         """The record of the page last rendered at `out` (what it read, its bytes' digest), or None."""
         return None
 
+    def answered(self) -> dict[str, str]:
+        """What each key the kept pages read answered when they were kept (`used_pages`)."""
+        return {}
+
     def page_bytes(self, record: PageRecord) -> bytes | None:
         """The bytes of the page a record describes, or None."""
         return None
@@ -101,8 +112,9 @@ class Memo:
         """Remember a rendered page (may run in a worker); returns its record, which `used_pages` gets."""
         return record
 
-    def used_pages(self, records: Iterable[tuple[str, PageRecord]]) -> None:
-        """In the main process: the pages this run used or kept, by file (the rest may be forgotten)."""
+    def used_pages(self, records: Iterable[tuple[str, PageRecord]], answered: dict[str, str]) -> None:
+        """In the main process: the pages this run used or kept, by file (the rest may be
+        forgotten), and what each key they read answers now."""
 
     def carried_answers(self) -> dict[str, tuple[object, str]] | None:
         """Where answers about unchanged objects are kept from one run to the next (`cache.reads.Answers`)."""
@@ -155,14 +167,17 @@ class Layer:
 
     def load_entries(self, root: Path, files: Sequence[tuple[str, schema.Kind]],
                      overrides: dict[str, Any]) -> list[tuple[Entry | None, list[Problem]]]:
-        """`validate.load_entry` of every file (reused when the memo knows the file unchanged)."""
+        """`validate.load_entry` of every file (reused when the memo knows what the file holds)."""
         memo = self.memo
+        done = [memo.entry(root, rel, kind, overrides) for rel, kind in files]
+        todo = [i for i, hit in enumerate(done) if hit is None]
 
-        def load(item: tuple[str, schema.Kind]) -> tuple[Entry | None, list[Problem]]:
-            rel, kind = item
-            return memo.entry(root, rel, kind, overrides, partial(load_entry, root, rel, kind, overrides))
+        def load(i: int) -> tuple[Entry | None, list[Problem]]:
+            return load_entry(root, *files[i], overrides)
 
-        return self.executor.map(load, files)
+        for i, loaded in zip(todo, self.executor.map(load, todo, weight=len(files)), strict=True):
+            done[i] = memo.keep_entry(root, *files[i], overrides, loaded)
+        return [hit for hit in done if hit is not None]
 
     # --- stage 3: bodies, with the lookups they make recorded ----------------------------------
 
@@ -199,7 +214,10 @@ class Layer:
 
         With a memo that keeps pages, each page is rendered through a watched copy of the
         site (`cache.reads`) that records what its context read; a page whose every read
-        answers the same now is taken from the memo without building its context."""
+        answers the same now is taken from the memo without building its context. The keys
+        whose answer changed since the memo kept its pages are found once, before any page
+        (`Memo.answered`); a page that read none of them is clean, and the sink links its
+        last file when it can (`write.OutputDir.reuse`) instead of being given its bytes."""
         memo, executor = self.memo, self.executor
         recorder = Recorder()
         if memo.keeps_pages:
@@ -211,6 +229,11 @@ class Layer:
                                   str(renderer.extra_css)))) if answers is not None else ""
         chunk = 64
 
+        last = memo.answered() if answers is not None else {}
+        changed = _changed(answers, last) if answers is not None else set()
+        known_key, unchanged = last.__contains__, changed.isdisjoint
+        reuse = getattr(sink, "reuse", None)
+
         def put_page(out: str, make: Callable[[], Page]) -> list[tuple[str, PageRecord | None]]:
             if answers is None:
                 page = make()
@@ -221,20 +244,17 @@ class Layer:
                     return [(out, None), (card_file(out), None)]
                 return [(out, None)]
             known = memo.page(out)
-            if known is not None and known["salt"] == salt and answers.sum(known["reads"]) == known["sum"]:
-                data = memo.page_bytes(known)
-                png = memo.card(known["card"]) if known["card"] else b""
-                if data is not None and png is not None:
-                    sink.write(out, data)
-                    if not known["card"]:
-                        return [(out, known)]
-                    sink.write(card_file(out), png)
-                    return [(out, known), (card_file(out), None)]
+            if (known is not None and known["salt"] == salt and unchanged(known["reads"])
+                    and all(map(known_key, known["reads"]))):
+                # every key the page read answers as when it was rendered: the same bytes
+                if _kept(sink, reuse, out, known["html"], lambda: memo.page_bytes(known)) and (
+                        not known["card"] or _kept(sink, reuse, card_file(out), known["png"],
+                                                   lambda: memo.card(known["card"]))):
+                    return [(out, known)] + ([(card_file(out), None)] if known["card"] else [])
             with recorder.recording() as reads:
                 page = make()
                 data = renderer.render(page).encode("utf-8")
-            keys = tuple(sorted(reads))
-            record: PageRecord = {"salt": salt, "reads": keys, "sum": answers.sum(keys), "card": "", "png": ""}
+            record: PageRecord = {"salt": salt, "reads": tuple(sorted(reads)), "card": "", "png": ""}
             sink.write(out, data)
             card = page.context.get("card")
             done: list[tuple[str, PageRecord | None]] = []
@@ -271,7 +291,8 @@ class Layer:
                 written.append(rel)
                 if record is not None:
                     records.append((rel, record))
-        memo.used_pages(records)
+        if answers is not None:
+            memo.used_pages(records, {key: answers(key) for _, record in records for key in record["reads"]})
         return written
 
     def site_wide_file(self, make: Callable[[SiteData, Renderer], Iterable[tuple[str, str | bytes]]],
@@ -294,6 +315,32 @@ class Layer:
 
 
 PLAIN = Layer()
+
+
+def _changed(answers: Answers, last: dict[str, str]) -> set[str]:
+    """The keys of `last` that answer otherwise now (a key this version does not know: changed)."""
+    found = set()
+    for key, was in last.items():
+        try:
+            if answers(key) != was:
+                found.add(key)
+        except KeyError:
+            found.add(key)
+    return found
+
+
+def _kept(sink: Sink, reuse: Callable[[str, str], bool] | None, rel: str, digest: str,
+          read: Callable[[], bytes | None]) -> bool:
+    """Put a kept file whose bytes have the SHA-256 `digest` into the sink: the sink's copy
+    of it if it has one (`write.OutputDir.reuse`: the file linked without reading it), else
+    its bytes from the memo; False if neither has it."""
+    if reuse is not None and reuse(rel, digest):
+        return True
+    data = read()
+    if data is None:
+        return False
+    sink.write(rel, data)
+    return True
 
 
 def _put(sink: Sink, rel: str, data: str | bytes) -> tuple[str, PageRecord | None]:

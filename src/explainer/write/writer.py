@@ -522,20 +522,47 @@ class OutputDir:
         """The file for a site-relative path; refuses anything that would leave the folder."""
         return site_path(self.tmp, rel)
 
+    def _folder(self, path: str) -> None:
+        """Make the folder of `path` in the new folder, if this process has not yet."""
+        folder = path.rpartition("/")[0]
+        if folder not in self._folders:
+            try:
+                os.mkdir(folder)  # its parent is there most often: one call, not `makedirs`' two
+            except FileNotFoundError:
+                os.makedirs(folder, exist_ok=True)
+            except FileExistsError:
+                pass  # made by another worker
+            self._folders.add(folder)
+
+    def reuse(self, rel: str, sha256: str) -> bool:
+        """Link the old site's file for `rel` if the last build recorded it with these bytes
+        (`sha256`: the hex SHA-256 of the bytes the caller would write), without being
+        given them: the cache layer's path for a page it knows unchanged. False if it
+        cannot (no record, another digest, any doubt of `_link`): then `write` the bytes."""
+        if self.files is None:
+            return False
+        known = self._previous.get(rel)
+        digest = sha256[:32]
+        if known is None or known[0] != digest:
+            return False
+        path = site_file(self._tmp, rel)
+        try:
+            self._folder(path)
+            record = self._link(rel, path, digest)
+            if record is None:
+                return False
+            self._keep(rel, record)
+        except OSError as exc:
+            raise OutputError(f"cannot write '{rel}': {exc.strerror or exc}") from None
+        self.written.append(rel)
+        return True
+
     def write(self, rel: str, data: str | bytes) -> None:
         path = site_file(self._tmp, rel)
         if isinstance(data, str):
             data = data.encode("utf-8")
         try:
-            folder = path.rpartition("/")[0]
-            if folder not in self._folders:
-                try:
-                    os.mkdir(folder)  # its parent is there most often: one call, not `makedirs`' two
-                except FileNotFoundError:
-                    os.makedirs(folder, exist_ok=True)
-                except FileExistsError:
-                    pass  # made by another worker
-                self._folders.add(folder)
+            self._folder(path)
             if self.files is None:
                 self._write(path, data, None)
             else:
