@@ -55,6 +55,11 @@ from .files import (
 )
 from .layer import Memo, PageRecord
 
+POSTINGS = "postings.json"
+"""The last search index's postings (`postings.json`), which a build with few changed entries patches."""
+_POSTING = re.compile(r"[A-Za-z0-9_-]+ [A-Za-z0-9_-]+")
+"""A term's postings as the index stores them: gaps, a space, weights (`render.search.encode_postings`)."""
+
 PAGE_NAME = re.compile(r"^[0-9a-f]{64}\.(html|png)$")
 """A cached page's file name in `pages/` (the SHA-256 of its key): nothing else there is ours."""
 
@@ -337,6 +342,13 @@ class DiskMemo(Memo):
     # --- the search index's entries (wherever the index is made: its process reads and writes the file)
 
     def indexed(self, key: str) -> Indexed | None:
+        found = self.indexed_before(key)
+        if found is not None:
+            self._index_hits.add(key)
+            self.hits["index"] += 1
+        return found
+
+    def indexed_before(self, key: str) -> Indexed | None:
         if self._index is None:
             self._index = Table(self.dir / "search", self.root, self.note)
         record = self._index.records.get(key)
@@ -349,9 +361,26 @@ class DiskMemo(Memo):
             return None
         if (found.terms.count(" ") + 1 if found.terms else 0) != len(found.weights):
             return None
-        self._index_hits.add(key)
-        self.hits["index"] += 1
         return found
+
+    def postings(self) -> tuple[list[str], dict[str, bytes]] | None:
+        found = read_json(self.dir / POSTINGS, self.root, self.note)
+        try:
+            keys, lists = found["keys"], found["lists"]
+            if (isinstance(keys, list) and all(isinstance(k, str) for k in keys) and isinstance(lists, dict)
+                    and all(isinstance(v, str) and _POSTING.fullmatch(v) for v in lists.values())):
+                return keys, {str(t): v.encode("ascii") for t, v in lists.items()}
+        except (KeyError, TypeError):  # no file, or a checksum-valid file of another shape
+            pass
+        return None
+
+    def keep_postings(self, keys: list[str], lists: dict[str, bytes]) -> None:
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            write_json(self.dir / POSTINGS, self.root,
+                       {"keys": keys, "lists": {t: v.decode("ascii") for t, v in lists.items()}})
+        except OSError:
+            pass  # a cache that cannot be written only costs time
 
     def keep_indexed(self, kept: dict[str, Indexed]) -> None:
         if self._index is None:

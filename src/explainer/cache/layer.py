@@ -32,7 +32,7 @@ as long as the files it watches, trusts a stamp to skip reading an unchanged fil
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from functools import partial
 from pathlib import Path
@@ -45,7 +45,17 @@ from ..model import Body, Entry, Indexed, Lookup, Page, SiteData
 from ..render import Renderer, site_files
 from ..render.cards import Card, card_file, card_key
 from ..render.cards import draw as draw_card
-from ..render.search import index_entry, index_inputs, index_key, index_order, search_files, search_index_output
+from ..render.search import (
+    Postings,
+    doc_files,
+    index_entry,
+    index_files,
+    index_inputs,
+    index_key,
+    index_order,
+    patched_postings,
+    search_index_output,
+)
 from ..resolve import make_markdown, parse_body
 from ..validate import load_entry
 from ..write.stamps import code_digest
@@ -134,6 +144,18 @@ class Memo:
 
     def keep_indexed(self, kept: dict[str, Indexed]) -> None:
         """Every entry the search index used, by key (runs where the index is made: maybe a worker)."""
+
+    def indexed_before(self, key: str) -> Indexed | None:
+        """An entry of the last search index, by key (`indexed`, for what was there before)."""
+        return self.indexed(key)
+
+    def postings(self) -> tuple[list[str], dict[str, bytes]] | None:
+        """The last search index: its entries' keys by number, and every term's postings
+        (`render.search.Postings.lists`); None if unknown."""
+        return None
+
+    def keep_postings(self, keys: list[str], lists: dict[str, bytes]) -> None:
+        """Remember the search index made (where it is made: maybe a worker)."""
 
 
 class Executor:
@@ -292,7 +314,10 @@ class Layer:
                 if record is not None:
                     records.append((rel, record))
         if answers is not None:
-            memo.used_pages(records, {key: answers(key) for _, record in records for key in record["reads"]})
+            read: set[str] = set()
+            for _, record in records:
+                read.update(record["reads"])
+            memo.used_pages(records, {key: answers(key) for key in read})
         return written
 
     def site_wide_file(self, make: Callable[[SiteData, Renderer], Iterable[tuple[str, str | bytes]]],
@@ -300,18 +325,48 @@ class Layer:
         """The files one maker of `render.SITE_WIDE` makes; the search index's entries are
         reused from the memo when it keeps them."""
         if make is search_index_output and self.memo.keeps_index:
-            return search_files(self._indexed(site, renderer))
+            return self._search_files(site, renderer)
         return make(site, renderer)
 
-    def _indexed(self, site: SiteData, renderer: Renderer) -> Iterator[Indexed]:
-        """Every entry as the search index holds it, in index order, reused by `index_key`."""
+    def _search_files(self, site: SiteData, renderer: Renderer) -> list[tuple[str, str | bytes]]:
+        """`search_index_output`'s files, every entry reused by `index_key`, and the postings
+        patched from the last index's when only a few entries changed (`patched_postings`):
+        the last index's entries by number, their keys and postings, are the memo's."""
+        memo = self.memo
+        keys: list[str] = []
+        made: list[Indexed] = []
         kept: dict[str, Indexed] = {}
         for entry in index_order(site):
             inputs = index_inputs(site, entry, renderer)
             key = index_key(inputs)
-            made = kept[key] = self.memo.indexed(key) or index_entry(inputs)
-            yield made
-        self.memo.keep_indexed(kept)
+            keys.append(key)
+            made.append(kept.setdefault(key, memo.indexed(key) or index_entry(inputs)))
+        memo.keep_indexed(kept)
+        groups: list[int] = []
+        files: list[tuple[str, str | bytes]] = list(doc_files(made, groups))
+        lists = None
+        last = memo.postings()
+        if last is not None and len(last[0]) == len(keys):
+            changed = [n for n, (was, now) in enumerate(zip(last[0], keys, strict=True)) if was != now]
+            if len(changed) <= max(PATCH_MOST, len(keys) // 20):
+                before = [memo.indexed_before(last[0][n]) for n in changed]
+                try:
+                    lists = patched_postings(last[1], {n: (old, made[n]) for n, old in zip(changed, before, strict=True)
+                                                       if old is not None}) if None not in before else None
+                except ValueError:  # a posting that is not one: made afresh
+                    lists = None
+        if lists is None:
+            index = Postings()
+            for one in made:
+                index.add(one)
+            lists = index.lists()
+        memo.keep_postings(keys, lists)
+        return files + list(index_files(lists, len(keys), groups))
+
+
+PATCH_MOST = 64
+"""The search index's postings are patched (`Layer._search_files`) when at most this many
+entries, or a twentieth of them, are not what they were at their numbers; else made afresh."""
 
 
 PLAIN = Layer()

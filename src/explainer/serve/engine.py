@@ -58,6 +58,9 @@ class MemoryMemo(Memo):
         """Page bytes by their digest."""
         self.cards: dict[str, bytes] = {}
         self.index: dict[str, Indexed] = {}
+        self.before: dict[str, Indexed] = {}
+        self.last_postings: tuple[list[str], dict[str, bytes]] | None = None
+        """The last search index's entry keys by number and its postings."""
         self.answers: dict[str, tuple[object, str]] = {}
         """What keys about one entry or body answered (`cache.reads.Answers`), with the object."""
         """The search index's entries by `render.search.index_key`."""
@@ -137,7 +140,16 @@ class MemoryMemo(Memo):
         return self.index.get(key)
 
     def keep_indexed(self, kept: dict[str, Indexed]) -> None:
-        self.index = kept  # every entry of the last index, and no other
+        self.before, self.index = self.index, kept  # every entry of the last index, and no other
+
+    def indexed_before(self, key: str) -> Indexed | None:
+        return self.before.get(key) or self.index.get(key)
+
+    def postings(self) -> tuple[list[str], dict[str, bytes]] | None:
+        return self.last_postings
+
+    def keep_postings(self, keys: list[str], lists: dict[str, bytes]) -> None:
+        self.last_postings = keys, lists
 
     def keep_card(self, key: str, data: bytes) -> str:
         self.drawn += 1
