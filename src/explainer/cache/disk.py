@@ -9,14 +9,20 @@ for it. A file that fails a check (corrupt, truncated, altered, sealed with anot
 from another project or another version of the tool) is ignored with a one-line note,
 and what it held is computed afresh.
 
+* `entries/X.json`: what `validate.load_entry` gave for an entry file (its front matter,
+  their positions, its problems; not its body, made again from the file), by the digest
+  of the file's text with its path, kind and the problem severities, in sixteen parts;
 * `bodies/X.json`: parsed bodies by `cache.layer.body_key`, with their problems and the
   lookups they made (the validity rule is the pipeline's, not this module's), in sixteen
   parts by the key's first digit (`cachefile.Table` rewrites only the changed ones);
-* `pages.json`, `pages/SHA.html` and `pages/KEY.png`: for each page of the site, what
-  its context read (`cache.reads`) and the SHA-256 of its bytes (the name of its file),
+* `pages.json`, `pages/SHA.html` and `pages/KEY.png`: every key the pages read, once,
+  with the digest of what it answered; for each page of the site, the keys its context
+  read (`cache.reads`, by number) and the SHA-256 of its bytes (the name of its file),
   and its share card by `render.cards.card_key` with the SHA-256 of its PNG;
 * `search/X.json`: every entry as the search index holds it, by `render.search.index_key`,
   in parts too (read and written by whichever process makes the index: a forked worker);
+* `postings.json`: the last search index, each entry's key by number and every term's
+  postings, which the next index patches when few entries changed (`cache.layer`);
 * `site.json`: the record of the last build (`cache.noop`).
 
 `build` checks the folder first (`cachefile.unsafe_path`): a cache folder holding a
@@ -193,11 +199,15 @@ class DiskMemo(Memo):
         self._index_hits: set[str] = set()
         self._answered: dict[str, str] = {}
         self._used_answers: dict[str, str] = {}
+        self._given: dict[str, tuple[PageRecord, dict[str, Any]]] = {}
+        """What `page` gave for each file, with the record of pages.json it came from."""
+        self._kept_as_read: dict[str, dict[str, Any]] = {}
+        """The records of pages.json of the pages used as they were (their keys by number)."""
         found = read_json(self.dir / "pages.json", root, note)
         try:
             records, keys, answers = found["pages"], found["keys"], found["answers"]
             if (isinstance(records, dict) and isinstance(keys, list) and isinstance(answers, list)
-                    and len(keys) == len(answers) and all(isinstance(k, str) for k in keys)
+                    and len(keys) == len(answers) == len(set(keys)) and all(isinstance(k, str) for k in keys)
                     and all(isinstance(a, str) for a in answers)):
                 self._records, self._keys, self._answered = records, keys, dict(zip(keys, answers, strict=True))
                 self._card_sums = {r["card"]: r["png"] for r in records.values() if isinstance(r, dict)
@@ -283,6 +293,8 @@ class DiskMemo(Memo):
         if not isinstance(record, dict) or not all(isinstance(record.get(k), str)
                                                    for k in ("salt", "html", "card", "png")):
             return None
+        if record["card"] and self._card_sums.get(record["card"]) != record["png"]:
+            return None  # its card is checked against the digest it gives (`card`): two that differ, neither
         reads = record.get("reads")
         try:  # numbers of keys: each an int in range (a bool, a float or a negative number is not)
             if not isinstance(reads, list) or (reads and (min(reads) < 0 or not all(map(_is_int, reads)))):
@@ -290,7 +302,9 @@ class DiskMemo(Memo):
             keys = _pick(self._keys, reads)
         except (IndexError, TypeError):
             return None
-        return {**record, "reads": keys}
+        given = {**record, "reads": keys}
+        self._given[out] = (given, record)
+        return given
 
     def answered(self) -> dict[str, str]:
         return self._answered
@@ -336,7 +350,10 @@ class DiskMemo(Memo):
 
     def used_pages(self, records: Iterable[tuple[str, PageRecord]], answered: dict[str, str]) -> None:
         for out, record in records:
+            given = self._given.get(out)
             self._used_pages[out] = record
+            if given is not None and given[0] is record:  # reused as it was: its record in pages.json, as read
+                self._kept_as_read[out] = given[1]
         self._used_answers.update(answered)
 
     # --- the search index's entries (wherever the index is made: its process reads and writes the file)
@@ -395,6 +412,34 @@ class DiskMemo(Memo):
 
     # --- end of build -----------------------------------------------------------------------------
 
+    def _pages_json(self) -> dict[str, Any]:
+        """pages.json for the pages this build used: when most keys of the last one are still
+        read, its keys keep their numbers (new keys are added at the end) and the records of
+        the pages used as they were are written as they were read; else numbered afresh."""
+        kept = self._kept_as_read
+        used: set[int] = set()
+        for record in kept.values():
+            used.update(record["reads"])
+        if not self._keys or len(used) * 4 < len(self._keys) * 3:
+            return _interned(self._used_pages, self._used_answers)
+        numbers = {key: n for n, key in enumerate(self._keys)}
+        answers = [self._used_answers.get(key, was) for key, was in zip(self._keys, self._answered.values(),
+                                                                        strict=True)]
+        pages: dict[str, Any] = {}
+        for out, record in sorted(self._used_pages.items()):
+            if out in kept:
+                pages[out] = kept[out]
+                continue
+            reads = []
+            for key in record["reads"]:
+                n = numbers.get(key)
+                if n is None:
+                    n = numbers[key] = len(numbers)
+                    answers.append(self._used_answers[key])
+                reads.append(n)
+            pages[out] = {**record, "reads": reads}
+        return {"keys": list(numbers), "answers": answers, "pages": pages}
+
     def save(self) -> None:
         """Keep what this build used or made; drop the rest."""
         try:
@@ -404,7 +449,7 @@ class DiskMemo(Memo):
             self._bodies.save(self._new_bodies, self._fresh_bodies)
             if self._entries is not None:
                 self._entries.save(self._new_entries, self._fresh_entries)
-            write_json(self.dir / "pages.json", self.root, _interned(self._used_pages, self._used_answers))
+            write_json(self.dir / "pages.json", self.root, self._pages_json())
             (self.dir / "bodies.json").unlink(missing_ok=True)  # where an earlier version kept the bodies
             if self.pages_dir.is_dir():
                 keep = {f"{r['html']}.html" for r in self._used_pages.values()}

@@ -15,6 +15,8 @@ in order (`SERIAL`), or in forked workers (`workers.ForkedExecutor`). Whatever t
 the same stage functions run with the same inputs, and a result is reused only if what
 it read answers the same now:
 
+* an entry file: its text (with its path, kind and the problem severities), which is
+  all `validate.load_entry` reads;
 * a body: the fields of its entry that `resolve.parse_body` declares (`inputs.reads`),
   its options and the code, plus every lookup the parse made of other entries (recorded
   as it happened: the whole `Target` seen, or that an id was missing, or that it scanned
@@ -23,7 +25,9 @@ it read answers the same now:
   matter, body and referrers it looked at, the story's order and colour key, the menu…),
   each of which must answer the same now, with the layouts, the config and the code;
 * a page's share card: what it shows (`render.cards.Card`), the fonts and the code;
-* an entry in the search index: the argument of `render.search.index_entry`.
+* an entry in the search index: the argument of `render.search.index_entry`; the index's
+  postings: the last index's, with the entries not at their numbers any more taken out
+  and put in (`render.search.patched_postings`).
 
 Keys are digests of content, never file stamps (only the dev server's memo, which lives
 as long as the files it watches, trusts a stamp to skip reading an unchanged file).
@@ -388,13 +392,16 @@ def _kept(sink: Sink, reuse: Callable[[str, str], bool] | None, rel: str, digest
           read: Callable[[], bytes | None]) -> bool:
     """Put a kept file whose bytes have the SHA-256 `digest` into the sink: the sink's copy
     of it if it has one (`write.OutputDir.reuse`: the file linked without reading it), else
-    its bytes from the memo; False if neither has it."""
+    its bytes from the memo (which checked them against `digest`); False if neither has it."""
     if reuse is not None and reuse(rel, digest):
         return True
     data = read()
     if data is None:
         return False
-    sink.write(rel, data)
+    if reuse is not None:  # a sink that links: `write.OutputDir`, told the digest the memo checked
+        sink.write(rel, data, digest)  # type: ignore[call-arg]
+    else:
+        sink.write(rel, data)
     return True
 
 

@@ -557,7 +557,9 @@ class OutputDir:
         self.written.append(rel)
         return True
 
-    def write(self, rel: str, data: str | bytes) -> None:
+    def write(self, rel: str, data: str | bytes, sha256: str | None = None) -> None:
+        """Write (or link: `_link`) the file `rel`; `sha256`: the hex SHA-256 of `data`, if the
+        caller checked it already (the cache layer, for a page's bytes from its memo)."""
         path = site_file(self._tmp, rel)
         if isinstance(data, str):
             data = data.encode("utf-8")
@@ -566,7 +568,7 @@ class OutputDir:
             if self.files is None:
                 self._write(path, data, None)
             else:
-                digest = content_digest(data)
+                digest = sha256[:32] if sha256 is not None else content_digest(data)
                 record = self._link(rel, path, digest) or self._write(path, data, digest)
                 if record is not None:
                     self._keep(rel, record)
@@ -602,16 +604,13 @@ class OutputDir:
             return None
         old = self._old + path[len(self._tmp):]  # the same site path in the old folder
         try:
-            st = os.lstat(old)
-            if (not stat.S_ISREG(st.st_mode) or st.st_dev != self._dev or (st.st_uid, st.st_mode) != self._owner
-                    or (st.st_mtime_ns, st.st_size, st.st_ino) != known[1:]):
-                return None
-            os.link(old, path, follow_symlinks=False)
-        except OSError:  # gone meanwhile, another file system (EXDEV), too many links: written instead
+            os.link(old, path, follow_symlinks=False)  # a symlink is linked as itself, never followed
+        except OSError:  # gone, another file system (EXDEV), too many links: written instead
             return None
-        now = os.lstat(path)  # what was linked: the file may have been replaced since `st`
-        if not stat.S_ISREG(now.st_mode) or (now.st_mtime_ns, now.st_size, now.st_ino) != known[1:]:
-            os.unlink(path)
+        st = os.lstat(path)  # what was linked (the new name's inode is the old name's): checked after, once
+        if (not stat.S_ISREG(st.st_mode) or st.st_dev != self._dev or (st.st_uid, st.st_mode) != self._owner
+                or (st.st_mtime_ns, st.st_size, st.st_ino) != known[1:]):
+            os.unlink(path)  # a symlink, a FIFO, another file or another stamp: only its new name goes
             return None
         return known
 
