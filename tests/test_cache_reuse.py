@@ -26,7 +26,7 @@ from explainer.cache.layer import Layer
 from explainer.diagnostics import Problems
 from explainer.load import walk
 from explainer.load.files import decode_text
-from explainer.model import Indexed
+from explainer.model import Entry, Indexed
 from explainer.pipeline import Memory, build_site
 from explainer.render.search import Postings, decode_postings, encode_postings, patched_postings
 from explainer.validate import load_entry
@@ -196,3 +196,20 @@ def test_a_forged_record_changes_nothing(corpus: Path) -> None:
     files, memo = _warm(corpus)
     assert files == _cold(corpus)
     assert memo.hits["entries"] == 0
+
+
+def test_a_reused_entry_carries_the_answers_its_keys_give(corpus: Path) -> None:
+    """The disk memo gives each entry it reused with what its `e:` and `f:` keys answered when
+    it was kept: the answers computed afresh for the entry as loaded now."""
+    from explainer.cache.reads import entry_answer, file_answer
+
+    _warm(corpus)
+    _edit(corpus, 1)
+    _, memo = _warm(corpus)
+    carried = memo.carried_answers()
+    assert carried is not None and len(carried) >= 2 * (memo.hits["entries"] - 1)
+    for key, (entry, answer) in carried.items():
+        kind, _, name = key.partition(":")
+        if kind in ("e", "f"):
+            assert isinstance(entry, Entry) and entry.id == name
+            assert answer == (entry_answer if kind == "e" else file_answer)(entry)

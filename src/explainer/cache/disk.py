@@ -60,6 +60,7 @@ from .files import (
     write_json,
 )
 from .layer import Memo, PageRecord
+from .reads import entry_answer, file_answer
 
 POSTINGS = "postings.json"
 """The last search index's postings (`postings.json`), which a build with few changed entries patches."""
@@ -194,6 +195,8 @@ class DiskMemo(Memo):
         self._read_entries: dict[str, tuple[str, str]] = {}
         """Each entry file's key and text digest, as `entry` read it."""
         self._new_entries: dict[str, Any] = {}
+        self._carried: dict[str, tuple[object, str]] = {}
+        """What the keys of each reused entry answered when it was kept (`cache.reads.Answers`)."""
         self._fresh_entries: set[str] = set()
         self._index: Table | None = None  # read on the first lookup, in the process that makes the index
         self._index_hits: set[str] = set()
@@ -244,10 +247,16 @@ class DiskMemo(Memo):
             found = entry_from_json(record, text)
         except (KeyError, TypeError, ValueError, AttributeError):  # a checksum-valid record of another shape
             return None
-        if found[0] is not None and found[0].digest != digest:
+        entry = found[0]
+        if entry is not None and entry.digest != digest:
             return None
         self._new_entries[key] = record
         self.hits["entries"] += 1
+        answers = record.get("answers")
+        if entry is not None and isinstance(answers, list) and len(answers) == 2 and all(
+                isinstance(a, str) for a in answers):  # what its keys answered when it was kept
+            self._carried["e:" + entry.id] = (entry, answers[0])
+            self._carried["f:" + entry.id] = (entry, answers[1])
         return found
 
     def keep_entry(self, root: Path, rel: str, kind: schema.Kind, overrides: dict[str, Any],
@@ -258,7 +267,8 @@ class DiskMemo(Memo):
         entry, problems = loaded
         if read is not None and entry is not None and entry.digest == read[1]:
             try:
-                self._new_entries[read[0]] = entry_to_json(entry, problems)
+                self._new_entries[read[0]] = {**entry_to_json(entry, problems),
+                                              "answers": [entry_answer(entry), file_answer(entry)]}
                 self._fresh_entries.add(read[0])
             except TypeError:  # a value the record cannot hold: loaded again next time
                 pass
@@ -308,6 +318,9 @@ class DiskMemo(Memo):
 
     def answered(self) -> dict[str, str]:
         return self._answered
+
+    def carried_answers(self) -> dict[str, tuple[object, str]] | None:
+        return self._carried
 
     def page_bytes(self, record: PageRecord) -> bytes | None:
         return self._read(record["html"], "html", record["html"], "pages", "rendering the page afresh")
