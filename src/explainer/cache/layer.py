@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from functools import partial
 from pathlib import Path
@@ -400,7 +400,7 @@ class _Prefixed:
             self.reuse = lambda rel, digest: inner(prefix + rel, digest)
 
     def write(self, rel: str, data: bytes, *digest: str) -> None:
-        self.sink.write(self.prefix + rel, data, *digest)  # type: ignore[call-arg]
+        self.sink.write(self.prefix + rel, data, *digest)
 
 
 def _in_edition(key: str, prefix: str) -> bool:
