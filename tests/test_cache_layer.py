@@ -166,6 +166,7 @@ def test_a_fresh_copy_with_the_cache_restored_reuses_everything(corpus: Path, tm
     site, _ = build_site(root, Problems(), out, Layer(memo))
     docs = len(site.project.all_documents)
     pages = sum(1 for rel in out.files if rel.endswith(".html"))
+    assert memo.hits["entries"] == len(walk(root, Problems()) or [])
     assert memo.hits["bodies"] == docs
     assert memo.hits["pages"] == pages
     assert memo.hits["index"] == len(site.project.entries)

@@ -138,6 +138,7 @@ def _other_version(root: Path) -> None:
 def _alter_page(root: Path) -> None:
     for page in (root / CACHE / "pages").glob("*.html"):
         page.write_bytes(page.read_bytes().replace(b"</main>", HOSTILE + b"</main>"))
+    shutil.rmtree(root / "site")  # else an unchanged page is linked from the last site, its cached copy never read
 
 
 CASES = {

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from enum import IntEnum
+from operator import attrgetter
 
 MAX_PER_FILE = 100
 """Problems shown per file; past that one note says how many more there are."""
@@ -139,6 +140,8 @@ class Problem:
         text = f"{self.path}:{self.line}:{self.column}: {self.severity.label}: {self.message}"
         if self.hint:
             text += f" ({self.hint})"
+        if text.isprintable():  # nothing `_ONE_LINE` maps (it maps only characters that are not)
+            return text
         return text.translate(_ONE_LINE)  # a quoted key or value may hold a line break
 
 
@@ -155,6 +158,10 @@ def escape_controls(text: str) -> str:
     """`text` with control characters but CR and LF escaped as `_ONE_LINE` does (for a format
     that escapes line breaks its own way: GitHub's workflow commands)."""
     return text.translate(_CONTROLS)
+
+
+_ORDER = attrgetter("path", "line", "column", "code", "message", "hint")
+"""What `Problem`s sort by (`order=True` compares these fields as a tuple)."""
 
 
 class Problems:
@@ -239,7 +246,7 @@ class Problems:
                     "fix the ones above and run again", severity)
             for path, severity in self._dropped.items()
         ]
-        return sorted(self._items + notes)
+        return sorted(self._items + notes, key=_ORDER)  # the order of `Problem`'s fields, without its __lt__
 
     @property
     def errors(self) -> list[Problem]:

@@ -15,6 +15,8 @@ in order (`SERIAL`), or in forked workers (`workers.ForkedExecutor`). Whatever t
 the same stage functions run with the same inputs, and a result is reused only if what
 it read answers the same now:
 
+* an entry file: its text (with its path, kind and the problem severities), which is
+  all `validate.load_entry` reads;
 * a body: the fields of its entry that `resolve.parse_body` declares (`inputs.reads`),
   its options and the code, plus every lookup the parse made of other entries (recorded
   as it happened: the whole `Target` seen, or that an id was missing, or that it scanned
@@ -23,7 +25,9 @@ it read answers the same now:
   matter, body and referrers it looked at, the story's order and colour key, the menu…),
   each of which must answer the same now, with the layouts, the config and the code;
 * a page's share card: what it shows (`render.cards.Card`), the fonts and the code;
-* an entry in the search index: the argument of `render.search.index_entry`.
+* an entry in the search index: the argument of `render.search.index_entry`; the index's
+  postings: the last index's, with the entries not at their numbers any more taken out
+  and put in (`render.search.patched_postings`).
 
 Keys are digests of content, never file stamps (only the dev server's memo, which lives
 as long as the files it watches, trusts a stamp to skip reading an unchanged file).
@@ -32,7 +36,8 @@ as long as the files it watches, trusts a stamp to skip reading an unchanged fil
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from functools import partial
 from pathlib import Path
@@ -45,7 +50,17 @@ from ..model import Body, Entry, Indexed, Lookup, Page, SiteData
 from ..render import Renderer, site_files
 from ..render.cards import Card, card_file, card_key
 from ..render.cards import draw as draw_card
-from ..render.search import index_entry, index_inputs, index_key, index_order, search_files, search_index_output
+from ..render.search import (
+    Postings,
+    doc_files,
+    index_entry,
+    index_files,
+    index_inputs,
+    index_key,
+    index_order,
+    patched_postings,
+    search_index_output,
+)
 from ..resolve import make_markdown, parse_body
 from ..validate import load_entry
 from ..write.stamps import code_digest
@@ -56,9 +71,9 @@ R = TypeVar("R")
 
 PageRecord = dict[str, Any]
 """What the memo keeps of a rendered page: `salt` (code, layouts, config), `reads` (the
-keys its context read, `cache.reads`, sorted), `sum` (one digest of all their answers),
-`html` (the digest of its bytes), `card` and `png` (its share card's key and the digest of
-its PNG, or "")."""
+keys its context read, `cache.reads`, sorted), `html` (the SHA-256 of its bytes), `card`
+and `png` (its share card's key and the SHA-256 of its PNG, or ""). What each key
+answered is kept once for all pages (`Memo.answered`)."""
 
 
 class Sink(Protocol):
@@ -77,10 +92,17 @@ class Memo:
     keeps_index = False
     """Whether `indexed` can ever answer (the search index then computes every entry's key)."""
 
-    def entry(self, root: Path, rel: str, kind: schema.Kind, overrides: dict[str, Any],
-              load: Callable[[], tuple[Entry | None, list[Problem]]]) -> tuple[Entry | None, list[Problem]]:
-        """A loaded and validated entry file: `load()` unless the file is known unchanged."""
-        return load()
+    def entry(self, root: Path, rel: str, kind: schema.Kind,
+              overrides: dict[str, Any]) -> tuple[Entry | None, list[Problem]] | None:
+        """The loaded and validated entry file `rel` if the memo knows what its file holds
+        now gives (in the main process, before any file is loaded), or None."""
+        return None
+
+    def keep_entry(self, root: Path, rel: str, kind: schema.Kind, overrides: dict[str, Any],
+                   loaded: tuple[Entry | None, list[Problem]]) -> tuple[Entry | None, list[Problem]]:
+        """Remember what loading `rel` gave, for a file `entry` was asked about first (in the
+        main process); returns the result to use (an equal one the memo already holds)."""
+        return loaded
 
     def body(self, key: str, valid: Callable[[dict[str, str]], bool]) -> tuple[Body, list[Problem]] | None:
         """A parsed body stored under `key` whose recorded lookups `valid` accepts, or None."""
@@ -93,6 +115,10 @@ class Memo:
         """The record of the page last rendered at `out` (what it read, its bytes' digest), or None."""
         return None
 
+    def answered(self) -> dict[str, str]:
+        """What each key the kept pages read answered when they were kept (`used_pages`)."""
+        return {}
+
     def page_bytes(self, record: PageRecord) -> bytes | None:
         """The bytes of the page a record describes, or None."""
         return None
@@ -101,8 +127,9 @@ class Memo:
         """Remember a rendered page (may run in a worker); returns its record, which `used_pages` gets."""
         return record
 
-    def used_pages(self, records: Iterable[tuple[str, PageRecord]]) -> None:
-        """In the main process: the pages this run used or kept, by file (the rest may be forgotten)."""
+    def used_pages(self, records: Iterable[tuple[str, PageRecord]], answered: dict[str, str]) -> None:
+        """In the main process: the pages this run used or kept, by file (the rest may be
+        forgotten), and what each key they read answers now."""
 
     def carried_answers(self) -> dict[str, tuple[object, str]] | None:
         """Where answers about unchanged objects are kept from one run to the next (`cache.reads.Answers`)."""
@@ -122,6 +149,18 @@ class Memo:
 
     def keep_indexed(self, kept: dict[str, Indexed]) -> None:
         """Every entry the search index used, by key (runs where the index is made: maybe a worker)."""
+
+    def indexed_before(self, key: str) -> Indexed | None:
+        """An entry of the last search index, by key (`indexed`, for what was there before)."""
+        return self.indexed(key)
+
+    def postings(self) -> tuple[list[str], dict[str, bytes]] | None:
+        """The last search index: its entries' keys by number, and every term's postings
+        (`render.search.Postings.lists`); None if unknown."""
+        return None
+
+    def keep_postings(self, keys: list[str], lists: dict[str, bytes]) -> None:
+        """Remember the search index made (where it is made: maybe a worker)."""
 
 
 class Executor:
@@ -155,14 +194,17 @@ class Layer:
 
     def load_entries(self, root: Path, files: Sequence[tuple[str, schema.Kind]],
                      overrides: dict[str, Any]) -> list[tuple[Entry | None, list[Problem]]]:
-        """`validate.load_entry` of every file (reused when the memo knows the file unchanged)."""
+        """`validate.load_entry` of every file (reused when the memo knows what the file holds)."""
         memo = self.memo
+        done = [memo.entry(root, rel, kind, overrides) for rel, kind in files]
+        todo = [i for i, hit in enumerate(done) if hit is None]
 
-        def load(item: tuple[str, schema.Kind]) -> tuple[Entry | None, list[Problem]]:
-            rel, kind = item
-            return memo.entry(root, rel, kind, overrides, partial(load_entry, root, rel, kind, overrides))
+        def load(i: int) -> tuple[Entry | None, list[Problem]]:
+            return load_entry(root, *files[i], overrides)
 
-        return self.executor.map(load, files)
+        for i, loaded in zip(todo, self.executor.map(load, todo, weight=len(files)), strict=True):
+            done[i] = memo.keep_entry(root, *files[i], overrides, loaded)
+        return [hit for hit in done if hit is not None]
 
     # --- stage 3: bodies, with the lookups they make recorded ----------------------------------
 
@@ -201,7 +243,10 @@ class Layer:
 
         With a memo that keeps pages, each page is rendered through a watched copy of the
         site (`cache.reads`) that records what its context read; a page whose every read
-        answers the same now is taken from the memo without building its context."""
+        answers the same now is taken from the memo without building its context. The keys
+        whose answer changed since the memo kept its pages are found once, before any page
+        (`Memo.answered`); a page that read none of them is clean, and the sink links its
+        last file when it can (`write.OutputDir.reuse`) instead of being given its bytes."""
         memo, executor = self.memo, self.executor
         prefix = site.project.config.edition_path  # an edition in another language lives under CODE/
         if prefix:
@@ -216,6 +261,17 @@ class Layer:
                                   str(renderer.extra_css)))) if answers is not None else ""
         chunk = 64
 
+        # an edition's keys are kept as `CODE/KEY`: the same key answers otherwise in each language
+        last = {k: v for k, v in memo.answered().items() if _in_edition(k, prefix)} if answers is not None else {}
+
+        def answer(key: str) -> str:
+            assert answers is not None
+            return answers(key[len(prefix):])
+
+        changed = _changed(answer, last) if answers is not None else set()
+        known_key, unchanged = last.__contains__, changed.isdisjoint
+        reuse = getattr(sink, "reuse", None)
+
         def put_page(out: str, make: Callable[[], Page]) -> list[tuple[str, PageRecord | None]]:
             if answers is None:
                 page = make()
@@ -226,20 +282,18 @@ class Layer:
                     return [(out, None), (card_file(out), None)]
                 return [(out, None)]
             known = memo.page(prefix + out)
-            if known is not None and known["salt"] == salt and answers.sum(known["reads"]) == known["sum"]:
-                data = memo.page_bytes(known)
-                png = memo.card(known["card"]) if known["card"] else b""
-                if data is not None and png is not None:
-                    sink.write(out, data)
-                    if not known["card"]:
-                        return [(out, known)]
-                    sink.write(card_file(out), png)
-                    return [(out, known), (card_file(out), None)]
+            if (known is not None and known["salt"] == salt and unchanged(known["reads"])
+                    and all(map(known_key, known["reads"]))):
+                # every key the page read answers as when it was rendered: the same bytes
+                if _kept(sink, reuse, out, known["html"], lambda: memo.page_bytes(known)) and (
+                        not known["card"] or _kept(sink, reuse, card_file(out), known["png"],
+                                                   lambda: memo.card(known["card"]))):
+                    return [(out, known)] + ([(card_file(out), None)] if known["card"] else [])
             with recorder.recording() as reads:
                 page = make()
                 data = renderer.render(page).encode("utf-8")
-            keys = tuple(sorted(reads))
-            record: PageRecord = {"salt": salt, "reads": keys, "sum": answers.sum(keys), "card": "", "png": ""}
+            record: PageRecord = {"salt": salt, "reads": tuple(prefix + key for key in sorted(reads)), "card": "",
+                                  "png": ""}
             sink.write(out, data)
             card = page.context.get("card")
             done: list[tuple[str, PageRecord | None]] = []
@@ -276,7 +330,11 @@ class Layer:
                 written.append(prefix + rel)
                 if record is not None:
                     records.append((prefix + rel, record))
-        memo.used_pages(records)
+        if answers is not None:
+            read: set[str] = set()
+            for _, record in records:
+                read.update(record["reads"])
+            memo.used_pages(records, {key: answer(key) for key in read})
         return written
 
     def site_wide_file(self, make: Callable[[SiteData, Renderer], Iterable[tuple[str, str | bytes]]],
@@ -284,31 +342,102 @@ class Layer:
         """The files one maker of `render.SITE_WIDE` makes; the search index's entries are
         reused from the memo when it keeps them."""
         if make is search_index_output and self.memo.keeps_index:
-            return search_files(self._indexed(site, renderer))
+            return self._search_files(site, renderer)
         return make(site, renderer)
 
-    def _indexed(self, site: SiteData, renderer: Renderer) -> Iterator[Indexed]:
-        """Every entry as the search index holds it, in index order, reused by `index_key`."""
+    def _search_files(self, site: SiteData, renderer: Renderer) -> list[tuple[str, str | bytes]]:
+        """`search_index_output`'s files, every entry reused by `index_key`, and the postings
+        patched from the last index's when only a few entries changed (`patched_postings`):
+        the last index's entries by number, their keys and postings, are the memo's."""
+        memo = self.memo
+        keys: list[str] = []
+        made: list[Indexed] = []
         kept: dict[str, Indexed] = {}
         for entry in index_order(site):
             inputs = index_inputs(site, entry, renderer)
             key = index_key(inputs)
-            made = kept[key] = self.memo.indexed(key) or index_entry(inputs)
-            yield made
-        self.memo.keep_indexed(kept)
+            keys.append(key)
+            made.append(kept.setdefault(key, memo.indexed(key) or index_entry(inputs)))
+        memo.keep_indexed(kept)
+        groups: list[int] = []
+        files: list[tuple[str, str | bytes]] = list(doc_files(made, groups))
+        lists = None
+        last = memo.postings()
+        if last is not None and len(last[0]) == len(keys):
+            changed = [n for n, (was, now) in enumerate(zip(last[0], keys, strict=True)) if was != now]
+            if len(changed) <= max(PATCH_MOST, len(keys) // 20):
+                before = [memo.indexed_before(last[0][n]) for n in changed]
+                try:
+                    lists = patched_postings(last[1], {n: (old, made[n]) for n, old in zip(changed, before, strict=True)
+                                                       if old is not None}) if None not in before else None
+                except ValueError:  # a posting that is not one: made afresh
+                    lists = None
+        if lists is None:
+            index = Postings()
+            for one in made:
+                index.add(one)
+            lists = index.lists()
+        memo.keep_postings(keys, lists)
+        return files + list(index_files(lists, len(keys), groups))
+
+
+PATCH_MOST = 64
+"""The search index's postings are patched (`Layer._search_files`) when at most this many
+entries, or a twentieth of them, are not what they were at their numbers; else made afresh."""
 
 
 PLAIN = Layer()
 
 
 class _Prefixed:
-    """A sink that puts every file under a folder (an edition's `CODE/`)."""
+    """A sink that puts every file under a folder (an edition's `CODE/`), and links a kept
+    file there when the sink it wraps can (`write.OutputDir.reuse`)."""
 
     def __init__(self, sink: Sink, prefix: str) -> None:
         self.sink, self.prefix = sink, prefix
+        inner = getattr(sink, "reuse", None)
+        if inner is not None:
+            self.reuse = lambda rel, digest: inner(prefix + rel, digest)
 
-    def write(self, rel: str, data: bytes) -> None:
-        self.sink.write(self.prefix + rel, data)
+    def write(self, rel: str, data: bytes, *digest: str) -> None:
+        self.sink.write(self.prefix + rel, data, *digest)
+
+
+def _in_edition(key: str, prefix: str) -> bool:
+    """Whether a kept key belongs to the edition under `prefix` (its keys are `CODE/KEY`)."""
+    return key.startswith(prefix) if prefix else _EDITION_KEY.match(key) is None
+
+
+_EDITION_KEY = re.compile(r"[a-z0-9-]+/")
+
+
+def _changed(answers: Callable[[str], str], last: dict[str, str]) -> set[str]:
+    """The keys of `last` that answer otherwise now (a key this version does not know: changed)."""
+    found = set()
+    for key, was in last.items():
+        try:
+            if answers(key) != was:
+                found.add(key)
+        except KeyError:
+            found.add(key)
+    return found
+
+
+def _kept(sink: Sink, reuse: Callable[[str, str], bool] | None, rel: str, digest: str,
+          read: Callable[[], bytes | None]) -> bool:
+    """Put a kept file whose bytes have the SHA-256 `digest` into the sink: the sink's copy
+    of it if it has one (`write.OutputDir.reuse`: the file linked without reading it), else
+    its bytes from the memo (which checked them against `digest`); False if neither has it."""
+    if reuse is not None and reuse(rel, digest):
+        return True
+    data = read()
+    if data is None:
+        return False
+    if reuse is not None:  # a sink that links: `write.OutputDir`, told the digest the memo checked
+        sink.write(rel, data, digest)  # type: ignore[call-arg]
+    else:
+        sink.write(rel, data)
+    return True
 
 
 def _put(sink: Sink, rel: str, data: str | bytes) -> tuple[str, PageRecord | None]:

@@ -243,13 +243,14 @@ class Answers:
         self.carried = {} if carried is None else carried
         """Answers about one object (an entry, a body) from earlier builds, by key, with the
         object they were computed from: the dev server's memo keeps the objects of unchanged
-        files, so their answers need not be computed again."""
+        files, and the disk memo gives each entry it reused with what it answered when it
+        was kept (`entry_answer`, `file_answer`), so their answers need not be computed again."""
 
     def __call__(self, key: str) -> str:
         found = self._known.get(key)
         if found is None:
             with self.renderer.recorder.paused():
-                found = self._known[key] = _digest(self._answer(key))
+                found = self._known[key] = self._answer(key)
         return found
 
     def sum(self, keys: tuple[str, ...]) -> str:
@@ -271,21 +272,17 @@ class Answers:
             found = self._of_object(kind, name)
             self.carried[key] = (obj, found)
             return found
-        return self._site_wide(key)
+        return _digest(self._site_wide(key))
 
     def _of_object(self, kind: str, name: str) -> str:
-        site = self.site
-        if kind == "e":
-            e = self.entries.get(name)
-            return "missing" if e is None else repr((e.id, e.kind, e.path, e.slug, e.meta, e.csl, e.language))
-        if kind == "f":
-            e = self.entries.get(name)
-            return "missing" if e is None else repr((e.digest, e.body_line))
         if kind == "b":
-            b = site.bodies.get(name)
-            return "missing" if b is None else repr((hashlib.sha256(b.packed).hexdigest(), b.cited, b.disputes,
-                                                    b.claims_total, b.claims_cited, b.refs))
-        raise KeyError(kind)
+            b = self.site.bodies.get(name)
+            return _digest("missing" if b is None else repr((hashlib.sha256(b.packed).hexdigest(), b.cited,
+                                                             b.disputes, b.claims_total, b.claims_cited, b.refs)))
+        e = self.entries.get(name)
+        if e is None:
+            return _digest("missing")
+        return entry_answer(e) if kind == "e" else file_answer(e)
 
     def _site_wide(self, key: str) -> str:
         site, project, renderer = self.site, self.site.project, self.renderer
@@ -326,6 +323,16 @@ class Answers:
         raise KeyError(key)
 
 
+def entry_answer(e: Entry) -> str:
+    """What `e:ID` answers for the entry `e` (its front matter, path and kind)."""
+    return _digest(repr((e.id, e.kind, e.path, e.slug, e.meta, e.csl, e.language)))
+
+
+def file_answer(e: Entry) -> str:
+    """What `f:ID` answers for the entry `e` (its file as a whole)."""
+    return _digest(repr((e.digest, e.body_line)))
+
+
 def config_digest(site: SiteData) -> str:
     """Every page reads the config: its digest goes into every page's salt."""
     return _digest(repr(replace(site.project.config, doc=None)))
@@ -335,4 +342,5 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-__all__ = ["Answers", "Recorder", "Watched", "WatchedEntry", "WatchedRenderer", "config_digest"]
+__all__ = ["Answers", "Recorder", "Watched", "WatchedEntry", "WatchedRenderer", "config_digest", "entry_answer",
+           "file_answer"]

@@ -210,6 +210,14 @@ def split_front_matter(text: str) -> tuple[str, str, int] | str:
     return "front-matter-unclosed"
 
 
+def body_of(text: str, body_line: int) -> str:
+    """The body of an entry file's text whose body starts at line `body_line`, as
+    `read_document` gives it. Control characters and noncharacters in a body become U+FFFD,
+    visibly, as CommonMark does for NUL; one character for one, so every position stays
+    (front matter refuses them)."""
+    return replace_forbidden("\n".join(text.split("\n")[body_line - 1:]))
+
+
 def read_document(root: Path, rel: str, kind: schema.Kind, problems: Problems,
                   check_id: bool = True) -> Document | None:
     """Read one entry file and parse its front matter; None (problems recorded) when unusable.
@@ -235,10 +243,8 @@ def read_document(root: Path, rel: str, kind: schema.Kind, problems: Problems,
                      "front matter opened here is never closed", "add a '---' line after the last key")
         return None
     assert not isinstance(parts, str)
-    yaml_text, body, body_line = parts
-    # Control characters and noncharacters in a body become U+FFFD, visibly, as CommonMark
-    # does for NUL; one character for one, so every position stays. Front matter refuses them.
-    body = replace_forbidden(body)
+    yaml_text, _, body_line = parts
+    body = body_of(text, body_line)
     try:
         doc = load_yaml(yaml_text, line_offset=1)
     except YamlError as exc:

@@ -57,7 +57,7 @@ import sys
 import unicodedata
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from html import unescape
 
@@ -272,6 +272,7 @@ def _as_text(value: object) -> str:
 
 
 _TO_ALPHABET = bytes.maketrans(bytes(range(64)), _CODES)
+_FROM_ALPHABET = bytes.maketrans(_CODES, bytes(range(64)))
 
 
 def weight(title_words: int, in_title: bool, in_summary: bool, body_count: int) -> int:
@@ -318,18 +319,73 @@ class Postings:
     def encode(self, term: str) -> bytes:
         """The term's postings as the shard stores them: `"gaps weights"` (see the module)."""
         numbers, weights = self.terms[term]
-        gaps = [b - a - 1 for a, b in zip([-1, *numbers], numbers, strict=False)]
-        if max(gaps) < 32:  # the usual case for frequent terms: one character a gap
-            packed = bytes(gaps)
+        return encode_postings(numbers, weights)
+
+    def lists(self) -> dict[str, bytes]:
+        """Every term's encoded postings (`encode`), by term."""
+        return {term: encode_postings(numbers, weights) for term, (numbers, weights) in self.terms.items()}
+
+
+def encode_postings(numbers: list[int], weights: bytes | bytearray) -> bytes:
+    """Entry numbers (ascending) and their weights as a shard stores them: `"gaps weights"`."""
+    gaps = [b - a - 1 for a, b in zip([-1, *numbers], numbers, strict=False)]
+    if max(gaps) < 32:  # the usual case for frequent terms: one character a gap
+        packed = bytes(gaps)
+    else:
+        out = bytearray()
+        for gap in gaps:
+            while gap >= 32:
+                out.append((gap & 31) | 32)
+                gap >>= 5
+            out.append(gap)
+        packed = bytes(out)
+    return packed.translate(_TO_ALPHABET) + b" " + bytes(weights).translate(_TO_ALPHABET)
+
+
+def decode_postings(posting: bytes) -> tuple[list[int], bytes]:
+    """`encode_postings` undone: the entry numbers and their weights."""
+    gaps, _, weights = posting.partition(b" ")
+    numbers: list[int] = []
+    number = -1
+    gap = shift = 0
+    for value in gaps.translate(_FROM_ALPHABET):
+        if value >= 32:  # more follows
+            gap |= (value & 31) << shift
+            shift += 5
+            continue
+        number += (gap | value << shift) + 1
+        numbers.append(number)
+        gap = shift = 0
+    return numbers, weights.translate(_FROM_ALPHABET)
+
+
+def patched_postings(lists: dict[str, bytes], changes: dict[int, tuple[Indexed, Indexed]]) -> dict[str, bytes]:
+    """Every term's postings as `Postings.lists` gives them for a list of entries, from the
+    lists of another list of as many entries that differs only at the numbers in `changes`
+    (each number: the entry it held there, the entry it holds here). ValueError if a
+    posting it changes is not one (as many weights as entry numbers)."""
+    edits: dict[str, dict[int, int]] = {}
+    for number, (old, _) in changes.items():
+        for t in old.terms.split(" ") if old.terms else ():
+            edits.setdefault(t, {})[number] = -1
+    for number, (_, new) in changes.items():
+        for t, w in zip(new.terms.split(" ") if new.terms else (), new.weights, strict=True):
+            edits.setdefault(t, {})[number] = w
+    found = dict(lists)
+    for term, edit in edits.items():
+        before = found.get(term)
+        merged = dict(zip(*decode_postings(before), strict=True)) if before is not None else {}  # ValueError: not
+        for number, w in edit.items():
+            if w < 0:
+                merged.pop(number, None)
+            else:
+                merged[number] = w
+        if merged:
+            numbers = sorted(merged)
+            found[term] = encode_postings(numbers, bytes(merged[n] for n in numbers))
         else:
-            out = bytearray()
-            for gap in gaps:
-                while gap >= 32:
-                    out.append((gap & 31) | 32)
-                    gap >>= 5
-                out.append(gap)
-            packed = bytes(out)
-        return packed.translate(_TO_ALPHABET) + b" " + bytes(weights).translate(_TO_ALPHABET)
+            found.pop(term, None)
+    return found
 
 
 def _cost(term: str, posting: bytes) -> int:
@@ -374,8 +430,16 @@ def search_files(indexed: Iterable[Indexed]) -> Iterator[tuple[str, bytes]]:
     """The search files from every entry as the index holds it, in `index_order`: result files
     first, one group at a time, then the shards and the manifest."""
     index = Postings()
-    group: list[bytes] = []
     groups: list[int] = []
+    yield from doc_files(indexed, groups, index.add)
+    yield from index_files(index.lists(), index.count, groups)
+
+
+def doc_files(indexed: Iterable[Indexed], groups: list[int],
+              each: Callable[[Indexed], None] | None = None) -> Iterator[tuple[str, bytes]]:
+    """The result files of every entry, in `index_order`, one group at a time; each group's
+    size is added to `groups`, and `each` (if given) sees every entry in turn."""
+    group: list[bytes] = []
     size = 0
 
     def flush_docs() -> tuple[str, bytes]:
@@ -385,7 +449,8 @@ def search_files(indexed: Iterable[Indexed]) -> Iterator[tuple[str, bytes]]:
         return f"search/doc/{len(groups) - 1}.json", data
 
     for made in indexed:
-        index.add(made)
+        if each is not None:
+            each(made)
         doc = made.doc.encode("utf-8")
         if group and (size + 1 + len(doc) > DOC_BUDGET or len(group) == DOC_MAX):
             yield flush_docs()
@@ -393,9 +458,14 @@ def search_files(indexed: Iterable[Indexed]) -> Iterator[tuple[str, bytes]]:
         group.append(doc)
     if group:
         yield flush_docs()
-    lists = {term: index.encode(term) for term in index.terms}
-    del index.terms
-    sizes = {term: _cost(term, posting) for term, posting in lists.items()}
+
+
+def index_files(lists: dict[str, bytes], count: int, groups: list[int]) -> Iterator[tuple[str, bytes]]:
+    """The shards and the manifest, from every term's encoded postings (`Postings.lists`),
+    the number of entries and the sizes of the result files' groups (`doc_files`)."""
+    dumped = {term: _dump_term(term) for term in lists}
+    sizes = {term: len(name) + len(posting) + 4 for (term, posting), name  # `_cost`
+             in zip(lists.items(), dumped.values(), strict=True)}
     keys: dict[str, int] = {}
     files: list[str] = []
     batch: list[str] = []
@@ -403,7 +473,7 @@ def search_files(indexed: Iterable[Indexed]) -> Iterator[tuple[str, bytes]]:
     used = 0
 
     def flush() -> Iterator[tuple[str, bytes]]:
-        body = b"{" + b",".join(_dump(t) + b':"' + lists[t] + b'"' for t in batch) + b"}\n"
+        body = b"{" + b",".join(dumped[t] + b':"' + lists[t] + b'"' for t in batch) + b"}\n"
         name = hashlib.sha256(body).hexdigest()[:16]
         for key in batch_keys:
             keys[key] = len(files)
@@ -420,10 +490,21 @@ def search_files(indexed: Iterable[Indexed]) -> Iterator[tuple[str, bytes]]:
         used += cost
     if batch_keys or not files:
         yield from flush()
-    manifest = {"version": 3, "entries": index.count, "fields": FIELDS, "docs": "doc/",
+    manifest = {"version": 3, "entries": count, "fields": FIELDS, "docs": "doc/",
                 "groups": "".join(ALPHABET[n] for n in groups), "shards": "s/", "files": files, "keys": keys}
     yield MANIFEST_PATH, json.dumps(manifest, ensure_ascii=False, sort_keys=True,
                                     separators=(",", ":")).encode("utf-8") + b"\n"
+
+
+_ESCAPED = re.compile(r'[\x00-\x1f"\\]')
+"""What `json.dumps(ensure_ascii=False)` escapes in a string."""
+
+
+def _dump_term(term: str) -> bytes:
+    """`_dump(term)`, without the encoder for the plain terms nearly all are."""
+    if _ESCAPED.search(term) is None:
+        return b'"' + term.encode("utf-8") + b'"'
+    return _dump(term)
 
 
 def _dump(value: object) -> bytes:

@@ -58,28 +58,42 @@ class MemoryMemo(Memo):
         """Page bytes by their digest."""
         self.cards: dict[str, bytes] = {}
         self.index: dict[str, Indexed] = {}
+        self.before: dict[str, Indexed] = {}
+        self.last_postings: tuple[list[str], dict[str, bytes]] | None = None
+        """The last search index's entry keys by number and its postings."""
         self.answers: dict[str, tuple[object, str]] = {}
         """What keys about one entry or body answered (`cache.reads.Answers`), with the object."""
         """The search index's entries by `render.search.index_key`."""
         self.rendered = 0
         self.drawn = 0
         """Share cards drawn in the last run (the others were kept: what they show is unchanged)."""
-        self._used: tuple[set[str], set[str], dict[str, PageRecord]] = (set(), set(), {})
+        self._stamped: dict[str, Any] = {}
+        """The stamp of each file `entry` did not know, taken before it was loaded."""
+        self.answered_keys: dict[str, str] = {}
+        """What each key the kept pages read answered when they were kept."""
+        self._used: tuple[set[str], set[str], dict[str, PageRecord], dict[str, str]] = (set(), set(), {}, {})
 
     def start(self) -> None:
         self.rendered = 0
         self.drawn = 0
-        self._used = (set(), set(), {})
+        self._used = (set(), set(), {}, {})
 
-    def entry(self, root: Path, rel: str, kind: schema.Kind, overrides: dict[str, Any],
-              load: Callable[[], tuple[Entry | None, list[Problem]]]) -> tuple[Entry | None, list[Problem]]:
+    def entry(self, root: Path, rel: str, kind: schema.Kind,
+              overrides: dict[str, Any]) -> tuple[Entry | None, list[Problem]] | None:
         self._used[0].add(rel)
         st = stamps.stamp(f"{root}{os.sep}{rel}")  # a str: joining 10,000 Paths cost ~30 ms a rebuild
         key = (st, kind.name, tuple(sorted((k, int(v)) for k, v in overrides.items())))
         known = self.entries.get(rel)
         if st is not None and known is not None and known[0] == key and not stamps.racy(st):
             return known[1], known[2]
-        entry, problems = load()
+        self._stamped[rel] = key  # taken before the file is read: a later save changes it
+        return None
+
+    def keep_entry(self, root: Path, rel: str, kind: schema.Kind, overrides: dict[str, Any],
+                   loaded: tuple[Entry | None, list[Problem]]) -> tuple[Entry | None, list[Problem]]:
+        entry, problems = loaded
+        key = self._stamped.pop(rel)
+        known = self.entries.get(rel)
         if known is not None and known[1] is not None and entry is not None and entry.digest == known[1].digest \
                 and known[0][1:] == key[1:] and known[2] == problems:
             entry = known[1]  # same bytes: keep the object, so pages see the same entry
@@ -109,8 +123,12 @@ class MemoryMemo(Memo):
         self.pages[digest] = data
         return {**record, "html": digest}
 
-    def used_pages(self, records: Iterable[tuple[str, PageRecord]]) -> None:
+    def used_pages(self, records: Iterable[tuple[str, PageRecord]], answered: dict[str, str]) -> None:
         self._used[2].update(records)
+        self._used[3].update(answered)
+
+    def answered(self) -> dict[str, str]:
+        return self.answered_keys
 
     def carried_answers(self) -> dict[str, tuple[object, str]] | None:
         return self.answers
@@ -122,7 +140,16 @@ class MemoryMemo(Memo):
         return self.index.get(key)
 
     def keep_indexed(self, kept: dict[str, Indexed]) -> None:
-        self.index = kept  # every entry of the last index, and no other
+        self.before, self.index = self.index, kept  # every entry of the last index, and no other
+
+    def indexed_before(self, key: str) -> Indexed | None:
+        return self.before.get(key) or self.index.get(key)
+
+    def postings(self) -> tuple[list[str], dict[str, bytes]] | None:
+        return self.last_postings
+
+    def keep_postings(self, keys: list[str], lists: dict[str, bytes]) -> None:
+        self.last_postings = keys, lists
 
     def keep_card(self, key: str, data: bytes) -> str:
         self.drawn += 1
@@ -131,7 +158,8 @@ class MemoryMemo(Memo):
 
     def prune(self) -> None:
         """Forget what the last run did not use (renamed files, old versions of bodies and pages)."""
-        entries, bodies, pages = self._used
+        entries, bodies, pages, answered = self._used
+        self.answered_keys = answered
         self.entries = {k: v for k, v in self.entries.items() if k in entries}
         self.bodies = {k: v for k, v in self.bodies.items() if k in bodies}
         self.records = dict(pages)

@@ -522,24 +522,53 @@ class OutputDir:
         """The file for a site-relative path; refuses anything that would leave the folder."""
         return site_path(self.tmp, rel)
 
-    def write(self, rel: str, data: str | bytes) -> None:
+    def _folder(self, path: str) -> None:
+        """Make the folder of `path` in the new folder, if this process has not yet."""
+        folder = path.rpartition("/")[0]
+        if folder not in self._folders:
+            try:
+                os.mkdir(folder)  # its parent is there most often: one call, not `makedirs`' two
+            except FileNotFoundError:
+                os.makedirs(folder, exist_ok=True)
+            except FileExistsError:
+                pass  # made by another worker
+            self._folders.add(folder)
+
+    def reuse(self, rel: str, sha256: str) -> bool:
+        """Link the old site's file for `rel` if the last build recorded it with these bytes
+        (`sha256`: the hex SHA-256 of the bytes the caller would write), without being
+        given them: the cache layer's path for a page it knows unchanged. False if it
+        cannot (no record, another digest, any doubt of `_link`): then `write` the bytes."""
+        if self.files is None:
+            return False
+        known = self._previous.get(rel)
+        digest = sha256[:32]
+        if known is None or known[0] != digest:
+            return False
+        path = site_file(self._tmp, rel)
+        try:
+            self._folder(path)
+            record = self._link(rel, path, digest)
+            if record is None:
+                return False
+            self._keep(rel, record)
+        except OSError as exc:
+            raise OutputError(f"cannot write '{rel}': {exc.strerror or exc}") from None
+        self.written.append(rel)
+        return True
+
+    def write(self, rel: str, data: str | bytes, sha256: str | None = None) -> None:
+        """Write (or link: `_link`) the file `rel`; `sha256`: the hex SHA-256 of `data`, if the
+        caller checked it already (the cache layer, for a page's bytes from its memo)."""
         path = site_file(self._tmp, rel)
         if isinstance(data, str):
             data = data.encode("utf-8")
         try:
-            folder = path.rpartition("/")[0]
-            if folder not in self._folders:
-                try:
-                    os.mkdir(folder)  # its parent is there most often: one call, not `makedirs`' two
-                except FileNotFoundError:
-                    os.makedirs(folder, exist_ok=True)
-                except FileExistsError:
-                    pass  # made by another worker
-                self._folders.add(folder)
+            self._folder(path)
             if self.files is None:
                 self._write(path, data, None)
             else:
-                digest = content_digest(data)
+                digest = sha256[:32] if sha256 is not None else content_digest(data)
                 record = self._link(rel, path, digest) or self._write(path, data, digest)
                 if record is not None:
                     self._keep(rel, record)
@@ -575,16 +604,13 @@ class OutputDir:
             return None
         old = self._old + path[len(self._tmp):]  # the same site path in the old folder
         try:
-            st = os.lstat(old)
-            if (not stat.S_ISREG(st.st_mode) or st.st_dev != self._dev or (st.st_uid, st.st_mode) != self._owner
-                    or (st.st_mtime_ns, st.st_size, st.st_ino) != known[1:]):
-                return None
-            os.link(old, path, follow_symlinks=False)
-        except OSError:  # gone meanwhile, another file system (EXDEV), too many links: written instead
+            os.link(old, path, follow_symlinks=False)  # a symlink is linked as itself, never followed
+        except OSError:  # gone, another file system (EXDEV), too many links: written instead
             return None
-        now = os.lstat(path)  # what was linked: the file may have been replaced since `st`
-        if not stat.S_ISREG(now.st_mode) or (now.st_mtime_ns, now.st_size, now.st_ino) != known[1:]:
-            os.unlink(path)
+        st = os.lstat(path)  # what was linked (the new name's inode is the old name's): checked after, once
+        if (not stat.S_ISREG(st.st_mode) or st.st_dev != self._dev or (st.st_uid, st.st_mode) != self._owner
+                or (st.st_mtime_ns, st.st_size, st.st_ino) != known[1:]):
+            os.unlink(path)  # a symlink, a FIFO, another file or another stamp: only its new name goes
             return None
         return known
 
