@@ -186,3 +186,26 @@ def test_the_schemas_know_translations() -> None:
     assert set(actor["properties"]) == {"title", "summary", "role", "aliases", "translated_from"}
     assert actor["additionalProperties"] is False and "required" not in actor
     assert "languages" in found["config.schema.json"]["properties"]
+
+
+def test_a_second_build_reuses_every_edition_from_the_cache(tmp_path: Path) -> None:
+    """Each edition keeps its own pages, bodies and search entries in the cache (its keys are
+    `CODE/KEY`, its index `search-CODE/`): a build with nothing changed renders nothing again."""
+    from explainer.cache.disk import DiskMemo
+    from explainer.cache.layer import Layer
+    from explainer.diagnostics import Problems
+    from explainer.pipeline import Memory, build_site
+
+    root = ja_project(tmp_path)
+    first = DiskMemo(root)
+    one = Memory()
+    assert build_site(root, Problems(), one, Layer(first))[1]
+    first.save()
+    memo = DiskMemo(root)
+    two = Memory()
+    site, _ = build_site(root, Problems(), two, Layer(memo))
+    assert two.files == one.files
+    editions = [site, *site.editions]
+    assert [s.project.config.language for s in editions] == ["en", "ja"]
+    assert memo.hits["index"] == sum(len(s.project.entries) for s in editions)
+    assert memo.hits["pages"] == sum(1 for rel in two.files if rel.endswith(".html"))

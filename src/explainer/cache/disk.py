@@ -63,6 +63,11 @@ from .layer import Memo, PageRecord
 from .reads import entry_answer, file_answer
 
 POSTINGS = "postings.json"
+
+
+def _postings_file(edition: str) -> str:
+    """The last search index's postings of the site ('') or of an edition (`postings-CODE.json`)."""
+    return f"postings-{edition}.json" if edition else POSTINGS
 """The last search index's postings (`postings.json`), which a build with few changed entries patches."""
 _POSTING = re.compile(r"[A-Za-z0-9_-]+ [A-Za-z0-9_-]+")
 """A term's postings as the index stores them: gaps, a space, weights (`render.search.encode_postings`)."""
@@ -198,8 +203,8 @@ class DiskMemo(Memo):
         self._carried: dict[str, tuple[object, str]] = {}
         """What the keys of each reused entry answered when it was kept (`cache.reads.Answers`)."""
         self._fresh_entries: set[str] = set()
-        self._index: Table | None = None  # read on the first lookup, in the process that makes the index
-        self._index_hits: set[str] = set()
+        self._indexes: dict[str, Table] = {}  # by edition, read on the first lookup where the index is made
+        self._index_hits: dict[str, set[str]] = {}
         self._answered: dict[str, str] = {}
         self._used_answers: dict[str, str] = {}
         self._given: dict[str, tuple[PageRecord, dict[str, Any]]] = {}
@@ -371,17 +376,23 @@ class DiskMemo(Memo):
 
     # --- the search index's entries (wherever the index is made: its process reads and writes the file)
 
-    def indexed(self, key: str) -> Indexed | None:
-        found = self.indexed_before(key)
+    def _index(self, edition: str) -> Table:
+        """The search index's entries of the site ('') or of an edition (`search-CODE/`)."""
+        found = self._indexes.get(edition)
+        if found is None:
+            found = self._indexes[edition] = Table(self.dir / ("search-" + edition if edition else "search"),
+                                                   self.root, self.note)
+        return found
+
+    def indexed(self, key: str, edition: str = "") -> Indexed | None:
+        found = self.indexed_before(key, edition)
         if found is not None:
-            self._index_hits.add(key)
+            self._index_hits.setdefault(edition, set()).add(key)
             self.hits["index"] += 1
         return found
 
-    def indexed_before(self, key: str) -> Indexed | None:
-        if self._index is None:
-            self._index = Table(self.dir / "search", self.root, self.note)
-        record = self._index.records.get(key)
+    def indexed_before(self, key: str, edition: str = "") -> Indexed | None:
+        record = self._index(edition).records.get(key)
         if record is None:
             return None
         try:
@@ -393,8 +404,8 @@ class DiskMemo(Memo):
             return None
         return found
 
-    def postings(self) -> tuple[list[str], dict[str, bytes]] | None:
-        found = read_json(self.dir / POSTINGS, self.root, self.note)
+    def postings(self, edition: str = "") -> tuple[list[str], dict[str, bytes]] | None:
+        found = read_json(self.dir / _postings_file(edition), self.root, self.note)
         try:
             keys, lists = found["keys"], found["lists"]
             if (isinstance(keys, list) and all(isinstance(k, str) for k in keys) and isinstance(lists, dict)
@@ -404,22 +415,21 @@ class DiskMemo(Memo):
             pass
         return None
 
-    def keep_postings(self, keys: list[str], lists: dict[str, bytes]) -> None:
+    def keep_postings(self, keys: list[str], lists: dict[str, bytes], edition: str = "") -> None:
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
-            write_json(self.dir / POSTINGS, self.root,
+            write_json(self.dir / _postings_file(edition), self.root,
                        {"keys": keys, "lists": {t: v.decode("ascii") for t, v in lists.items()}})
         except OSError:
             pass  # a cache that cannot be written only costs time
 
-    def keep_indexed(self, kept: dict[str, Indexed]) -> None:
-        if self._index is None:
-            self._index = Table(self.dir / "search", self.root, self.note)
-        hits, old = self._index_hits, self._index.records
+    def keep_indexed(self, kept: dict[str, Indexed], edition: str = "") -> None:
+        table = self._index(edition)
+        hits, old = self._index_hits.get(edition, set()), table.records
         payload = {key: old[key] if key in hits else [made.doc, made.terms, base64.b64encode(made.weights).decode()]
                    for key, made in kept.items()}
         try:
-            self._index.save(payload, set(kept) - hits)
+            table.save(payload, set(kept) - hits)
         except OSError:
             pass  # a cache that cannot be written only costs time
 

@@ -143,23 +143,24 @@ class Memo:
         """Remember a drawn card (may run in a worker); returns the digest of its bytes."""
         return ""
 
-    def indexed(self, key: str) -> Indexed | None:
-        """An entry as the search index holds it, made under `key` (`render.search.index_key`), or None."""
+    def indexed(self, key: str, edition: str = "") -> Indexed | None:
+        """An entry as the search index holds it, made under `key` (`render.search.index_key`), or
+        None; `edition`: the language code of an edition's own index ('' for the site's)."""
         return None
 
-    def keep_indexed(self, kept: dict[str, Indexed]) -> None:
+    def keep_indexed(self, kept: dict[str, Indexed], edition: str = "") -> None:
         """Every entry the search index used, by key (runs where the index is made: maybe a worker)."""
 
-    def indexed_before(self, key: str) -> Indexed | None:
+    def indexed_before(self, key: str, edition: str = "") -> Indexed | None:
         """An entry of the last search index, by key (`indexed`, for what was there before)."""
-        return self.indexed(key)
+        return self.indexed(key, edition)
 
-    def postings(self) -> tuple[list[str], dict[str, bytes]] | None:
+    def postings(self, edition: str = "") -> tuple[list[str], dict[str, bytes]] | None:
         """The last search index: its entries' keys by number, and every term's postings
         (`render.search.Postings.lists`); None if unknown."""
         return None
 
-    def keep_postings(self, keys: list[str], lists: dict[str, bytes]) -> None:
+    def keep_postings(self, keys: list[str], lists: dict[str, bytes], edition: str = "") -> None:
         """Remember the search index made (where it is made: maybe a worker)."""
 
 
@@ -350,6 +351,7 @@ class Layer:
         patched from the last index's when only a few entries changed (`patched_postings`):
         the last index's entries by number, their keys and postings, are the memo's."""
         memo = self.memo
+        edition = site.project.config.edition_path.rstrip("/")  # each language has its own index
         keys: list[str] = []
         made: list[Indexed] = []
         kept: dict[str, Indexed] = {}
@@ -357,16 +359,16 @@ class Layer:
             inputs = index_inputs(site, entry, renderer)
             key = index_key(inputs)
             keys.append(key)
-            made.append(kept.setdefault(key, memo.indexed(key) or index_entry(inputs)))
-        memo.keep_indexed(kept)
+            made.append(kept.setdefault(key, memo.indexed(key, edition) or index_entry(inputs)))
+        memo.keep_indexed(kept, edition)
         groups: list[int] = []
         files: list[tuple[str, str | bytes]] = list(doc_files(made, groups))
         lists = None
-        last = memo.postings()
+        last = memo.postings(edition)
         if last is not None and len(last[0]) == len(keys):
             changed = [n for n, (was, now) in enumerate(zip(last[0], keys, strict=True)) if was != now]
             if len(changed) <= max(PATCH_MOST, len(keys) // 20):
-                before = [memo.indexed_before(last[0][n]) for n in changed]
+                before = [memo.indexed_before(last[0][n], edition) for n in changed]
                 try:
                     lists = patched_postings(last[1], {n: (old, made[n]) for n, old in zip(changed, before, strict=True)
                                                        if old is not None}) if None not in before else None
@@ -377,7 +379,7 @@ class Layer:
             for one in made:
                 index.add(one)
             lists = index.lists()
-        memo.keep_postings(keys, lists)
+        memo.keep_postings(keys, lists, edition)
         return files + list(index_files(lists, len(keys), groups))
 
 

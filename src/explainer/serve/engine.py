@@ -57,9 +57,10 @@ class MemoryMemo(Memo):
         self.pages: dict[str, bytes] = {}
         """Page bytes by their digest."""
         self.cards: dict[str, bytes] = {}
-        self.index: dict[str, Indexed] = {}
-        self.before: dict[str, Indexed] = {}
-        self.last_postings: tuple[list[str], dict[str, bytes]] | None = None
+        self.index: dict[str, dict[str, Indexed]] = {}
+        """Edition ('' for the site's) -> the last search index's entries by key."""
+        self.before: dict[str, dict[str, Indexed]] = {}
+        self.last_postings: dict[str, tuple[list[str], dict[str, bytes]]] = {}
         """The last search index's entry keys by number and its postings."""
         self.answers: dict[str, tuple[object, str]] = {}
         """What keys about one entry or body answered (`cache.reads.Answers`), with the object."""
@@ -136,20 +137,21 @@ class MemoryMemo(Memo):
     def card(self, key: str) -> bytes | None:
         return self.cards.get(key)
 
-    def indexed(self, key: str) -> Indexed | None:
-        return self.index.get(key)
+    def indexed(self, key: str, edition: str = "") -> Indexed | None:
+        return self.index.get(edition, {}).get(key)
 
-    def keep_indexed(self, kept: dict[str, Indexed]) -> None:
-        self.before, self.index = self.index, kept  # every entry of the last index, and no other
+    def keep_indexed(self, kept: dict[str, Indexed], edition: str = "") -> None:
+        # every entry of the last index, and no other
+        self.before[edition], self.index[edition] = self.index.get(edition, {}), kept
 
-    def indexed_before(self, key: str) -> Indexed | None:
-        return self.before.get(key) or self.index.get(key)
+    def indexed_before(self, key: str, edition: str = "") -> Indexed | None:
+        return self.before.get(edition, {}).get(key) or self.index.get(edition, {}).get(key)
 
-    def postings(self) -> tuple[list[str], dict[str, bytes]] | None:
-        return self.last_postings
+    def postings(self, edition: str = "") -> tuple[list[str], dict[str, bytes]] | None:
+        return self.last_postings.get(edition)
 
-    def keep_postings(self, keys: list[str], lists: dict[str, bytes]) -> None:
-        self.last_postings = keys, lists
+    def keep_postings(self, keys: list[str], lists: dict[str, bytes], edition: str = "") -> None:
+        self.last_postings[edition] = keys, lists
 
     def keep_card(self, key: str, data: bytes) -> str:
         self.drawn += 1
