@@ -33,7 +33,8 @@ AGGREGATORS: tuple[str, ...] = (
     "Caliber.az", "Lincoln Daily News",
 )
 AGGREGATOR = re.compile(r"(?<![\w.])(" + "|".join(re.escape(a) for a in AGGREGATORS) + r")(?![\w])", re.IGNORECASE)
-VIA = re.compile(r"\(via ([^()]*)\)")
+VIA = re.compile(r"\(via ([^()]*)\)|（([^（）]*)経由）")
+"""The copy after the original publisher, in the English and the Japanese interface's words."""
 
 
 class References(HTMLParser):
@@ -135,6 +136,8 @@ def test_every_reference_names_the_original_before_any_copy(site_dir: Path) -> N
     ("Devdiscourse, 12 July 2023.", False),
     ("(via Devdiscourse), 12 July 2023.", False),
     ("Devdiscourse (via Reuters), 12 July 2023.", False),
+    ("Reuters（Devdiscourse経由）, 2023年7月12日.", True),
+    ("Devdiscourse（Reuters経由）, 2023年7月12日.", False),
     ("The Guardian, date not shown.", True),
 ])
 def test_the_rule_on_single_references(reference: str, fine: bool) -> None:
