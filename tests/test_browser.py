@@ -251,7 +251,9 @@ def test_every_page_works_without_javascript(site: Site, browser: Browser) -> No
                 """() => {
                   const shown = e => e.checkVisibility({visibilityProperty: true, opacityProperty: true});
                   const main = document.querySelector('main'), h1 = main && main.querySelector('h1');
-                  return {h1: !!h1 && shown(h1), words: main ? main.innerText.split(/\\s+/).length : 0,
+                  const words = new Intl.Segmenter(document.documentElement.lang, {granularity: 'word'});
+                  return {h1: !!h1 && shown(h1),  // words as the page's language counts them (Japanese has no spaces)
+                          words: main ? [...words.segment(main.innerText)].filter(w => w.isWordLike).length : 0,
                           hidden: [...document.querySelectorAll('main a[href], nav a[href]')]
                                     .filter(a => !shown(a)).map(a => a.getAttribute('href')).slice(0, 5)};
                 }""")
