@@ -48,5 +48,8 @@ def test_this_repository_keeps_only_its_own_look_in_layouts() -> None:
     """The repository's layouts/ holds what is particular to this explainer; every fix is in
     the default theme that ships with the package."""
     own = sorted(p.relative_to(REPO / "layouts").as_posix() for p in (REPO / "layouts").rglob("*") if p.is_file())
-    assert own == ["assets/extra.css", "home.html"]
+    assert own == ["assets/extra.css", "home.html", "i18n/en.yaml", "i18n/ja.yaml"]  # i18n: home.html's own words
+    for table in ("en", "ja"):  # nothing but the site's own messages: the theme's words are the theme's
+        ids = re.findall(r"(?m)^(\w+):", (REPO / "layouts" / "i18n" / f"{table}.yaml").read_text(encoding="utf-8"))
+        assert ids and all(i.startswith("site_") for i in ids), ids
     assert (REPO / "layouts" / "home.html").read_text(encoding="utf-8").count('{% extends "default/home.html" %}') == 1
