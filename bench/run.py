@@ -123,7 +123,7 @@ def fresh_copy(root: Path) -> None:
     shutil.rmtree(aside, ignore_errors=True)
     os.rename(root, aside)
     shutil.copytree(aside, root, copy_function=shutil.copy, ignore=shutil.ignore_patterns("site", ".site.*"))
-    shutil.rmtree(aside)
+    shutil.rmtree(aside, ignore_errors=True)  # the last build's detached removal of its old site may still run there
 
 
 ELEVENTY = HERE / "tools" / "node_modules" / "@11ty" / "eleventy" / "cmd.cjs"
