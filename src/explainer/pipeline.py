@@ -141,13 +141,16 @@ def check_card_fonts(sites: list[SiteData], problems: Problems) -> None:
         if missing is not None:
             line, col = config.doc.pos("title") if config.doc is not None else (1, 1)
             problems.add("card-font", "config.yaml", line, col, _card_font_message(missing, "the site's title"),
-                         "the characters of JIS X 0208 are drawn; scripts/subset-cjk-fonts.py adds others")
+                         _CARD_FONT_HINT)
         for entry in one.project.all_documents:
             missing = next((ch for ch in entry.title if not drawable(ch)), None)
             if missing is not None:
                 line, col = entry.pos("title")
                 problems.add("card-font", entry.path, line, col, _card_font_message(missing, "this title"),
-                             "the characters of JIS X 0208 are drawn; scripts/subset-cjk-fonts.py adds others")
+                             _CARD_FONT_HINT)
+
+
+_CARD_FONT_HINT = "the characters of JIS X 0208 are drawn; scripts/subset-cjk-fonts.py adds others"
 
 
 def _card_font_message(ch: str, what: str) -> str:

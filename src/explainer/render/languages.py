@@ -48,12 +48,17 @@ def site_base_url(project: Project) -> str:
     return base[: len(base) - len(edition)] if edition and base.endswith(edition) else base
 
 
+def site_root(project: Project, root: str) -> str:
+    """From a page whose edition's root is `root` to the site's root (where the assets are)."""
+    return root + "../" * project.config.edition_path.count("/")
+
+
 def alternates(project: Project, url_path: str, entry: Entry | None, root: str) -> list[Alternate]:
     """The page (at `url_path` in each edition) in every language of the site, in config order;
     `root` leads from the page to its edition's root."""
     config = project.config
     default = config.languages[0][0]
-    to_site_root = root + "../" * config.edition_path.count("/")
+    to_site_root = site_root(project, root)
     base = site_base_url(project)
     found = []
     for code, name in config.languages:
@@ -95,4 +100,4 @@ def _stale_since(project: Project, entry: Entry | None) -> str | None:
     updated = entry.meta.get("updated")
     return updated.display(lang=project.config.language) if updated is not None else ""
 
-__all__ = ["Alternate", "alternates", "available", "context", "site_base_url"]
+__all__ = ["Alternate", "alternates", "available", "context", "site_base_url", "site_root"]

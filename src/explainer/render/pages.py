@@ -21,6 +21,7 @@ from .cards import Card, card_file
 from .citestyle import format_references
 from .disputes import disputes_page
 from .languages import context as languages_context
+from .languages import site_root
 from .sidenotes import with_sidenotes
 from .story import Story
 from .templates import render_page, upper_first
@@ -263,7 +264,7 @@ class Renderer:
             "strings": self.strings,
             "site": self.config.as_template_values(),
             "root": root,
-            "assets_root": root + "../" * self.config.edition_path.count("/"),
+            "assets_root": site_root(self.site.project, root),
             "nav": self.nav(),
             "extra_css": self.extra_css,
             "current": url_path,
